@@ -1,0 +1,86 @@
+/**
+ * What a driver plugin imports. A plugin module's default export is the value returned by
+ * defineDriver(); it runs inside a worker thread and sees the device only through the
+ * DriverContext the host gives it.
+ */
+import { HandlerStatus } from '../dstate/ops.js';
+
+export { HandlerStatus, FLAG_RW, FLAG_STRING, FLAG_NUMBER, FLAG_IMMUTABLE } from '../dstate/ops.js';
+export type { DstateOp } from '../dstate/ops.js';
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** NUT's dstate_* helpers (drivers/dstate.c), writing the instance's state tree. */
+export interface DstateWriter {
+  setinfo(name: string, value: string | number): void;
+  getinfo(name: string): string | undefined;
+  delinfo(name: string): void;
+  /** Replaces RW/STRING/NUMBER flags (IMMUTABLE variables refuse). */
+  setflags(name: string, flags: number): void;
+  addflags(name: string, flags: number): void;
+  setaux(name: string, aux: number): void;
+  addenum(name: string, value: string): void;
+  delenum(name: string, value: string): void;
+  /** Also adds the NUMBER flag, as NUT 2.8.0 does. */
+  addrange(name: string, min: number, max: number): void;
+  delrange(name: string, min: number, max: number): void;
+  addcmd(name: string): void;
+  delcmd(name: string): void;
+  dataok(): void;
+  datastale(): void;
+  isStale(): boolean;
+}
+
+/** status_init/status_set/status_commit (and the alarm_* equivalents). */
+export interface StatusComposer {
+  init(): void;
+  set(token: string): void;
+  commit(): void;
+}
+
+export interface DriverLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** Shown when the instance runs with debug level >= level (-D count). */
+  debug(level: number, message: string): void;
+}
+
+export interface DriverContext {
+  /** ups.conf section name (or -s id). */
+  readonly upsname: string;
+  /** `port` from the section. */
+  readonly port: string;
+  /** Directory of ups.conf (NUT_CONFPATH), for drivers that read files next to it. */
+  readonly confPath: string;
+  readonly pollinterval: number;
+  readonly debugLevel: number;
+  /** Driver option value (ups.conf key or -x key=value); undefined when unset or a flag. */
+  getval(name: string): string | undefined;
+  /** True when the option or flag is set. */
+  testvar(name: string): boolean;
+  readonly dstate: DstateWriter;
+  readonly status: StatusComposer;
+  readonly alarm: StatusComposer;
+  readonly log: DriverLog;
+  /** Resolves after ms; use instead of timers so the host can account for time. */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface DriverPlugin {
+  /** Open and identify the device. Throwing here is fatal for the instance. */
+  initups?(ctx: DriverContext): Awaitable<void>;
+  /** Static data, flags, enums, ranges, commands. */
+  initinfo?(ctx: DriverContext): Awaitable<void>;
+  /** Poll the device; end with ctx.dstate.dataok() or datastale(). */
+  updateinfo(ctx: DriverContext): Awaitable<void>;
+  instcmd?(ctx: DriverContext, command: string, param?: string): Awaitable<HandlerStatus>;
+  setvar?(ctx: DriverContext, name: string, value: string): Awaitable<HandlerStatus>;
+  /** Tell the device to power off after its delay (upsdrvctl shutdown, -k). Only initups ran. */
+  shutdown?(ctx: DriverContext): Awaitable<void>;
+  cleanup?(ctx: DriverContext): Awaitable<void>;
+}
+
+export function defineDriver<T extends DriverPlugin>(plugin: T): T {
+  return plugin;
+}
