@@ -46,4 +46,6 @@ export interface PluginManifest {
   extends?: string;
   /** Table files (relative paths) for table-driven engines. */
   tables?: string[];
+  /** Prints NUT's experimental-driver warning at start. */
+  experimental?: boolean;
 }
