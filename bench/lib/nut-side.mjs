@@ -1,0 +1,89 @@
+/** NUT 2.8.0's own programs (dummy-ups, upsd, upsdrvctl) in a sandbox. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeSandbox, freePort, waitUntil, upsConf, sleep } from './sandbox.mjs';
+import { Stack } from './stack.mjs';
+
+export const NUT_BIN = '/lib/nut';
+const UPSD = join(NUT_BIN, 'upsd');
+const DUMMY = join(NUT_BIN, 'dummy-ups');
+const UPSDRVCTL = '/sbin/upsdrvctl';
+
+export function nutMissing() {
+  const missing = [UPSD, DUMMY].filter((p) => !existsSync(p));
+  return missing.length ? `NUT 2.8.0 not installed (${missing.join(', ')})` : null;
+}
+
+export function upsdrvctlPath() {
+  for (const p of [UPSDRVCTL, join(NUT_BIN, 'upsdrvctl'), '/usr/sbin/upsdrvctl']) if (existsSync(p)) return p;
+  return null;
+}
+
+/**
+ * Writes the sandbox for `devices` ([{name, port(file), src(fixture path)}]).
+ * upsd.conf listens on a free loopback port.
+ */
+export async function prepareSandbox(label, devices) {
+  const sb = makeSandbox(label);
+  const copied = new Set();
+  for (const d of devices) {
+    if (!copied.has(d.port)) {
+      sb.copy(d.src, d.port);
+      copied.add(d.port);
+    }
+  }
+  sb.write('ups.conf', upsConf(devices));
+  const port = await freePort();
+  sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\n`);
+  sb.write('upsd.users', '');
+  return { sb, port };
+}
+
+/**
+ * Drivers spawned all at once in the foreground (-F), then upsd once every driver socket
+ * exists: the fastest way NUT can be brought up (upsdrvctl starts drivers one by one).
+ */
+export async function startNut(devices, { timeoutMs = 120_000 } = {}) {
+  const { sb, port } = await prepareSandbox('nut', devices);
+  const st = new Stack({ side: 'nut', mode: 'NUT 2.8.0 dummy-ups + upsd', sb, port });
+  st.t0 = performance.now();
+  try {
+    for (const d of devices) st.spawn(DUMMY, ['-a', d.name, '-F', '-u', 'root']);
+    await waitUntil(() => devices.every((d) => existsSync(join(sb.statePath, `dummy-ups-${d.name}`))), {
+      timeoutMs,
+      intervalMs: 10,
+      what: `NUT driver sockets for ${devices.length} devices`,
+    });
+    st.spawn(UPSD, ['-F', '-u', 'root']);
+    await waitUntil(() => st.answers(devices[0].name), { timeoutMs, intervalMs: 10, what: 'NUT upsd answer' });
+    return st;
+  } catch (e) {
+    e.message += ` | log: ${st.logTail()}`;
+    await st.stop();
+    throw e;
+  }
+}
+
+/** The way NUT's users start it: `upsdrvctl start` (drivers fork into the background), then `upsd`. */
+export async function startNutClassic(devices, { timeoutMs = 60_000 } = {}) {
+  const drvctl = upsdrvctlPath();
+  if (!drvctl) throw new Error('upsdrvctl not found');
+  const { sb, port } = await prepareSandbox('nutcold', devices);
+  const st = new Stack({ side: 'nut', mode: 'NUT 2.8.0 upsdrvctl start + upsd', sb, port });
+  st.t0 = performance.now();
+  try {
+    const ctl = st.spawn(drvctl, ['-u', 'root', 'start']);
+    const code = await new Promise((r) => ctl.once('exit', r));
+    if (code !== 0) throw new Error(`upsdrvctl start exited ${code}`);
+    const upsd = st.spawn(UPSD, ['-u', 'root']);
+    await new Promise((r) => upsd.once('exit', r));
+    await waitUntil(() => st.answers(devices[0].name, 1000), { timeoutMs, intervalMs: 2, what: 'NUT upsd answer' });
+    return st;
+  } catch (e) {
+    e.message += ` | log: ${st.logTail()}`;
+    await st.stop();
+    throw e;
+  }
+}
+
+export { sleep };

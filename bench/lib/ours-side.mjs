@@ -1,0 +1,101 @@
+/**
+ * nut-ts in a sandbox, whichever way it can run today. Candidates, in order:
+ *   host        `nut start` (host in the foreground: our dummy-ups plugin in workers + our upsd)
+ *   host-split  our `upsdrvctl start`, then our `upsd`
+ *   upsd-only   NUT's C dummy-ups drivers, served by our upsd through the driver socket
+ * The first candidate whose server answers GET VAR is used; each failure is kept as a reason.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO, waitUntil } from './sandbox.mjs';
+import { prepareSandbox, NUT_BIN } from './nut-side.mjs';
+import { Stack } from './stack.mjs';
+
+const DIST = join(REPO, 'core/dist/cli');
+const cli = (name) => join(DIST, `${name}.js`);
+const node = process.execPath;
+
+export const MODES = {
+  host: 'nut-ts host (`nut start`: dummy-ups plugin + upsd)',
+  'host-split': 'nut-ts `upsdrvctl start` + `upsd`',
+  'upsd-only': 'nut-ts upsd serving NUT C dummy-ups via driver socket',
+};
+
+function missingFiles(...files) {
+  const m = files.filter((f) => !existsSync(f));
+  return m.length ? `missing ${m.map((f) => f.replace(REPO, '')).join(', ')}` : null;
+}
+
+const starters = {
+  async host(st) {
+    st.spawn(node, [cli('nut'), 'start']);
+  },
+  async 'host-split'(st) {
+    const ctl = st.spawn(node, [cli('upsdrvctl'), '-u', 'root', 'start']);
+    const code = await new Promise((r) => ctl.once('exit', r));
+    if (code !== 0) throw new Error(`upsdrvctl start exited ${code}`);
+    st.spawn(node, [cli('upsd'), '-F', '-u', 'root']);
+  },
+  async 'upsd-only'(st, devices) {
+    for (const d of devices) st.spawn(join(NUT_BIN, 'dummy-ups'), ['-a', d.name, '-F', '-u', 'root']);
+    await waitUntil(() => devices.every((d) => existsSync(join(st.sb.statePath, `dummy-ups-${d.name}`))), {
+      timeoutMs: 60_000,
+      what: 'NUT driver sockets',
+    });
+    st.spawn(node, [cli('upsd'), '-F', '-u', 'root']);
+  },
+};
+
+const requirements = {
+  host: () => missingFiles(cli('nut'), join(REPO, 'plugins/dummy-ups/package.json')),
+  'host-split': () => missingFiles(cli('upsdrvctl'), cli('upsd'), join(REPO, 'plugins/dummy-ups/package.json')),
+  'upsd-only': () => missingFiles(cli('upsd'), join(NUT_BIN, 'dummy-ups')),
+};
+
+/** Starts one mode; resolves with the running Stack once `waitAll` devices answer. */
+export async function startOursMode(mode, devices, { timeoutMs = 60_000, waitAll = false } = {}) {
+  const missing = requirements[mode]();
+  if (missing) throw new Error(missing);
+  const { sb, port } = await prepareSandbox(`ours-${mode}`, devices);
+  const st = new Stack({ side: 'ours', mode: MODES[mode], sb, port });
+  st.modeId = mode;
+  st.t0 = performance.now();
+  try {
+    await starters[mode](st, devices);
+    const targets = waitAll ? devices : [devices[0]];
+    await waitUntil(async () => (await Promise.all(targets.map((d) => st.answers(d.name)))).every(Boolean), {
+      timeoutMs,
+      intervalMs: 20,
+      what: `${mode}: GET VAR answered`,
+    });
+    return st;
+  } catch (e) {
+    const err = new Error(`${mode}: ${e.message}${st.log.text ? ` | log: ${st.logTail(300)}` : ''}`);
+    await st.stop();
+    throw err;
+  }
+}
+
+/**
+ * Tries the allowed modes in order; returns { stack } or { reason } naming why each failed.
+ * @param {string[]} allowed
+ */
+const failed = new Map();
+
+export async function startOurs(devices, allowed = ['host', 'host-split', 'upsd-only'], opts = {}) {
+  const reasons = [];
+  for (const mode of allowed) {
+    if (failed.has(mode)) {
+      reasons.push(failed.get(mode));
+      continue;
+    }
+    try {
+      return { stack: await startOursMode(mode, devices, opts) };
+    } catch (e) {
+      // A mode that failed once in this run is not retried (each try can cost a timeout).
+      failed.set(mode, e.message);
+      reasons.push(e.message);
+    }
+  }
+  return { reason: reasons.join('; ') };
+}

@@ -1,0 +1,59 @@
+/** One reported figure: values per run for each side, medians, ratio ours/NUT. */
+import { median } from './stats.mjs';
+
+export class Row {
+  /**
+   * @param {string} id stable key in latest.json
+   * @param {string} figure human label
+   * @param {string} unit
+   * @param {'lower'|'higher'} better
+   */
+  constructor(id, figure, unit, better) {
+    Object.assign(this, { id, figure, unit, better, nutRuns: [], oursRuns: [], nutNa: null, oursNa: null });
+  }
+  add(side, v) {
+    (side === 'nut' ? this.nutRuns : this.oursRuns).push(v);
+  }
+  na(side, reason) {
+    if (side === 'nut') this.nutNa = reason;
+    else this.oursNa = reason;
+  }
+  toJSON() {
+    const nut = this.nutRuns.length ? median(this.nutRuns) : null;
+    const ours = this.oursRuns.length ? median(this.oursRuns) : null;
+    const ratio = nut && ours !== null && Number.isFinite(nut) && Number.isFinite(ours) && nut !== 0 ? ours / nut : null;
+    let verdict = null;
+    if (ratio !== null) verdict = (this.better === 'lower' ? ratio <= 1 : ratio >= 1) ? 'ours ahead or equal' : 'NUT ahead';
+    return {
+      id: this.id,
+      figure: this.figure,
+      unit: this.unit,
+      better: this.better,
+      ours,
+      nut,
+      ratio,
+      verdict,
+      oursRuns: this.oursRuns,
+      nutRuns: this.nutRuns,
+      ...(this.oursNa && ours === null ? { oursNa: this.oursNa } : {}),
+      ...(this.nutNa && nut === null ? { nutNa: this.nutNa } : {}),
+    };
+  }
+}
+
+/** A keyed collection of rows in creation order. */
+export class Rows {
+  constructor() {
+    this.map = new Map();
+  }
+  get(id, figure, unit, better) {
+    if (!this.map.has(id)) this.map.set(id, new Row(id, figure, unit, better));
+    return this.map.get(id);
+  }
+  naAll(side, reason) {
+    for (const r of this.map.values()) r.na(side, reason);
+  }
+  list() {
+    return [...this.map.values()];
+  }
+}
