@@ -27,6 +27,14 @@ export interface InstanceSpec {
   defaults: Array<[string, string]>;
   /** Milliseconds a single call into the plugin may take before the host kills the worker. */
   watchdogMs: number;
+  /** 'shutdown': run initups then shutdown, then exit (upsdrvctl shutdown, driver -k). Default 'run'. */
+  mode?: 'run' | 'shutdown';
+  /** Absolute paths of mapping tables (engine's first, then the vendor plugin's). */
+  tables?: string[];
+  /** Directory of the plugin package that was asked for (the vendor plugin for `extends`). */
+  pluginDir?: string;
+  /** Manifest says experimental: print NUT's experimental-driver warning. */
+  experimental?: boolean;
 }
 
 export type HostToWorker =
