@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * upscmd: NUT 2.8.0's flags, prompts, output and messages (reference/clients.md §3);
+ * `--json` added.
+ *   upscmd -l <ups>
+ *   upscmd [-u user] [-p pass] [-w] [-t timeout] <ups> <command> [<value>]
+ */
+import { AddressError, NutClient, NutError, parseUpsName } from '../client/index.js';
+import type { UpsAddress } from '../client/index.js';
+import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
+import { CliOutput, NUT_VERSION, isMain, promptUsername, runCli } from '../client/cli/io.js';
+import { askPassword, enableTracking, parseTimeout, sendCredentials, sendTracked } from '../client/cli/tracked.js';
+import { USAGE_UPSCMD } from '../client/cli/usage.js';
+
+export async function upscmd(out: CliOutput, argv: string[]): Promise<number> {
+  const { json, args } = takeJsonFlag(argv);
+  const { options, rest } = getopt(args, '+lhu:p:t:wV', 'upscmd', (s) => out.stderr(s));
+  let cmdlist = false;
+  let username: string | undefined;
+  let password: string | undefined;
+  let tracking = false;
+  let timeout = 10;
+  for (const { opt, arg } of options) {
+    if (opt === 'l') cmdlist = true;
+    else if (opt === 'u') username = arg;
+    else if (opt === 'p') password = arg;
+    else if (opt === 't') timeout = parseTimeout(out, arg ?? '');
+    else if (opt === 'w') tracking = true;
+    else if (opt === 'V') out.fatal(`Network UPS Tools upscmd ${NUT_VERSION}`, 0);
+    else {
+      out.stdout(USAGE_UPSCMD);
+      return 0;
+    }
+  }
+  if (rest.length < 1) {
+    out.stdout(USAGE_UPSCMD);
+    return 0;
+  }
+
+  let addr: UpsAddress;
+  try {
+    addr = parseUpsName(rest[0]);
+  } catch (err) {
+    if (err instanceof AddressError) out.stderr(err.message + '\n');
+    out.fatal('Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]');
+  }
+  const client = new NutClient({ host: addr.host, port: addr.port });
+  try {
+    await client.connect();
+  } catch (err) {
+    out.fatal(`Error: ${(err as Error).message}`);
+  }
+  try {
+    if (cmdlist) {
+      await listCommands(out, client, addr.ups, json);
+      return 0;
+    }
+    if (rest.length < 2) {
+      out.stdout(USAGE_UPSCMD);
+      return 0;
+    }
+    const cmd = rest[1];
+    if (!cmd.includes('.')) out.fatal('Error: old command names are not supported');
+    const user = username ?? (await promptUsername(out));
+    if (user === undefined) out.fatal('No username available - even tried getpwuid');
+    const pass = await askPassword(out, password);
+    await sendCredentials(out, client, { username: user, password: pass });
+    if (tracking) await enableTracking(out, client, 'command');
+    // the value goes to upsd as typed: neither quoted nor escaped (as upscmd 2.8.0 does)
+    const line = rest.length > 2 ? `INSTCMD ${addr.ups} ${cmd} ${rest[2]}` : `INSTCMD ${addr.ups} ${cmd}`;
+    const result = await sendTracked(out, client, line, tracking, timeout, {
+      send: "Can't send instant command",
+      read: 'Instant command failed',
+    });
+    if (json) {
+      const report = { ups: addr.ups, command: cmd, value: rest[2], result: result.line, tracking: result.trackingId };
+      out.stdout(JSON.stringify(report, null, 2) + '\n');
+    } else out.stderr(result.line + '\n');
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+async function listCommands(out: CliOutput, client: NutClient, ups: string, json: boolean): Promise<void> {
+  let cmds: string[];
+  try {
+    cmds = await client.listCmd(ups);
+  } catch (err) {
+    if (err instanceof NutError && err.code === 'UNKNOWN-COMMAND') out.fatal('Error: upsd is too old to support this query');
+    out.fatal(`Error: ${(err as Error).message}`);
+  }
+  // pipelined: every GET CMDDESC is sent at once, answers come back in order
+  const described = await Promise.all(
+    cmds.map(async (name) => ({ name, description: await client.getCmdDesc(ups, name).catch(() => undefined) })),
+  );
+  if (json) {
+    out.stdout(JSON.stringify(described, null, 2) + '\n');
+    return;
+  }
+  out.stdout(`Instant commands supported on UPS [${ups}]:\n\n`);
+  for (const c of described) out.stdout(c.description === undefined ? `${c.name}\n` : `${c.name} - ${c.description}\n`);
+}
+
+if (isMain(import.meta.url)) runCli(upscmd);

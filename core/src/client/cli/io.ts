@@ -1,0 +1,171 @@
+/** Output, exit and prompts for the NUT-compatible CLIs (upsc, upsrw, upscmd). */
+import { realpathSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+export const NUT_VERSION = '2.8.0';
+
+/** Thrown to end the program with an exit code once output is flushed. */
+export class Exit {
+  constructor(readonly code: number) {}
+}
+
+export class CliOutput {
+  private out = '';
+  private err = '';
+  stdout(s: string): void {
+    this.out += s;
+  }
+  stderr(s: string): void {
+    this.err += s;
+  }
+  /** fatalx(): message on stderr, then exit. */
+  fatal(message: string, code = 1): never {
+    this.err += message + '\n';
+    throw new Exit(code);
+  }
+  async flush(): Promise<void> {
+    const o = this.out;
+    const e = this.err;
+    this.out = '';
+    this.err = '';
+    if (o) await new Promise<void>((r) => process.stdout.write(o, 'latin1', () => r()));
+    if (e) await new Promise<void>((r) => process.stderr.write(e, 'latin1', () => r()));
+  }
+}
+
+/** Runs a CLI main and exits with its code after flushing its output. */
+export function runCli(main: (out: CliOutput, args: string[]) => Promise<number>): void {
+  const out = new CliOutput();
+  main(out, process.argv.slice(2))
+    .catch((err: unknown) => {
+      if (err instanceof Exit) return err.code;
+      out.stderr(`Error: ${(err as Error)?.message ?? String(err)}\n`);
+      return 1;
+    })
+    .then(async (code) => {
+      await out.flush();
+      process.exit(code);
+    });
+}
+
+let stdinLines: string[] = [];
+let stdinEnded = false;
+let stdinBuffer = '';
+let waiters: Array<() => void> = [];
+
+function startStdin(): void {
+  if ((startStdin as { started?: boolean }).started) return;
+  (startStdin as { started?: boolean }).started = true;
+  process.stdin.setEncoding('latin1');
+  process.stdin.on('data', (chunk: string) => {
+    stdinBuffer += chunk;
+    let nl: number;
+    while ((nl = stdinBuffer.indexOf('\n')) >= 0) {
+      stdinLines.push(stdinBuffer.slice(0, nl + 1));
+      stdinBuffer = stdinBuffer.slice(nl + 1);
+    }
+    wake();
+  });
+  process.stdin.on('end', () => {
+    if (stdinBuffer) stdinLines.push(stdinBuffer);
+    stdinBuffer = '';
+    stdinEnded = true;
+    wake();
+  });
+}
+
+function wake(): void {
+  const w = waiters;
+  waiters = [];
+  for (const f of w) f();
+}
+
+/** fgets() on stdin: the line with its newline, or undefined at end of input. */
+export async function readLine(): Promise<string | undefined> {
+  startStdin();
+  for (;;) {
+    if (stdinLines.length) {
+      const line = stdinLines.shift()!;
+      if (!stdinLines.length && stdinEnded) process.stdin.pause();
+      return line;
+    }
+    if (stdinEnded) return undefined;
+    process.stdin.resume();
+    await new Promise<void>((r) => waiters.push(r));
+  }
+}
+
+/** getpass(): prompt on the terminal (stderr), no echo when stdin is a TTY. */
+export async function readPassword(prompt: string): Promise<string | undefined> {
+  process.stderr.write(prompt);
+  const tty = process.stdin.isTTY;
+  if (tty) process.stdin.setRawMode(true);
+  try {
+    if (!tty) return (await readLine())?.replace(/\r?\n$/, '');
+    let pw = '';
+    startStdin();
+    for (;;) {
+      const line = await readRaw();
+      if (line === undefined) return pw;
+      for (const ch of line) {
+        if (ch === '\r' || ch === '\n') return pw;
+        if (ch === '\u0003') throw new Exit(1);
+        if (ch === '\u007f') pw = pw.slice(0, -1);
+        else pw += ch;
+      }
+    }
+  } finally {
+    if (tty) {
+      process.stdin.setRawMode(false);
+      process.stderr.write('\n');
+    }
+  }
+}
+
+async function readRaw(): Promise<string | undefined> {
+  for (;;) {
+    if (stdinLines.length) return stdinLines.shift();
+    if (stdinBuffer) {
+      const b = stdinBuffer;
+      stdinBuffer = '';
+      return b;
+    }
+    if (stdinEnded) return undefined;
+    process.stdin.resume();
+    await new Promise<void>((r) => waiters.push(r));
+  }
+}
+
+/** The login name NUT offers as the default user. */
+export function loginName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `Username (<login>): ` prompt of upsrw/upscmd: an empty answer means the login name.
+ * Returns undefined when stdin is closed without an answer and there is no login name.
+ */
+export async function promptUsername(out: CliOutput): Promise<string | undefined> {
+  const login = loginName();
+  out.stdout(login ? `Username (${login}): ` : 'Username: ');
+  await out.flush();
+  const line = await readLine();
+  if (line !== undefined && line.length > 1) return line.slice(0, -1);
+  return login;
+}
+
+/** True when the module with this URL is the program being run (also through a bin symlink). */
+export function isMain(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(entry);
+  } catch {
+    return false;
+  }
+}
