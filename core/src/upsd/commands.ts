@@ -1,0 +1,368 @@
+/**
+ * upsd's command table and handlers (server/netcmds.h, netget.c, netlist.c, netset.c,
+ * netinstcmd.c, netuser.c, netmisc.c; reference/net-protocol.md §3-5). Each handler returns
+ * the complete answer text, which the server writes at once. Check orders are NUT's.
+ */
+import type { Device } from '../dstate/device.js';
+import { FLAG_RW, FLAG_STRING } from '../dstate/ops.js';
+import { atoi } from '../driver-socket/codec.js';
+import type { UserTable } from './acl.js';
+import { DESCRIPTION_UNAVAILABLE, type Describer } from './descriptions.js';
+import { DeviceListings } from './listing.js';
+import {
+  HELP_TEXT,
+  PROTOCOL_VERSION,
+  SERVER_INFO,
+  SERVER_VERSION,
+  clip,
+  encodeBounded,
+  err,
+} from './protocol.js';
+import type { TrackingTable } from './tracking.js';
+
+/** Per-connection state a handler reads and changes. */
+export interface Session {
+  readonly addr: string;
+  username: string | undefined;
+  password: string | undefined;
+  /** Canonical name of the UPS this connection LOGINed to. */
+  loginUps: string | undefined;
+  tracking: boolean;
+  tls: boolean;
+  /** Set by STARTTLS / LOGOUT for the server to act on after writing the answer. */
+  after: 'starttls' | 'logout' | undefined;
+}
+
+export function newSession(addr: string): Session {
+  return { addr, username: undefined, password: undefined, loginUps: undefined, tracking: false, tls: false, after: undefined };
+}
+
+/** What the handlers need from the server. */
+export interface CommandContext {
+  /** Case-insensitive lookup. */
+  findDevice(name: string): Device | undefined;
+  /** Devices in LIST UPS order. */
+  devices(): readonly Device[];
+  listings(device: Device): DeviceListings;
+  users: UserTable;
+  tracking: TrackingTable;
+  describer: Describer;
+  /** Seconds without a message from the driver after which data is stale. */
+  maxAge: number;
+  /** CERTFILE loaded: STARTTLS can proceed. */
+  tlsReady: boolean;
+  fsd: Set<string>;
+  numLogins(device: Device): number;
+  login(session: Session, device: Device): void;
+  /** Addresses of connections logged into the device, newest first. */
+  clientsOf(device: Device): string[];
+  now(): number;
+}
+
+type Handler = (ctx: CommandContext, s: Session, args: readonly string[]) => string;
+
+interface Command {
+  handler: Handler;
+  /** FLAG_USER: needs USERNAME and PASSWORD first. */
+  user: boolean;
+}
+
+const INVALID = err('INVALID-ARGUMENT');
+
+function noArgs(text: string): Handler {
+  const line = text + '\n';
+  return (_c, _s, args) => (args.length !== 0 ? INVALID : line);
+}
+
+/** ups_available(): connected, then fresh. Returns an error line or undefined. */
+export function availability(ctx: CommandContext, d: Device): string | undefined {
+  if (!d.connected) return err('DRIVER-NOT-CONNECTED');
+  if (d.tree.stale || ctx.now() - d.lastHeard > ctx.maxAge * 1000) return err('DATA-STALE');
+  return undefined;
+}
+
+/** Looks a UPS up and checks availability: the device, or the error line. */
+function usable(ctx: CommandContext, name: string): Device | string {
+  const d = ctx.findDevice(name);
+  if (!d) return err('UNKNOWN-UPS');
+  return availability(ctx, d) ?? d;
+}
+
+function isFsd(ctx: CommandContext, d: Device): boolean {
+  return ctx.fsd.size > 0 && ctx.fsd.has(d.name.toLowerCase());
+}
+
+// ---- GET ----
+
+function getVar(ctx: CommandContext, ups: string, name: string): string {
+  if (name.length >= 7 && name.slice(0, 7).toLowerCase() === 'server.') {
+    const l = name.toLowerCase();
+    if (l === 'server.info') return clip(`VAR ${ups} server.info "${SERVER_INFO}"\n`);
+    if (l === 'server.version') return clip(`VAR ${ups} server.version "${SERVER_VERSION}"\n`);
+    return err('VAR-NOT-SUPPORTED');
+  }
+  const d = usable(ctx, ups);
+  if (typeof d === 'string') return d;
+  const node = d.tree.get(name);
+  if (!node) return err('VAR-NOT-SUPPORTED');
+  const fsd = isFsd(ctx, d) && name.toLowerCase() === 'ups.status';
+  return clip(`VAR ${ups} ${name} "${fsd ? 'FSD ' : ''}${encodeBounded(node.value)}"\n`);
+}
+
+function getType(ctx: CommandContext, ups: string, name: string): string {
+  const d = usable(ctx, ups);
+  if (typeof d === 'string') return d;
+  const node = d.tree.get(name);
+  if (!node) return err('VAR-NOT-SUPPORTED');
+  let line = `TYPE ${ups} ${name}`;
+  if (node.flags & FLAG_RW) line += ' RW';
+  if (node.enums.length) line += ' ENUM';
+  if (node.ranges.length) line += ' RANGE';
+  line += node.flags & FLAG_STRING ? ` STRING:${node.aux}` : ' NUMBER';
+  return clip(line + '\n');
+}
+
+function getDesc(ctx: CommandContext, ups: string, name: string, cmd: boolean): string {
+  const d = usable(ctx, ups);
+  if (typeof d === 'string') return d;
+  const text = (cmd ? ctx.describer.describeCmd(name) : ctx.describer.describeVar(name)) ?? DESCRIPTION_UNAVAILABLE;
+  return clip(`${cmd ? 'CMDDESC' : 'DESC'} ${ups} ${name} "${text}"\n`);
+}
+
+const get: Handler = (ctx, s, args) => {
+  if (args.length < 1) return INVALID;
+  const sub = args[0].toUpperCase();
+  if (sub === 'TRACKING') {
+    if (args.length < 2) return s.tracking ? 'ON\n' : 'OFF\n';
+    return s.tracking ? ctx.tracking.describe(args[1]) + '\n' : err('FEATURE-NOT-CONFIGURED');
+  }
+  if (args.length < 2) return INVALID;
+  if (sub === 'NUMLOGINS') {
+    const d = usable(ctx, args[1]);
+    if (typeof d === 'string') return d;
+    return clip(`NUMLOGINS ${args[1]} ${ctx.numLogins(d)}\n`);
+  }
+  if (sub === 'UPSDESC') {
+    const d = ctx.findDevice(args[1]);
+    if (!d) return err('UNKNOWN-UPS');
+    return clip(`UPSDESC ${args[1]} "${d.desc === undefined ? 'Unavailable' : encodeBounded(d.desc, ANSWER_DESC_MAX)}"\n`);
+  }
+  if (args.length < 3) return INVALID;
+  switch (sub) {
+    case 'VAR':
+      return getVar(ctx, args[1], args[2]);
+    case 'TYPE':
+      return getType(ctx, args[1], args[2]);
+    case 'DESC':
+      return getDesc(ctx, args[1], args[2], false);
+    case 'CMDDESC':
+      return getDesc(ctx, args[1], args[2], true);
+  }
+  return INVALID;
+};
+
+/** UPS descriptions are escaped into a 512-byte buffer. */
+const ANSWER_DESC_MAX = 511;
+
+// ---- LIST ----
+
+function listUps(ctx: CommandContext): string {
+  let text = 'BEGIN LIST UPS\n';
+  for (const d of ctx.devices()) {
+    const desc = d.desc === undefined ? DESCRIPTION_UNAVAILABLE : encodeBounded(d.desc, ANSWER_DESC_MAX);
+    text += clip(`UPS ${d.name} "${desc}"\n`);
+  }
+  return text + 'END LIST UPS\n';
+}
+
+function listEnumOrRange(ctx: CommandContext, ups: string, name: string, range: boolean): string {
+  const d = usable(ctx, ups);
+  if (typeof d === 'string') return d;
+  const node = d.tree.get(name);
+  if (!node) return err('VAR-NOT-SUPPORTED');
+  const kind = range ? 'RANGE' : 'ENUM';
+  let text = clip(`BEGIN LIST ${kind} ${ups} ${name}\n`);
+  if (range) for (const r of node.ranges) text += clip(`RANGE ${ups} ${name} "${r.min}" "${r.max}"\n`);
+  else for (const e of node.enums) text += clip(`ENUM ${ups} ${name} "${e}"\n`);
+  return text + clip(`END LIST ${kind} ${ups} ${name}\n`);
+}
+
+function listClient(ctx: CommandContext, ups: string): string {
+  const d = ctx.findDevice(ups);
+  if (!d) return err('UNKNOWN-UPS');
+  let text = clip(`BEGIN LIST CLIENT ${ups}\n`);
+  for (const addr of ctx.clientsOf(d)) text += clip(`CLIENT ${d.name} ${addr}\n`);
+  return text + clip(`END LIST CLIENT ${ups}\n`);
+}
+
+const list: Handler = (ctx, _s, args) => {
+  if (args.length < 1) return INVALID;
+  const sub = args[0].toUpperCase();
+  if (sub === 'UPS') return listUps(ctx);
+  if (args.length < 2) return INVALID;
+  const ups = args[1];
+  switch (sub) {
+    case 'VAR': {
+      const d = usable(ctx, ups);
+      return typeof d === 'string' ? d : ctx.listings(d).listVar(ups, isFsd(ctx, d));
+    }
+    case 'RW': {
+      const d = usable(ctx, ups);
+      return typeof d === 'string' ? d : ctx.listings(d).listRw(ups);
+    }
+    case 'CMD': {
+      const d = usable(ctx, ups);
+      return typeof d === 'string' ? d : ctx.listings(d).listCmd(ups);
+    }
+    case 'CLIENT':
+      return listClient(ctx, ups);
+  }
+  if (args.length < 3) return INVALID;
+  if (sub === 'ENUM') return listEnumOrRange(ctx, ups, args[2], false);
+  if (sub === 'RANGE') return listEnumOrRange(ctx, ups, args[2], true);
+  return INVALID;
+};
+
+// ---- SET / INSTCMD ----
+
+function setVar(ctx: CommandContext, s: Session, ups: string, name: string, value: string): string {
+  const d = usable(ctx, ups);
+  if (typeof d === 'string') return d;
+  if (!ctx.users.checkAction(s.username, s.password, 'SET')) return err('ACCESS-DENIED');
+  const node = d.tree.get(name);
+  if (!node) return err('VAR-NOT-SUPPORTED');
+  if (!(node.flags & FLAG_RW)) return err('READONLY');
+  if (node.flags & FLAG_STRING) {
+    if (node.aux < 1) return err('SET-FAILED');
+    if (value.length > node.aux) return err('TOO-LONG');
+  }
+  // NUT compares the raw value with the stored (escaped) enum text, case-sensitively
+  if (node.enums.length && !node.enums.includes(value)) return err('INVALID-VALUE');
+  if (node.ranges.length) {
+    const n = atoi(value);
+    if (!node.ranges.some((r) => n >= r.min && n <= r.max)) return err('INVALID-VALUE');
+  }
+  const id = s.tracking ? ctx.tracking.create(ctx.now()) : undefined;
+  if (!d.setvar(name, value, id)) return err('SET-FAILED');
+  return id ? `OK TRACKING ${id}\n` : 'OK\n';
+}
+
+const set: Handler = (ctx, s, args) => {
+  if (args.length < 2) return INVALID;
+  const sub = args[0].toUpperCase();
+  if (sub === 'VAR') {
+    if (args.length < 4) return INVALID;
+    return setVar(ctx, s, args[1], args[2], args[3]);
+  }
+  if (sub === 'TRACKING') {
+    const v = args[1].toUpperCase();
+    if (v === 'ON') s.tracking = true;
+    else if (v === 'OFF') s.tracking = false;
+    else return INVALID;
+    return 'OK\n';
+  }
+  return INVALID;
+};
+
+const instcmd: Handler = (ctx, s, args) => {
+  if (args.length < 2) return INVALID;
+  const [ups, cmd] = args;
+  const param = args.length === 3 ? args[2] : undefined;
+  const d = usable(ctx, ups);
+  if (typeof d === 'string') return d;
+  if (!d.tree.hasCommand(cmd)) return err('CMD-NOT-SUPPORTED');
+  if (!ctx.users.checkInstcmd(s.username, s.password, cmd)) return err('ACCESS-DENIED');
+  const id = s.tracking ? ctx.tracking.create(ctx.now()) : undefined;
+  if (!d.instcmd(cmd, param, id)) return err('INSTCMD-FAILED');
+  return id ? `OK TRACKING ${id}\n` : 'OK\n';
+};
+
+// ---- users, LOGIN, PRIMARY, FSD, misc ----
+
+const username: Handler = (_c, s, args) => {
+  if (args.length !== 1) return INVALID;
+  if (s.username !== undefined) return err('ALREADY-SET-USERNAME');
+  s.username = args[0];
+  return 'OK\n';
+};
+
+const password: Handler = (_c, s, args) => {
+  if (args.length !== 1) return INVALID;
+  if (s.password !== undefined) return err('ALREADY-SET-PASSWORD');
+  s.password = args[0];
+  return 'OK\n';
+};
+
+const login: Handler = (ctx, s, args) => {
+  if (args.length !== 1) return INVALID;
+  if (s.loginUps !== undefined) return err('ALREADY-LOGGED-IN');
+  const d = ctx.findDevice(args[0]);
+  if (!d) return err('UNKNOWN-UPS');
+  if (!ctx.users.checkAction(s.username, s.password, 'LOGIN')) return err('ACCESS-DENIED');
+  ctx.login(s, d);
+  return 'OK\n';
+};
+
+function primary(granted: string): Handler {
+  return (ctx, s, args) => {
+    if (args.length !== 1) return INVALID;
+    if (!ctx.findDevice(args[0])) return err('UNKNOWN-UPS');
+    if (!ctx.users.checkAction(s.username, s.password, 'PRIMARY') && !ctx.users.checkAction(s.username, s.password, 'MASTER')) {
+      return err('ACCESS-DENIED');
+    }
+    return granted;
+  };
+}
+
+const fsd: Handler = (ctx, s, args) => {
+  if (args.length !== 1) return INVALID;
+  const d = ctx.findDevice(args[0]);
+  if (!d) return err('UNKNOWN-UPS');
+  if (!ctx.users.checkAction(s.username, s.password, 'FSD')) return err('ACCESS-DENIED');
+  ctx.fsd.add(d.name.toLowerCase());
+  return 'OK FSD-SET\n';
+};
+
+const logout: Handler = (_c, s, args) => {
+  if (args.length !== 0) return INVALID;
+  s.after = 'logout';
+  return 'OK Goodbye\n';
+};
+
+const starttls: Handler = (ctx, s) => {
+  if (s.tls) return err('ALREADY-SSL-MODE');
+  if (!ctx.tlsReady) return err('FEATURE-NOT-CONFIGURED');
+  s.after = 'starttls';
+  return 'OK STARTTLS\n';
+};
+
+const COMMANDS = new Map<string, Command>([
+  ['VER', { handler: noArgs(SERVER_INFO), user: false }],
+  ['NETVER', { handler: noArgs(PROTOCOL_VERSION), user: false }],
+  ['PROTVER', { handler: noArgs(PROTOCOL_VERSION), user: false }],
+  ['HELP', { handler: noArgs(HELP_TEXT), user: false }],
+  ['STARTTLS', { handler: starttls, user: false }],
+  ['GET', { handler: get, user: false }],
+  ['LIST', { handler: list, user: false }],
+  ['USERNAME', { handler: username, user: false }],
+  ['PASSWORD', { handler: password, user: false }],
+  ['LOGOUT', { handler: logout, user: false }],
+  ['LOGIN', { handler: login, user: true }],
+  ['PRIMARY', { handler: primary('OK PRIMARY-GRANTED\n'), user: true }],
+  ['MASTER', { handler: primary('OK MASTER-GRANTED\n'), user: true }],
+  ['FSD', { handler: fsd, user: true }],
+  ['SET', { handler: set, user: true }],
+  ['INSTCMD', { handler: instcmd, user: true }],
+]);
+
+/** One request line (already tokenized) → the whole answer. */
+export function execute(ctx: CommandContext, s: Session, words: readonly string[]): string {
+  if (words.length < 1) return err('UNKNOWN-COMMAND');
+  const cmd = COMMANDS.get(words[0].toUpperCase());
+  if (!cmd) return err('UNKNOWN-COMMAND');
+  if (cmd.user) {
+    if (s.username === undefined) return err('USERNAME-REQUIRED');
+    if (s.password === undefined) return err('PASSWORD-REQUIRED');
+  }
+  return cmd.handler(ctx, s, words.slice(1));
+}

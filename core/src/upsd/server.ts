@@ -1,0 +1,508 @@
+/**
+ * The upsd network server: listeners, connections, the shared tokenizer per connection, one
+ * write per answer, STARTTLS, idle drop, MAXCONN, and the global state the commands share
+ * (FSD latches, logins, tracking). Devices come from a DeviceDirectory, so the same server
+ * publishes host instances and NUT drivers attached through their sockets.
+ */
+import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { Feed, ParseconfMachine } from '../config/parseconf.js';
+import type { Device, DeviceDirectory } from '../dstate/device.js';
+import { UserTable } from './acl.js';
+import { execute, newSession, type CommandContext, type Session } from './commands.js';
+import { DEFAULT_PORT, type ListenAddress, type UpsUser } from './config.js';
+import type { Describer } from './descriptions.js';
+import { DeviceListings } from './listing.js';
+import { TrackingTable } from './tracking.js';
+
+/** upsd reads client sockets in 512-byte chunks; a parse error drops the rest of one. */
+const READ_CHUNK = 512;
+/** Stop reading a client whose unread answers exceed this (slow or half-open readers). */
+const OUTPUT_HIGH_WATER = 1 << 20;
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
+export type Logger = (level: LogLevel, message: string) => void;
+
+export interface UpsdServerConfig {
+  /** LISTEN lines in file order; empty → ::1 and 127.0.0.1 on 3493. */
+  listen?: ListenAddress[];
+  /** -4 / -6. */
+  family?: 4 | 6;
+  maxAge?: number;
+  trackingDelay?: number;
+  /** Most client connections served at once; more are held unread until a slot frees. */
+  maxConn?: number;
+  /** Idle drop, ms without a complete request line (NUT: 60 s). */
+  idleTimeoutMs?: number;
+  /** PEM with certificate and private key (upsd.conf CERTFILE). */
+  certFile?: string;
+  users?: Map<string, UpsUser>;
+  describer?: Describer;
+  log?: Logger;
+}
+
+interface Connection {
+  socket: Socket;
+  session: Session;
+  machine: ParseconfMachine;
+  lastHeard: number;
+  seq: number;
+  /** Input received but not processed yet (paused for back-pressure). */
+  pending: Buffer | undefined;
+  pendingOffset: number;
+  /** Held because MAXCONN was reached. */
+  held: boolean;
+  /** The client half-closed: answer what it sent, then close. */
+  eof: boolean;
+  closed: boolean;
+}
+
+export interface BoundListener {
+  host: string;
+  port: number;
+}
+
+export class UpsdServer {
+  private readonly servers: Server[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly held: Connection[] = [];
+  private active = 0;
+  private seq = 0;
+  private readonly users: UserTable;
+  private readonly tracking: TrackingTable;
+  private readonly fsd = new Set<string>();
+  private readonly logins = new Map<string, number>();
+  private byName = new Map<string, Device>();
+  private listed: readonly Device[] = [];
+  private readonly listings = new Map<Device, DeviceListings>();
+  private readonly resultUnsubs = new Map<Device, () => void>();
+  private unsubDirectory: (() => void) | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private secureContext: SecureContext | undefined;
+  private describer: Describer;
+  private maxAge: number;
+  private maxConn: number;
+  private idleTimeoutMs: number;
+  private readonly log: Logger;
+  private readonly ctx: CommandContext;
+  /** Addresses actually bound. */
+  readonly bound: BoundListener[] = [];
+
+  constructor(
+    private readonly directory: DeviceDirectory,
+    private readonly config: UpsdServerConfig = {},
+  ) {
+    this.users = new UserTable(config.users ?? new Map());
+    this.tracking = new TrackingTable(config.trackingDelay ?? 3600);
+    this.describer = config.describer ?? { describeVar: () => undefined, describeCmd: () => undefined };
+    this.maxAge = config.maxAge ?? 15;
+    this.maxConn = config.maxConn ?? Number.POSITIVE_INFINITY;
+    this.idleTimeoutMs = config.idleTimeoutMs ?? 60_000;
+    this.log = config.log ?? (() => {});
+    if (config.certFile) this.loadCertificate(config.certFile);
+    const self = this;
+    this.ctx = {
+      findDevice: (name) => this.byName.get(name.toLowerCase()),
+      devices: () => this.listed,
+      listings: (d) => this.listingsOf(d),
+      users: this.users,
+      tracking: this.tracking,
+      get describer() {
+        return self.describer;
+      },
+      get maxAge() {
+        return self.maxAge;
+      },
+      get tlsReady() {
+        return self.secureContext !== undefined;
+      },
+      fsd: this.fsd,
+      numLogins: (d) => this.logins.get(d.name.toLowerCase()) ?? 0,
+      login: (s, d) => {
+        const key = d.name.toLowerCase();
+        this.logins.set(key, (this.logins.get(key) ?? 0) + 1);
+        s.loginUps = d.name;
+      },
+      clientsOf: (d) => {
+        const key = d.name.toLowerCase();
+        const out: string[] = [];
+        for (const c of this.connections) if (c.session.loginUps?.toLowerCase() === key) out.push(c.session.addr);
+        return out.reverse();
+      },
+      now: () => Date.now(),
+    };
+    this.refreshDevices();
+    this.unsubDirectory = directory.onChange(() => this.refreshDevices());
+  }
+
+  /** The state the command handlers see (for tests and embedding). */
+  get context(): CommandContext {
+    return this.ctx;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private loadCertificate(file: string): void {
+    try {
+      const pem = readFileSync(file);
+      this.secureContext = createSecureContext({ cert: pem, key: pem });
+    } catch (e) {
+      this.secureContext = undefined;
+      this.log('error', `Can't load SSL certificate ${file}: ${(e as Error).message}; STARTTLS disabled`);
+    }
+  }
+
+  private listingsOf(d: Device): DeviceListings {
+    let l = this.listings.get(d);
+    if (!l) {
+      l = new DeviceListings(d);
+      this.listings.set(d, l);
+    }
+    return l;
+  }
+
+  private refreshDevices(): void {
+    const list = this.directory.list();
+    const byName = new Map<string, Device>();
+    for (const d of list) if (!byName.has(d.name.toLowerCase())) byName.set(d.name.toLowerCase(), d);
+    const present = new Set(list);
+    for (const [d, l] of this.listings) {
+      if (!present.has(d)) {
+        l.dispose();
+        this.listings.delete(d);
+      }
+    }
+    for (const [d, unsub] of this.resultUnsubs) {
+      if (!present.has(d)) {
+        unsub();
+        this.resultUnsubs.delete(d);
+      }
+    }
+    for (const d of list) {
+      if (!this.resultUnsubs.has(d)) {
+        this.resultUnsubs.set(d, d.onCommandResult((id, status) => this.tracking.set(id, status)));
+      }
+    }
+    // A UPS that left: its FSD latch goes, its logged-in clients are disconnected.
+    for (const key of [...this.fsd]) if (!byName.has(key)) this.fsd.delete(key);
+    for (const c of [...this.connections]) {
+      const u = c.session.loginUps?.toLowerCase();
+      if (u !== undefined && !byName.has(u)) {
+        this.log('info', `Disconnecting ${c.session.addr}: UPS [${c.session.loginUps}] was removed`);
+        this.dropConnection(c);
+      }
+    }
+    this.byName = byName;
+    this.listed = list;
+  }
+
+  /** Applies re-read configuration (upsd.conf except LISTEN, upsd.users). Clients stay. */
+  reload(update: { users?: Map<string, UpsUser>; maxAge?: number; trackingDelay?: number; maxConn?: number; describer?: Describer; idleTimeoutMs?: number }): void {
+    if (update.users) this.users.replace(update.users);
+    if (update.maxAge !== undefined) this.maxAge = update.maxAge;
+    if (update.trackingDelay !== undefined) this.tracking.delaySeconds = update.trackingDelay;
+    if (update.maxConn !== undefined) this.maxConn = update.maxConn;
+    if (update.describer) this.describer = update.describer;
+    if (update.idleTimeoutMs !== undefined) this.setIdleTimeout(update.idleTimeoutMs);
+    this.refreshDevices();
+    this.admitHeld();
+  }
+
+  setIdleTimeout(ms: number): void {
+    this.idleTimeoutMs = ms;
+    if (this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.startSweep();
+    }
+  }
+
+  /** Binds every listener. Fails like NUT: only when the primary listener cannot be bound. */
+  async start(): Promise<void> {
+    const wanted = this.listenAddresses();
+    const results: Array<{ addr: ListenAddress; error?: Error }> = [];
+    for (const addr of wanted) {
+      try {
+        await this.bind(addr);
+        results.push({ addr });
+      } catch (e) {
+        results.push({ addr, error: e as Error });
+      }
+    }
+    const primary = results[results.length - 1];
+    for (const r of results) {
+      if (r.error && r !== primary) this.log('warn', `not listening on ${r.addr.host} port ${r.addr.port}: ${r.error.message}`);
+    }
+    if (!primary || primary.error) {
+      await this.close();
+      throw new Error(
+        `no listening interface available${primary?.error ? ` (${primary.addr.host} port ${primary.addr.port}: ${primary.error.message})` : ''}`,
+      );
+    }
+    this.startSweep();
+  }
+
+  /** Effective listen list in NUT's file order (the last one is the one that must work). */
+  listenAddresses(): ListenAddress[] {
+    const family = this.config.family;
+    const given = this.config.listen ?? [];
+    if (given.length === 0) {
+      const out: ListenAddress[] = [];
+      if (family !== 4) out.push({ host: '::1', port: DEFAULT_PORT });
+      if (family !== 6) out.push({ host: '127.0.0.1', port: DEFAULT_PORT });
+      return out;
+    }
+    return given.filter((a) => {
+      const v = isIP(a.host);
+      return v === 0 || family === undefined || v === family;
+    });
+  }
+
+  private async bind(addr: ListenAddress): Promise<void> {
+    let host = addr.host;
+    if (isIP(host) === 0) {
+      const r = await lookup(host, this.config.family ? { family: this.config.family } : {});
+      host = r.address;
+    }
+    const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: addr.port, host, ipv6Only: isIP(host) === 6 }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (e) => this.log('error', `listener ${host}: ${e.message}`));
+    this.servers.push(server);
+    const a = server.address();
+    if (a && typeof a === 'object') this.bound.push({ host: a.address, port: a.port });
+  }
+
+  private startSweep(): void {
+    const every = Math.max(50, Math.min(1000, Math.floor(this.idleTimeoutMs / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), every);
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const c of this.connections) {
+      if (now - c.lastHeard > this.idleTimeoutMs) {
+        this.log('debug', `Disconnecting inactive client ${c.session.addr}`);
+        this.dropConnection(c);
+      }
+    }
+    this.tracking.purge(now);
+  }
+
+  async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.unsubDirectory?.();
+    this.unsubDirectory = undefined;
+    for (const c of [...this.connections]) this.dropConnection(c);
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.servers.length = 0;
+    for (const l of this.listings.values()) l.dispose();
+    this.listings.clear();
+    for (const u of this.resultUnsubs.values()) u();
+    this.resultUnsubs.clear();
+  }
+
+  /** Serves an already-connected socket (listeners call this; embedding hosts may too). */
+  accept(socket: Socket): void {
+    const addr = socket.remoteAddress ?? 'unknown';
+    const c: Connection = {
+      socket,
+      session: newSession(addr),
+      machine: new ParseconfMachine(),
+      lastHeard: Date.now(),
+      seq: this.seq++,
+      pending: undefined,
+      pendingOffset: 0,
+      held: false,
+      eof: false,
+      closed: false,
+    };
+    this.connections.add(c);
+    socket.setNoDelay(true);
+    this.attach(c, socket);
+    if (this.active >= this.maxConn) {
+      c.held = true;
+      socket.pause();
+      this.held.push(c);
+      this.log('warn', `Maximum number of connections limit reached (${this.maxConn}); holding ${addr}`);
+    } else {
+      this.active++;
+    }
+  }
+
+  private attach(c: Connection, socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => this.receive(c, chunk));
+    socket.on('drain', () => {
+      if (!c.closed && !c.held && c.pending) this.pump(c);
+    });
+    socket.on('error', () => this.dropConnection(c));
+    socket.on('close', () => this.dropConnection(c));
+    socket.on('end', () => {
+      // NUT reads everything sent before EOF, answers it, then disconnects
+      c.eof = true;
+      if (!c.pending && !c.held) this.endGracefully(c);
+    });
+  }
+
+  private admitHeld(): void {
+    while (this.held.length && this.active < this.maxConn) {
+      const c = this.held.shift()!;
+      if (c.closed) continue;
+      c.held = false;
+      this.active++;
+      c.socket.resume();
+      if (c.pending) this.pump(c);
+      else if (c.eof) this.endGracefully(c);
+    }
+  }
+
+  private dropConnection(c: Connection): void {
+    if (c.closed) return;
+    c.closed = true;
+    this.connections.delete(c);
+    if (c.held) {
+      const i = this.held.indexOf(c);
+      if (i >= 0) this.held.splice(i, 1);
+    } else {
+      this.active--;
+    }
+    const u = c.session.loginUps?.toLowerCase();
+    if (u !== undefined) {
+      const n = (this.logins.get(u) ?? 1) - 1;
+      if (n > 0) this.logins.set(u, n);
+      else this.logins.delete(u);
+    }
+    c.pending = undefined;
+    c.socket.destroy();
+    this.admitHeld();
+  }
+
+  private receive(c: Connection, chunk: Buffer): void {
+    if (c.closed) return;
+    if (c.pending) {
+      // still working through earlier input: queue behind it
+      c.pending = Buffer.concat([c.pending.subarray(c.pendingOffset), chunk]);
+      c.pendingOffset = 0;
+      return;
+    }
+    c.pending = chunk;
+    c.pendingOffset = 0;
+    if (!c.held) this.pump(c);
+  }
+
+  /** Works through pending input, stopping when the client does not read its answers. */
+  private pump(c: Connection): void {
+    const socket = c.socket;
+    socket.cork();
+    try {
+      while (c.pending && !c.closed) {
+        const buf = c.pending;
+        const start = c.pendingOffset;
+        const end = Math.min(start + READ_CHUNK, buf.length);
+        let stop: 'starttls' | 'logout' | undefined;
+        let i = start;
+        for (; i < end; i++) {
+          const r = c.machine.feed(buf[i]);
+          if (r === Feed.Line) {
+            c.lastHeard = Date.now();
+            const answer = execute(this.ctx, c.session, c.machine.words);
+            socket.write(answer);
+            if (c.session.after) {
+              stop = c.session.after;
+              c.session.after = undefined;
+              break;
+            }
+          } else if (r === Feed.Error) {
+            this.log('notice', `Parse error on sock: ${c.machine.errorMessage}`);
+            i = end - 1;
+            break;
+          }
+        }
+        if (stop === 'logout') {
+          c.pending = undefined;
+          socket.uncork();
+          socket.end();
+          this.finishLogout(c);
+          return;
+        }
+        if (stop === 'starttls') {
+          c.pending = undefined;
+          socket.uncork();
+          this.upgrade(c);
+          return;
+        }
+        c.pendingOffset = i + 1 > end ? end : i + 1;
+        if (c.pendingOffset >= buf.length) {
+          c.pending = undefined;
+          c.pendingOffset = 0;
+        }
+        if (socket.writableLength > OUTPUT_HIGH_WATER) {
+          // resume on 'drain'
+          socket.pause();
+          break;
+        }
+      }
+    } finally {
+      if (!socket.destroyed) socket.uncork();
+    }
+    if (!c.pending && !c.closed && !c.held) {
+      if (c.eof) this.endGracefully(c);
+      else if (socket.isPaused()) socket.resume();
+    }
+  }
+
+  private endGracefully(c: Connection): void {
+    if (c.closed) return;
+    c.socket.end();
+    c.socket.once('finish', () => this.dropConnection(c));
+  }
+
+  private finishLogout(c: Connection): void {
+    // NUT closes the connection on its next loop pass, after the answer went out
+    const s = c.socket;
+    s.once('finish', () => this.dropConnection(c));
+    setTimeout(() => this.dropConnection(c), 1000).unref();
+  }
+
+  private upgrade(c: Connection): void {
+    const raw = c.socket;
+    const context = this.secureContext;
+    if (!context) return;
+    raw.pause();
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('drain');
+    raw.removeAllListeners('end');
+    raw.removeAllListeners('close');
+    raw.removeAllListeners('error');
+    raw.on('error', () => this.dropConnection(c));
+    raw.write('', () => {
+      if (c.closed) return;
+      const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
+      c.socket = secure;
+      c.session.tls = true;
+      c.machine = new ParseconfMachine();
+      secure.on('error', (e) => {
+        this.log('notice', `SSL error from ${c.session.addr}: ${e.message}`);
+        this.dropConnection(c);
+      });
+      this.attach(c, secure);
+    });
+  }
+}
+
+export function defaultListen(port = DEFAULT_PORT): ListenAddress[] {
+  return [
+    { host: '::1', port },
+    { host: '127.0.0.1', port },
+  ];
+}
