@@ -1,0 +1,410 @@
+#!/usr/bin/env node
+/**
+ * upsd: NUT 2.8.0's flags and messages.
+ *   upsd [-F|-FF|-B] [-D…] [-c reload|stop] [-P pid] [-u user] [-4|-6] [-q] [-V] [-h]
+ * Runs the network server in this process, serving one NUT driver socket per ups.conf
+ * section (<statepath>/<driver>-<ups>). Without -F it starts itself in the background and
+ * returns once the listeners are up, as NUT's does.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { realpathSync } from 'node:fs';
+import {
+  DriverSocketDirectory,
+  UpsdServer,
+  loadDescriber,
+  parseUpsConfForUpsd,
+  parseUpsdConf,
+  parseUpsdUsers,
+  readFileText,
+  SERVER_VERSION,
+  type UpsdConf,
+  type LogLevel,
+} from '../upsd/index.js';
+
+const BANNER = `Network UPS Tools upsd ${SERVER_VERSION}`;
+
+const HELP = `${BANNER}
+Network server for UPS data.
+
+usage: upsd [OPTIONS]
+
+  -c <command>	send <command> via signal to background process
+		commands:
+		 - reload: reread configuration files
+		 - stop: stop process and exit
+  -P <pid>	send the signal above to specified PID (bypassing PID file)
+  -D		raise debugging level (and stay foreground by default)
+  -F		stay foregrounded even if no debugging is enabled
+  -FF		stay foregrounded and still save the PID file
+  -B		stay backgrounded even if debugging is bumped
+  -h		display this help
+  -r <dir>	chroots to <dir>
+  -q		raise log level threshold
+  -u <user>	switch to <user> (if started as root)
+  -V		display the version of this software
+  -4		IPv4 only
+  -6		IPv6 only
+`;
+
+/** Set in the environment of the background copy. */
+const DAEMON_ENV = 'NUT_TS_UPSD_DAEMON';
+/** Seconds of client inactivity before the drop (NUT: 60). */
+const IDLE_ENV = 'NUT_TS_UPSD_IDLE_TIMEOUT';
+
+interface Options {
+  command: string | undefined;
+  pid: number | undefined;
+  debug: number;
+  foreground: number;
+  background: boolean;
+  user: string | undefined;
+  family: 4 | 6 | undefined;
+  quiet: number;
+}
+
+class UsageExit extends Error {
+  constructor(readonly code: number) {
+    super('exit');
+  }
+}
+
+function parseArgs(argv: string[], out: (s: string) => void): Options {
+  const o: Options = { command: undefined, pid: undefined, debug: 0, foreground: 0, background: false, user: undefined, family: undefined, quiet: 0 };
+  const withArg = new Set(['c', 'P', 'r', 'u']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-') || a === '-') {
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      const f = a[j];
+      let value: string | undefined;
+      if (withArg.has(f)) {
+        value = a.length > j + 1 ? a.slice(j + 1) : argv[++i];
+        if (value === undefined) {
+          out(`upsd: option requires an argument -- '${f}'\n`);
+          out(HELP);
+          throw new UsageExit(1);
+        }
+      }
+      switch (f) {
+        case 'c':
+          o.command = value;
+          break;
+        case 'P':
+          o.pid = Number.parseInt(value!, 10);
+          break;
+        case 'D':
+          o.debug++;
+          break;
+        case 'F':
+          o.foreground++;
+          break;
+        case 'B':
+          o.background = true;
+          break;
+        case 'u':
+          o.user = value;
+          break;
+        case 'r':
+          break;
+        case 'q':
+          o.quiet++;
+          break;
+        case '4':
+          o.family = 4;
+          break;
+        case '6':
+          o.family = 6;
+          break;
+        case 'V':
+          throw new UsageExit(0);
+        case 'h':
+          out(HELP);
+          throw new UsageExit(0);
+        default:
+          out(`upsd: invalid option -- '${f}'\n`);
+          out(HELP);
+          throw new UsageExit(1);
+      }
+      if (value !== undefined) break;
+    }
+  }
+  return o;
+}
+
+function errnoText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'No such file or directory';
+  if (code === 'EACCES') return 'Permission denied';
+  return (e as Error).message;
+}
+
+function paths(env: NodeJS.ProcessEnv) {
+  const statePath = env.NUT_STATEPATH || '/run/nut';
+  return {
+    confPath: env.NUT_CONFPATH || '/etc/nut',
+    statePath,
+    pidFile: join(env.NUT_ALTPIDPATH || statePath, 'upsd.pid'),
+  };
+}
+
+function sendSignal(o: Options, pidFile: string, err: (s: string) => void): number {
+  const signal = o.command === 'reload' ? 'SIGHUP' : o.command === 'stop' ? 'SIGTERM' : undefined;
+  if (!signal) {
+    err(HELP);
+    return 1;
+  }
+  let pid = o.pid;
+  if (pid === undefined) {
+    try {
+      pid = Number.parseInt(readFileSync(pidFile, 'utf8').trim(), 10);
+    } catch (e) {
+      err(`fopen ${pidFile}: ${errnoText(e)}\n`);
+      return 1;
+    }
+  }
+  if (!Number.isInteger(pid) || pid <= 0) {
+    err(`Invalid PID in ${pidFile}\n`);
+    return 1;
+  }
+  try {
+    process.kill(pid, signal);
+  } catch (e) {
+    err(`kill ${pid}: ${errnoText(e)}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+interface LoadedConfig {
+  conf: UpsdConf;
+  users: ReturnType<typeof parseUpsdUsers>['users'];
+  sections: ReturnType<typeof parseUpsConfForUpsd>['sections'];
+}
+
+/** Reads the three files; throws an Error whose message is what NUT prints before exiting. */
+function loadConfig(confPath: string, warn: (s: string) => void): LoadedConfig {
+  const read = (name: string) => {
+    const p = join(confPath, name);
+    try {
+      return readFileText(p);
+    } catch (e) {
+      throw new Error(`Can't open ${p}: ${errnoText(e)}`);
+    }
+  };
+  const conf = parseUpsdConf(read('upsd.conf'));
+  conf.warnings.forEach(warn);
+  const envAllow = process.env.ALLOW_NO_DEVICE;
+  if (envAllow !== undefined) {
+    const l = envAllow.toLowerCase();
+    if (/^(true|yes|on|1)/.test(l)) conf.allowNoDevice = true;
+    else if (/^(false|no|off|0)/.test(l)) conf.allowNoDevice = false;
+  }
+  const ups = parseUpsConfForUpsd(read('ups.conf'));
+  ups.warnings.forEach(warn);
+  const users = parseUpsdUsers(read('upsd.users'));
+  users.warnings.forEach(warn);
+  return { conf, users: users.users, sections: ups.sections };
+}
+
+function worldReadable(path: string): boolean {
+  try {
+    return (statSync(path).mode & 0o004) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let sink = (s: string) => void process.stderr.write(s);
+  const err = (s: string) => sink(s);
+  let o: Options;
+  try {
+    o = parseArgs(argv, err);
+  } catch (e) {
+    if (e instanceof UsageExit) {
+      if (e.code === 0 && !argv.includes('-h')) process.stdout.write(BANNER + '\n');
+      return e.code;
+    }
+    throw e;
+  }
+  const daemonChild = env[DAEMON_ENV] === '1';
+  if (!daemonChild) process.stdout.write(BANNER + '\n');
+  const p = paths(env);
+  if (o.command !== undefined) return sendSignal(o, p.pidFile, err);
+
+  const foreground = (o.foreground > 0 || o.debug > 0) && !o.background;
+  if (!foreground && !daemonChild) return startInBackground(argv);
+
+  let cfg: LoadedConfig;
+  try {
+    cfg = loadConfig(p.confPath, (w) => err(w + '\n'));
+  } catch (e) {
+    err(`${(e as Error).message}\n`);
+    return 1;
+  }
+  const statePath = cfg.conf.statePath ?? p.statePath;
+  if (worldReadable(join(p.confPath, 'upsd.users'))) err(`${join(p.confPath, 'upsd.users')} is world readable\n`);
+  if (cfg.sections.length === 0 && !cfg.conf.allowNoDevice) {
+    err('Warning: no UPS definitions in ups.conf\n');
+    err('Fatal error: at least one UPS must be defined in ups.conf\n');
+    return 1;
+  }
+
+  const minLevel: LogLevel[] = o.debug > 0 ? ['debug', 'info', 'notice', 'warn', 'error'] : ['info', 'notice', 'warn', 'error'];
+  const log = (level: LogLevel, message: string) => {
+    if (minLevel.includes(level)) err(message + '\n');
+  };
+  const directory = new DriverSocketDirectory({
+    statePath,
+    maxAge: cfg.conf.maxAge,
+    log: (level, m) => log(level, m),
+  });
+  const idle = Number.parseFloat(env[IDLE_ENV] ?? '');
+  const server = new UpsdServer(directory, {
+    listen: cfg.conf.listen,
+    family: o.family,
+    maxAge: cfg.conf.maxAge,
+    trackingDelay: cfg.conf.trackingDelay,
+    maxConn: cfg.conf.maxConn,
+    idleTimeoutMs: Number.isFinite(idle) && idle > 0 ? idle * 1000 : undefined,
+    certFile: cfg.conf.certFile,
+    users: cfg.users,
+    describer: await loadDescriber(cfg.conf.dataPath),
+    log,
+  });
+  try {
+    await server.start();
+  } catch (e) {
+    err(`${(e as Error).message}\n`);
+    if (process.send) process.send({ t: 'failed', message: (e as Error).message });
+    return 1;
+  }
+  for (const b of server.bound) err(`listening on ${b.host} port ${b.port}\n`);
+  directory.update(cfg.sections);
+
+  if (o.user && process.getuid?.() === 0 && process.setuid) {
+    try {
+      process.setgid?.(o.user);
+    } catch {
+      // a user without a same-named group keeps root's group
+    }
+    try {
+      process.setuid(o.user);
+    } catch (e) {
+      err(`getpwnam(${o.user}): ${errnoText(e)}\n`);
+      return 1;
+    }
+  }
+
+  const savePid = daemonChild || o.foreground > 1;
+  if (savePid) {
+    try {
+      writeFileSync(p.pidFile, `${process.pid}\n`);
+    } catch (e) {
+      err(`Can't write PID file ${p.pidFile}: ${errnoText(e)}\n`);
+    }
+  } else {
+    err('Running as foreground process, not saving a PID file\n');
+  }
+
+  const reload = async () => {
+    log('info', 'SIGHUP: reloading configuration');
+    let next: LoadedConfig;
+    try {
+      next = loadConfig(p.confPath, (w) => log('warn', w));
+    } catch (e) {
+      log('error', `${(e as Error).message}; keeping the old configuration`);
+      return;
+    }
+    directory.setMaxAge(next.conf.maxAge);
+    directory.update(next.sections);
+    server.reload({
+      users: next.users,
+      maxAge: next.conf.maxAge,
+      trackingDelay: next.conf.trackingDelay,
+      maxConn: next.conf.maxConn,
+      describer: await loadDescriber(next.conf.dataPath),
+    });
+  };
+
+  return new Promise<number>((resolve) => {
+    const stop = async (signal: NodeJS.Signals, number: number) => {
+      log('info', `Signal ${number}: exiting`);
+      await server.close();
+      directory.stop();
+      if (savePid && existsSync(p.pidFile)) {
+        try {
+          unlinkSync(p.pidFile);
+        } catch {
+          // someone else's now
+        }
+      }
+      resolve(0);
+    };
+    process.on('SIGHUP', () => void reload());
+    process.once('SIGTERM', () => void stop('SIGTERM', 15));
+    process.once('SIGINT', () => void stop('SIGINT', 2));
+    if (process.send) {
+      process.send({ t: 'listening' });
+      process.disconnect?.();
+    }
+    if (daemonChild) {
+      // detached: the parent that showed our messages is gone
+      process.stderr.on('error', () => {});
+      sink = () => {};
+    }
+  });
+}
+
+/** NUT forks and returns once the listeners are up; so do we. */
+function startInBackground(argv: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const script = fileURLToPath(import.meta.url);
+    const child = spawn(process.execPath, [script, ...argv], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, [DAEMON_ENV]: '1' },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      process.stderr.write(d);
+    });
+    const done = (code: number) => {
+      child.stderr!.removeAllListeners('data');
+      child.stderr!.destroy();
+      child.unref();
+      resolve(code);
+    };
+    child.on('message', (m: { t?: string }) => {
+      if (m.t === 'listening') done(0);
+      else if (m.t === 'failed') done(1);
+    });
+    child.on('exit', (code) => done(code ?? 1));
+    void stderr;
+  });
+}
+
+function isMainModule(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`upsd: ${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}
