@@ -1,0 +1,175 @@
+/**
+ * Serves the control protocol for a Host on a Unix socket. Requests on one connection are
+ * answered in order; a malformed line gets an error reply and the connection stays usable.
+ */
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Host } from './host.js';
+import { MAX_REQUEST_BYTES, type ControlReply, type ControlRequest } from './control-protocol.js';
+
+export const HOST_VERSION = '0.1.0';
+
+export interface ControlServerOptions {
+  /** Called after a request that may leave the host with nothing to do (stop, upsd-stop). */
+  onIdle?: () => void;
+  /** host-stop: the daemon closes the host and exits. */
+  onHostStop: () => void;
+}
+
+function probe(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export class ControlServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly host: Host,
+    readonly path: string,
+    private readonly options: ControlServerOptions,
+  ) {}
+
+  /** Listens; refuses when another host answers on the path, removes a stale socket file. */
+  async listen(): Promise<void> {
+    if (existsSync(this.path)) {
+      if (await probe(this.path)) throw new Error(`a nut-ts host is already running (control socket ${this.path})`);
+      unlinkSync(this.path);
+    }
+    const server = createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    try {
+      chmodSync(this.path, 0o660);
+    } catch {
+      /* best effort */
+    }
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.end();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      if (existsSync(this.path)) unlinkSync(this.path);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.setEncoding('utf8');
+    let buf = '';
+    let chain = Promise.resolve();
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.length > MAX_REQUEST_BYTES && !buf.includes('\n')) {
+        this.reply(socket, { id: 0, ok: false, messages: ['request too long'] });
+        buf = '';
+        return;
+      }
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line === '') continue;
+        chain = chain.then(() => this.handleLine(socket, line));
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private reply(socket: Socket, reply: ControlReply): void {
+    if (!socket.destroyed) socket.write(JSON.stringify(reply) + '\n');
+  }
+
+  private async handleLine(socket: Socket, line: string): Promise<void> {
+    let req: (ControlRequest & { id?: unknown }) | undefined;
+    try {
+      req = JSON.parse(line) as ControlRequest & { id?: unknown };
+    } catch (e) {
+      this.reply(socket, { id: 0, ok: false, messages: [`malformed request: ${(e as Error).message}`] });
+      return;
+    }
+    const id = typeof req?.id === 'number' ? req.id : 0;
+    if (!req || typeof req !== 'object' || typeof req.cmd !== 'string') {
+      this.reply(socket, { id, ok: false, messages: ['malformed request: no "cmd"'] });
+      return;
+    }
+    try {
+      const result = await this.execute(req);
+      this.reply(socket, { id, ...result });
+    } catch (e) {
+      this.reply(socket, { id, ok: false, messages: [`internal error: ${(e as Error).message}`] });
+    }
+    if (req.cmd === 'host-stop') this.options.onHostStop();
+    else if ((req.cmd === 'stop' || req.cmd === 'upsd-stop') && this.host.idle) this.options.onIdle?.();
+  }
+
+  private async execute(req: ControlRequest): Promise<Omit<ControlReply, 'id'>> {
+    const host = this.host;
+    const needUps = (r: { ups?: unknown }) => (typeof r.ups === 'string' && r.ups !== '' ? r.ups : undefined);
+    switch (req.cmd) {
+      case 'ping':
+        return { ok: true, messages: [], pid: process.pid, confPath: host.paths.confPath, statePath: host.paths.statePath, version: HOST_VERSION };
+      case 'start': {
+        const ups = needUps(req);
+        if (!ups) return { ok: false, messages: ['start: no UPS named'] };
+        const { cmd: _c, ups: _u, ...options } = req;
+        return host.startInstance(ups, options);
+      }
+      case 'stop': {
+        const ups = needUps(req);
+        if (!ups) return { ok: false, messages: ['stop: no UPS named'] };
+        return host.stopInstance(ups);
+      }
+      case 'shutdown': {
+        const ups = needUps(req);
+        if (!ups) return { ok: false, messages: ['shutdown: no UPS named'] };
+        const { cmd: _c, ups: _u, ...options } = req;
+        return host.shutdownInstance(ups, options);
+      }
+      case 'status':
+        return { ok: true, messages: [], status: host.status() };
+      case 'reload': {
+        const r = host.loadConfig();
+        if (r.ok && host.upsd.running) {
+          const u = await host.upsd.reload();
+          return { ok: u.ok, messages: [...r.messages, ...u.messages] };
+        }
+        return r;
+      }
+      case 'upsd-start': {
+        const r = host.loadConfig();
+        if (!r.ok) return r;
+        return host.upsd.start({ listen: req.listen, family: req.family });
+      }
+      case 'upsd-stop':
+        return host.upsd.stop();
+      case 'upsd-reload': {
+        host.loadConfig();
+        return host.upsd.reload();
+      }
+      case 'host-stop':
+        return { ok: true, messages: [] };
+      default:
+        return { ok: false, messages: [`unknown command "${(req as { cmd: string }).cmd}"`] };
+    }
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * The host: one supervised instance per ups.conf section (a plugin in a worker thread, or
+ * NUT's C driver when no plugin provides the driver), published as a DeviceDirectory for
+ * upsd, plus the upsd service itself. The control socket and the CLIs drive it.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Device, DeviceDirectory } from '../dstate/device.js';
+import { StateTree } from '../dstate/tree.js';
+import { closest } from '../plugins/validate.js';
+import { discoverPlugins, findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
+import { buildInstanceSpec } from './instance-spec.js';
+import { SupervisedInstance, type InstanceLogger, type InstanceStatus, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
+import { NutDriverInstance } from './nut-driver-instance.js';
+import type { NutPaths } from './paths.js';
+import { DEFAULT_RESTART } from './restart-policy.js';
+import { defined, type HostSettings } from './settings.js';
+import { int, problemLines, readUpsConf, str, type UpsConf, type UpsConfSection } from './ups-conf.js';
+import { UpsdService } from './upsd-service.js';
+import { WorkerInstance } from './worker-instance.js';
+
+export type HostLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
+export type HostLogger = (level: HostLogLevel, message: string) => void;
+
+export interface HostOptions {
+  paths: NutPaths;
+  settings?: HostSettings;
+  /** Where node_modules discovery starts (default process.cwd()). */
+  cwd?: string;
+  /** Extra discovery switches (tests turn the repository's plugins off). */
+  pluginSearch?: Omit<PluginSearchSettings, 'pluginPaths' | 'cwd'>;
+  workerPath?: string;
+  log?: HostLogger;
+  /** A ups.conf to use instead of <confPath>/ups.conf (the built-in demo). */
+  upsConf?: UpsConf;
+}
+
+export interface HostStatus {
+  pid: number;
+  startedAt: number;
+  uptimeSec: number;
+  confPath: string;
+  statePath: string;
+  configProblems: string[];
+  upsd: { running: boolean; bound: Array<{ host: string; port: number }>; startedAt?: number };
+  instances: InstanceStatus[];
+}
+
+/** A section the host cannot run: every start ends at once with the reason. */
+class UnavailableInstance extends SupervisedInstance {
+  readonly tree = new StateTree();
+  constructor(
+    name: string,
+    driver: string,
+    desc: string | undefined,
+    logger: InstanceLogger,
+    private readonly reasons: string[],
+  ) {
+    super(name, driver, desc, logger);
+  }
+  get connected(): boolean {
+    return false;
+  }
+  get lastHeard(): number {
+    return 0;
+  }
+  get provider(): string {
+    return 'none';
+  }
+  protected launch(cb: RunCallbacks): RunHandle {
+    setImmediate(() => {
+      for (const r of this.reasons.slice(0, -1)) cb.log('error', r);
+      cb.ended(this.reasons[this.reasons.length - 1], 1);
+    });
+    return { runId: undefined, stop() {}, kill() {}, shutdown: () => false, instcmd: () => false, setvar: () => false };
+  }
+  protected markDown(): void {
+    this.tree.setStale(true);
+  }
+  protected shutdownOnce(): Promise<StartResult> {
+    return Promise.resolve({ ok: false, messages: [...this.reasons] });
+  }
+  protected shutdownRunning(): Promise<StartResult> {
+    return this.shutdownOnce();
+  }
+}
+
+export class Host implements DeviceDirectory {
+  readonly paths: NutPaths;
+  readonly startedAt = Date.now();
+  readonly upsd: UpsdService;
+  private readonly instances = new Map<string, SupervisedInstance>();
+  /** Fingerprint of the section each instance was built from. */
+  private readonly built = new Map<string, string>();
+  private readonly listeners = new Set<() => void>();
+  private conf: UpsConf | undefined;
+  private configProblems: string[] = [];
+  private readonly log: HostLogger;
+  private settings: HostSettings;
+  private closed = false;
+
+  constructor(private readonly options: HostOptions) {
+    this.paths = options.paths;
+    this.settings = options.settings ?? {};
+    this.log = options.log ?? (() => {});
+    this.upsd = new UpsdService(this, this.paths.confPath, (level, message) => this.log(level, `upsd: ${message}`));
+  }
+
+  // DeviceDirectory
+  list(): readonly Device[] {
+    return [...this.instances.values()];
+  }
+
+  get(name: string): Device | undefined {
+    return this.instance(name);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  instance(name: string): SupervisedInstance | undefined {
+    const exact = this.instances.get(name);
+    if (exact) return exact;
+    const lower = name.toLowerCase();
+    for (const [k, v] of this.instances) if (k.toLowerCase() === lower) return v;
+    return undefined;
+  }
+
+  get upsConf(): UpsConf | undefined {
+    return this.conf;
+  }
+
+  setSettings(settings: HostSettings): void {
+    this.settings = settings;
+  }
+
+  private searchSettings(): PluginSearchSettings {
+    return { ...this.options.pluginSearch, pluginPaths: this.settings.pluginPaths, cwd: this.options.cwd };
+  }
+
+  private instanceLogger(): InstanceLogger {
+    return (level, message) => this.log(level, message);
+  }
+
+  /** Builds the instance for one section: plugin, else NUT's C driver, else unavailable. */
+  private createInstance(conf: UpsConf, section: UpsConfSection, debugLevel: number): SupervisedInstance {
+    const driver = str(section.values.get('driver')) ?? '';
+    const desc = str(section.values.get('desc'));
+    const logger = this.instanceLogger();
+    let runnable;
+    try {
+      runnable = findDriverPlugin(driver, this.searchSettings());
+    } catch (e) {
+      const message = e instanceof PluginError ? e.message : (e as Error).message;
+      return new UnavailableInstance(section.name, driver, desc, logger, [message]);
+    }
+    let instance: SupervisedInstance;
+    if (runnable) {
+      const spec = buildInstanceSpec(conf, section, runnable, {
+        confPath: this.paths.confPath,
+        debugLevel,
+        watchdogMs: this.settings.watchdogMs,
+      });
+      instance = new WorkerInstance({
+        spec,
+        desc,
+        provider: `plugin ${runnable.plugin.packageName}@${runnable.plugin.packageVersion}`,
+        logger,
+        workerPath: this.options.workerPath,
+        resourceLimits: this.settings.resourceLimits ? (defined(this.settings.resourceLimits) as ResourceLimits) : undefined,
+      });
+    } else {
+      const driverPath = str(conf.global.get('driverpath')) ?? this.paths.driverPath;
+      const program = join(driverPath, driver);
+      if (!existsSync(program)) {
+        const known = discoverPlugins(this.searchSettings()).plugins.map((p) => p.driver);
+        const hint = closest(driver, known);
+        return new UnavailableInstance(section.name, driver, desc, logger, [
+          `no nut-ts plugin provides driver "${driver}"${hint ? ` (did you mean "${hint}"?)` : ''}, and NUT has no such driver either`,
+          `Can't start ${program}: No such file or directory`,
+        ]);
+      }
+      instance = new NutDriverInstance({
+        name: section.name,
+        driver,
+        desc,
+        program,
+        confPath: this.paths.confPath,
+        statePath: this.paths.statePath,
+        altPidPath: this.paths.altPidPath,
+        debugLevel,
+        logger,
+      });
+    }
+    instance.setPolicy({
+      ...DEFAULT_RESTART,
+      ...defined(this.settings.restart),
+      maxretry: int(conf.global.get('maxretry'), DEFAULT_RESTART.maxretry),
+      retrydelayMs: int(conf.global.get('retrydelay'), DEFAULT_RESTART.retrydelayMs / 1000) * 1000,
+    });
+    return instance;
+  }
+
+  private fingerprint(conf: UpsConf, section: UpsConfSection): string {
+    return JSON.stringify([[...conf.global], [...section.values], this.settings]);
+  }
+
+  /**
+   * (Re)reads ups.conf. Sections that are not running are rebuilt (a newly installed plugin is
+   * picked up); running ones keep their instance until they are restarted; sections that are
+   * gone are stopped and removed. Returns the problems found (the file is still used).
+   */
+  loadConfig(debugLevel = 0): { ok: boolean; messages: string[] } {
+    let conf: UpsConf;
+    try {
+      conf = this.options.upsConf ?? readUpsConf(this.paths.confPath);
+    } catch (e) {
+      return { ok: false, messages: [(e as Error).message] };
+    }
+    this.conf = conf;
+    this.configProblems = problemLines(conf);
+    const messages = [...this.configProblems];
+    const next = new Map<string, SupervisedInstance>();
+    let changed = false;
+    for (const section of conf.sections) {
+      if (next.has(section.name)) continue;
+      if (!str(section.values.get('driver')) || !str(section.values.get('port'))) {
+        messages.push(`ignoring incomplete configuration for UPS [${section.name}]`);
+        continue;
+      }
+      const existing = this.instances.get(section.name);
+      const print = this.fingerprint(conf, section);
+      if (existing && (existing.active || this.built.get(section.name) === print)) {
+        next.set(section.name, existing);
+        continue;
+      }
+      if (existing) void existing.stop();
+      next.set(section.name, this.createInstance(conf, section, debugLevel));
+      this.built.set(section.name, print);
+      changed = true;
+    }
+    for (const [name, inst] of this.instances) {
+      if (!next.has(name)) {
+        void inst.stop();
+        this.built.delete(name);
+        changed = true;
+      }
+    }
+    if (changed || next.size !== this.instances.size) {
+      this.instances.clear();
+      for (const [k, v] of next) this.instances.set(k, v);
+      this.changed();
+    }
+    return { ok: true, messages };
+  }
+
+  /** Rebuilds one stopped instance with the debug level of this start request. */
+  private refreshForStart(name: string, debugLevel: number): SupervisedInstance | undefined {
+    const current = this.instance(name);
+    if (!current || current.active || !this.conf) return current;
+    const section = this.conf.sections.find((s) => s.name === current.name);
+    if (!section) return current;
+    const fresh = this.createInstance(this.conf, section, debugLevel);
+    fresh.restarts = 0;
+    this.instances.set(current.name, fresh);
+    this.changed();
+    return fresh;
+  }
+
+  async startInstance(name: string, options: StartOptions = {}): Promise<StartResult> {
+    const loaded = this.loadConfig(options.debugLevel ?? 0);
+    if (!loaded.ok) return { ok: false, messages: loaded.messages };
+    const inst = this.refreshForStart(name, options.debugLevel ?? 0);
+    if (!inst) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
+    return inst.start(options);
+  }
+
+  async stopInstance(name: string): Promise<StartResult> {
+    const inst = this.instance(name);
+    if (!inst) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
+    if (!inst.active) {
+      const pid = (ups: string) => join(this.paths.altPidPath, `${inst.driver}-${ups}.pid`);
+      const port = this.conf?.sections.find((s) => s.name === inst.name)?.values.get('port');
+      const messages = [`Can't open ${pid(inst.name)}: No such file or directory`];
+      if (typeof port === 'string') messages.push(`Can't open ${pid(port.split('/').pop() ?? port)} either: No such file or directory`);
+      if (inst.state === 'failed') await inst.stop();
+      return { ok: false, messages };
+    }
+    await inst.stop();
+    return { ok: true, messages: [] };
+  }
+
+  async shutdownInstance(name: string, options: StartOptions = {}): Promise<StartResult> {
+    const loaded = this.loadConfig(options.debugLevel ?? 0);
+    if (!loaded.ok) return { ok: false, messages: loaded.messages };
+    const inst = this.instance(name);
+    if (!inst) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
+    return inst.shutdown(options);
+  }
+
+  /** Starts every section in file order (what `nut start` does). */
+  async startAll(options: StartOptions = {}): Promise<StartResult> {
+    const loaded = this.loadConfig(options.debugLevel ?? 0);
+    if (!loaded.ok) return loaded;
+    const messages = [...loaded.messages];
+    let ok = true;
+    for (const name of [...this.instances.keys()]) {
+      const r = await this.startInstance(name, options);
+      ok &&= r.ok;
+      messages.push(...r.messages.map((m) => `[${name}] ${m}`));
+    }
+    return { ok, messages };
+  }
+
+  get idle(): boolean {
+    return !this.upsd.running && [...this.instances.values()].every((i) => !i.active);
+  }
+
+  status(): HostStatus {
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      uptimeSec: Math.floor((Date.now() - this.startedAt) / 1000),
+      confPath: this.paths.confPath,
+      statePath: this.paths.statePath,
+      configProblems: this.configProblems,
+      upsd: { running: this.upsd.running, bound: this.upsd.bound, startedAt: this.upsd.startedAt },
+      instances: [...this.instances.values()].map((i) => i.status()),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.upsd.running) await this.upsd.stop();
+    await Promise.all([...this.instances.values()].map((i) => i.stop()));
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A running host process: the Host, its control socket and pid file, signal handling. Used by
+ * the detached daemon (daemon.ts) and by `nut start` in the foreground.
+ */
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { ControlServer } from './control-server.js';
+import { Host, type HostLogger, type HostOptions } from './host.js';
+import { controlSocketPath, hostPidPath } from './paths.js';
+import { loadHostSettings } from './settings.js';
+
+export interface RunningHost {
+  host: Host;
+  control: ControlServer;
+  /** Resolves when the host has stopped (host-stop, idle exit, signal). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface RunHostOptions extends Omit<HostOptions, 'log'> {
+  log: HostLogger;
+  /** Exit when nothing runs any more after a stop request (the daemon does). */
+  exitWhenIdle?: boolean;
+  handleSignals?: boolean;
+}
+
+export function consoleLogger(stream: NodeJS.WritableStream = process.stdout): HostLogger {
+  return (level, message) => {
+    const stamp = new Date().toISOString();
+    stream.write(`${stamp} ${level.padEnd(5)} ${message}\n`);
+  };
+}
+
+export async function runHost(options: RunHostOptions): Promise<RunningHost> {
+  const log = options.log;
+  let settings = options.settings;
+  if (!settings) {
+    const loaded = await loadHostSettings(options.cwd);
+    for (const p of loaded.problems) log('warn', p);
+    if (loaded.file) log('info', `host settings from ${loaded.file}`);
+    settings = loaded.settings;
+  }
+  const host = new Host({ ...options, settings, log });
+  const first = host.loadConfig();
+  for (const m of first.messages) log(first.ok ? 'warn' : 'error', m);
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  let stopping: Promise<void> | undefined;
+  const pidFile = hostPidPath(options.paths.altPidPath);
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log('info', 'host stopping');
+      await host.close();
+      await control.close();
+      try {
+        if (existsSync(pidFile)) unlinkSync(pidFile);
+      } catch {
+        /* gone */
+      }
+      log('info', 'host stopped');
+      resolveDone();
+    })();
+    return stopping;
+  };
+  const control = new ControlServer(host, controlSocketPath(options.paths.statePath), {
+    onHostStop: () => void stop(),
+    onIdle: options.exitWhenIdle ? () => void stop() : undefined,
+  });
+  await control.listen();
+  try {
+    writeFileSync(pidFile, `${process.pid}\n`);
+  } catch (e) {
+    log('warn', `cannot write ${pidFile}: ${(e as Error).message}`);
+  }
+  if (options.handleSignals) {
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.once(sig, () => void stop());
+    process.on('SIGHUP', () => {
+      const r = host.loadConfig();
+      for (const m of r.messages) log('warn', m);
+      if (host.upsd.running) void host.upsd.reload();
+    });
+  }
+  log('info', `host running (pid ${process.pid}), control socket ${control.path}`);
+  return { host, control, done, stop };
+}
