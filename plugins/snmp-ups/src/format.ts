@@ -1,0 +1,84 @@
+/** Number formatting exactly as NUT's snprintf calls produce it. */
+
+/** printf("%.<digits>f", x): like toFixed, but exact binary ties round to even as glibc does. */
+export function cFixed(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? (Math.sign(x) < 0 ? '-nan' : 'nan') : x > 0 ? 'inf' : '-inf';
+  const scale = 10 ** digits;
+  const scaled = x * scale;
+  // Ties are only possible when x * 10^digits is exactly representable (always true for
+  // float-sized values); in that case round half to even instead of toFixed's half up.
+  if (Math.abs(scaled) < 2 ** 52 && Math.abs(scaled - Math.trunc(scaled)) === 0.5) {
+    let n = Math.trunc(scaled);
+    if (Math.abs(n) % 2 === 1) n += Math.sign(scaled);
+    const neg = scaled < 0 && n === 0 ? '-' : '';
+    return neg + (n / scale).toFixed(digits);
+  }
+  const s = x.toFixed(digits);
+  return s;
+}
+
+/** C's (int) cast of a double on x86-64: truncation, INT_MIN when out of range. */
+export function cInt(x: number): number {
+  if (!Number.isFinite(x) || x >= 2 ** 31 || x <= -(2 ** 31) - 1) return -(2 ** 31);
+  return Math.trunc(x);
+}
+
+/** f_equal(x, y) from include/nut_float.h: |(float)x - (float)y| <= FLT_EPSILON. */
+export function fEqual(x: number, y: number): boolean {
+  return Math.abs(Math.fround(Math.fround(x) - Math.fround(y))) <= 1.1920928955078125e-7;
+}
+
+/** su_ups_get's numeric rendering: "%i" when value*multiplier is integral, else "%.2f" of it as float. */
+export function formatScaled(value: number, multiplier: number): string {
+  const dvalue = value * multiplier;
+  const asInt = cInt(dvalue);
+  if (fEqual(asInt, dvalue)) return String(asInt);
+  return cFixed(Math.fround(dvalue), 2);
+}
+
+/** C's strtol(s, NULL, 0): optional space/sign, 0x hex, leading-0 octal, decimal; 0 if none. */
+export function strtol0(s: string): number {
+  const m = /^[\t\n\v\f\r ]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (!m) return 0;
+  const sign = m[1] === '-' ? -1 : 1;
+  const body = m[2];
+  let v: number;
+  if (/^0[xX]/.test(body)) v = Number.parseInt(body.slice(2), 16);
+  else if (body.length > 1 && body[0] === '0') v = Number.parseInt(body, 8);
+  else if (body === '0') v = 0;
+  else v = Number.parseInt(body, 10);
+  return sign * v;
+}
+
+/** C's atoi/strtol(s, NULL, 10) prefix parse; 0 when there is no number. */
+export function atol(s: string): number {
+  const m = /^[\t\n\v\f\r ]*([+-]?[0-9]+)/.exec(s);
+  return m ? Number.parseInt(m[1], 10) : 0;
+}
+
+/** NUT's str_to_long(s, &v, 10): the whole string must be a base-10 number. */
+export function strToLongStrict(s: string): number | undefined {
+  return /^[\t\n\v\f\r ]*[+-]?[0-9]+$/.test(s) ? Number.parseInt(s.trim(), 10) : undefined;
+}
+
+/** sprintf with only %i conversions (what NUT's OID and name templates use). */
+export function fmtTemplate(template: string, ...args: number[]): string {
+  let i = 0;
+  return template.replace(/%i/g, () => String(args[i++] ?? 0));
+}
+
+/** Net-SNMP's snprint_hexstring into a 128-byte buffer ("XX " per byte, 16 per line). */
+export function hexString(buf: Buffer, bufLen = 128): string {
+  let out = '';
+  let pos = 0;
+  while (buf.length - pos >= 16) {
+    if (out.length + 16 * 3 + 1 >= bufLen) return out;
+    for (let i = 0; i < 16; i++) out += buf[pos + i].toString(16).toUpperCase().padStart(2, '0') + ' ';
+    pos += 16;
+  }
+  if (pos < buf.length) {
+    if (out.length + (buf.length - pos) * 3 + 1 >= bufLen) return out;
+    for (; pos < buf.length; pos++) out += buf[pos].toString(16).toUpperCase().padStart(2, '0') + ' ';
+  }
+  return out;
+}
