@@ -24,6 +24,11 @@ import {
 } from './table.js';
 
 const SYSOID_OID = '.1.3.6.1.2.1.1.2.0';
+const SYSTEM_GROUP: ReadonlyArray<[string, string]> = [
+  ['device.description', '.1.3.6.1.2.1.1.1.0'],
+  ['device.contact', '.1.3.6.1.2.1.1.4.0'],
+  ['device.location', '.1.3.6.1.2.1.1.6.0'],
+];
 const APCC_OID_IEM_TEMP = '.1.3.6.1.4.1.318.1.1.10.2.3.2.1.4.1';
 const APCC_OID_IEM_TEMP_UNIT = '.1.3.6.1.4.1.318.1.1.10.2.3.2.1.5.1';
 const APCC_IEM_FAHRENHEIT = 2;
@@ -336,7 +341,14 @@ export class SnmpUpsEngine {
       }
     }
     this.quirkSymmetraThreephase = ctx.testvar('symmetrathreephase');
-    if (await this.walk(WalkMode.Init)) {
+    const ok = await this.walk(WalkMode.Init);
+    // Tables whose rows did not produce these fall back to MIB-II system group values.
+    for (const [name, oid] of SYSTEM_GROUP) {
+      if (ctx.dstate.getinfo(name) !== undefined) continue;
+      const v = await this.getStr(oid, null);
+      if (v !== undefined) ctx.dstate.setinfo(name, v);
+    }
+    if (ok) {
       ctx.dstate.dataok();
       this.commOk = true;
     } else {
