@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+/**
+ * `nut <command> [args]`: one entry point for every nut-ts tool. `nut start` runs the host in
+ * the foreground (instances from ups.conf plus upsd; the built-in demo when there is no NUT
+ * configuration); the other commands run the tool of that name.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findHost } from '../host/control-client.js';
+import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, hasNutConfig } from '../host/demo.js';
+import { nutPaths, type NutPaths } from '../host/paths.js';
+import { consoleLogger, runHost } from '../host/run.js';
+
+/** Tools that `nut <tool>` runs (their module in core/dist/cli). */
+export const TOOLS = ['upsdrvctl', 'upsd', 'upsc', 'upsrw', 'upscmd', 'upslog', 'upsmon', 'upssched', 'nut-scanner', 'check-config', 'driver'];
+
+function usage(): string {
+  return [
+    'usage: nut <command> [arguments]',
+    '',
+    '  start [--port N]   run the host in the foreground: drivers from ups.conf and upsd',
+    '                     (no ups.conf found: a demo UPS on 127.0.0.1:3493)',
+    '  status             what the running host does (same as upsdrvctl status)',
+    '  stop               stop the running host (drivers and upsd)',
+    ...TOOLS.map((t) => `  ${t.padEnd(18)} run ${t} (nut ${t} -h for its options)`),
+    '',
+    'Environment: NUT_CONFPATH (ups.conf etc.), NUT_STATEPATH (sockets), NUT_ALTPIDPATH.',
+    '',
+  ].join('\n');
+}
+
+function toolPath(tool: string): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', `${tool}.js`);
+}
+
+function runTool(tool: string, args: string[]): Promise<number> {
+  const script = toolPath(tool);
+  if (!existsSync(script)) {
+    process.stderr.write(`nut: ${tool} is not available in this build (${script} is missing)\n`);
+    return Promise.resolve(1);
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: 'inherit' });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, forward);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + 1 : 1)));
+  });
+}
+
+function parsePort(args: string[]): number | undefined | Error {
+  const i = args.findIndex((a) => a === '--port' || a.startsWith('--port='));
+  if (i < 0) return undefined;
+  const text = args[i].includes('=') ? args[i].split('=')[1] : args[i + 1];
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) return new Error(`nut start: bad --port value ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** `nut start`: the host in the foreground until SIGINT/SIGTERM. */
+export async function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const port = parsePort(args);
+  if (port instanceof Error) {
+    process.stderr.write(`${port.message}\n`);
+    return 1;
+  }
+  const out = (s: string) => process.stdout.write(s + '\n');
+  const envPaths = nutPaths(env);
+  const demo = !hasNutConfig(envPaths.confPath);
+  let paths: NutPaths = envPaths;
+  if (demo) {
+    const statePath = env.NUT_STATEPATH && existsSync(env.NUT_STATEPATH) ? env.NUT_STATEPATH : demoStatePath();
+    paths = { ...envPaths, confPath: demoDir(), statePath, altPidPath: statePath };
+    out(`No NUT configuration in ${envPaths.confPath} (no ups.conf): running the built-in demo.`);
+  } else if (!existsSync(paths.statePath)) {
+    process.stderr.write(`nut start: state path ${paths.statePath} does not exist (set NUT_STATEPATH)\n`);
+    return 1;
+  }
+  const other = await findHost(paths);
+  if (other) {
+    const pong = await other.request({ cmd: 'ping' });
+    other.close();
+    process.stderr.write(`nut start: a nut-ts host is already running for ${paths.statePath} (pid ${pong.pid}); use upsdrvctl/upsd, or nut stop\n`);
+    return 1;
+  }
+  const log = consoleLogger(process.stderr);
+  let running;
+  try {
+    running = await runHost({
+      paths,
+      cwd: process.cwd(),
+      log,
+      handleSignals: true,
+      upsConf: demo ? demoUpsConf() : undefined,
+    });
+  } catch (e) {
+    process.stderr.write(`nut start: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const { host } = running;
+  const started = await host.startAll({ maxstartdelayMs: 45_000 });
+  for (const m of started.messages) log(started.ok ? 'warn' : 'error', m);
+  const listen = demo || port !== undefined ? [{ host: '127.0.0.1', port: port ?? 3493 }] : undefined;
+  const upsd = await host.upsd.start({ listen, noConfigFiles: demo });
+  for (const m of upsd.messages) log(upsd.ok ? 'info' : 'error', m);
+  const where = upsd.bound?.[upsd.bound.length - 1];
+  if (!upsd.ok) {
+    out(`upsd could not start${port === undefined && demo ? ' (is another upsd on port 3493? try nut start --port 3494)' : ''}.`);
+  }
+  if (demo && where) {
+    const addr = where.port === 3493 ? 'localhost' : `localhost:${where.port}`;
+    out('');
+    out(`Demo UPS "${DEMO_UPS}" served on ${where.host} port ${where.port}. Look at it with:`);
+    out(`  npx upsc ${DEMO_UPS}@${addr}               (or NUT's own upsc)`);
+    out(`  npx upsc ${DEMO_UPS}@${addr} ups.status    (OL → OB DISCHRG → OB DISCHRG LB → OL CHRG, ~90 s a cycle)`);
+    out(`  NUT_STATEPATH=${paths.statePath} npx upsdrvctl status`);
+    out('Stop with Ctrl-C.');
+  } else if (where) {
+    out(`nut-ts running: ${host.list().length} UPS, upsd on ${upsd.bound!.map((b) => `${b.host}:${b.port}`).join(', ')}. Ctrl-C stops.`);
+  }
+  await running.done;
+  return 0;
+}
+
+async function stopHost(env: NodeJS.ProcessEnv): Promise<number> {
+  const paths = nutPaths(env);
+  const client = await findHost(paths);
+  if (!client) {
+    process.stderr.write(`nut stop: no nut-ts host is running for ${paths.statePath}\n`);
+    return 1;
+  }
+  await client.request({ cmd: 'host-stop' });
+  client.close();
+  return 0;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(usage());
+    return command ? 0 : 1;
+  }
+  if (command === 'start') return start(rest, env);
+  if (command === 'stop') return stopHost(env);
+  if (command === 'status') return runTool('upsdrvctl', ['status', ...rest]);
+  if (TOOLS.includes(command)) return runTool(command, rest);
+  process.stderr.write(`nut: unknown command "${command}"\n\n${usage()}`);
+  return 1;
+}
+
+function isMainModule(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`nut: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
