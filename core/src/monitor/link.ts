@@ -22,6 +22,8 @@ export interface LinkOptions {
 export interface UpsLink {
   /** Sends one request line and resolves with the answer line (without LF). */
   request(line: string): Promise<string>;
+  /** Reads the next line without sending anything (list bodies). */
+  readLine(): Promise<string>;
   /** Sends a line without waiting for an answer (LOGOUT). */
   send(line: string): void;
   close(): void;
@@ -47,6 +49,7 @@ export function describeAnswer(answer: string): string {
 
 class TcpLink implements UpsLink {
   private buffer = '';
+  private pending: string[] = [];
   private waiters: Array<{ resolve: (l: string) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }> = [];
   private closed = false;
   tls = false;
@@ -70,6 +73,8 @@ class TcpLink implements UpsLink {
         if (w) {
           clearTimeout(w.timer);
           w.resolve(line);
+        } else {
+          this.pending.push(line);
         }
       }
     });
@@ -89,6 +94,12 @@ class TcpLink implements UpsLink {
   }
 
   request(line: string): Promise<string> {
+    return this.readLine(line);
+  }
+
+  readLine(line?: string): Promise<string> {
+    if (line !== undefined) this.pending = [];
+    else if (this.pending.length) return Promise.resolve(this.pending.shift() as string);
     if (this.closed) return Promise.reject(new LinkError('Not connected'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -99,7 +110,7 @@ class TcpLink implements UpsLink {
         reject(new LinkError('Read timeout'));
       }, this.timeoutMs);
       this.waiters.push({ resolve, reject, timer });
-      this.socket.write(line + '\n', 'latin1');
+      if (line !== undefined) this.socket.write(line + '\n', 'latin1');
     });
   }
 
