@@ -2,16 +2,17 @@
 /**
  * nut-ts vs NUT 2.8.0 side by side. Usage:
  *   node bench/run.mjs [--quick] [--runs N] [--only upsd,devices,events,coldstart]
- *                      [--budget-min M] [--out bench/results/latest.json] [--no-merge]
+ *                      [--runs-large N] [--budget-min M] [--out bench/results/latest.json] [--no-merge]
+ *                      [--profile DIR]   (our Node processes run with --cpu-prof into DIR)
  * Each figure is a separate module: a figure (or one side of it) that cannot run prints
  * "n/a (reason)" and the rest goes on. Results merge into the output JSON by figure id.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { REPO } from './lib/sandbox.mjs';
 import { Rows } from './lib/rows.mjs';
-import { machine, printTable } from './lib/report.mjs';
+import { machine, printTable, markdownTable } from './lib/report.mjs';
 import { nutMissing } from './lib/nut-side.mjs';
 
 const FIGURES = ['upsd', 'devices', 'events', 'coldstart'];
@@ -22,10 +23,12 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--runs') o.runs = Number(argv[++i]);
+    else if (a === '--runs-large') o.runsLarge = Number(argv[++i]);
     else if (a === '--only') o.only = argv[++i].split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--budget-min') o.budgetMin = Number(argv[++i]);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--no-merge') o.merge = false;
+    else if (a === '--profile') o.profile = argv[++i];
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 8).join('\n'));
       process.exit(0);
@@ -33,6 +36,7 @@ function parseArgs(argv) {
   }
   for (const f of o.only) if (!FIGURES.includes(f)) throw new Error(`unknown figure ${f} (have: ${FIGURES.join(', ')})`);
   o.runs ??= o.quick ? 2 : 5;
+  o.runsLarge ??= o.runs;
   return o;
 }
 
@@ -44,8 +48,28 @@ function gitCommit() {
   }
 }
 
+function markdown(result) {
+  const m = result.machine;
+  const out = [
+    `Generated ${result.generated} at commit ${result.commit ?? '?'}; ${result.runsPerFigure} runs per figure, medians.`,
+    '',
+    `Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}, ${m.nut}.`,
+    '',
+  ];
+  for (const [name, f] of Object.entries(result.figures)) {
+    out.push(`### ${f.title}`, '');
+    if (result.modes?.[name]) out.push(`ours = ${result.modes[name]}`, '');
+    out.push(markdownTable(f.rows), '');
+  }
+  return out.join('\n');
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.profile) {
+    mkdirSync(opts.profile, { recursive: true });
+    process.env.NUTBENCH_PROFILE_DIR = resolve(opts.profile);
+  }
   const started = Date.now();
   const budgetEnd = started + opts.budgetMin * 60_000;
   const missing = nutMissing();
@@ -60,6 +84,7 @@ async function main() {
     const ctx = {
       rows,
       runs: opts.runs,
+      runsLarge: opts.runsLarge,
       quick: opts.quick,
       modes,
       notes,
@@ -107,6 +132,7 @@ async function main() {
   for (const name of opts.only) result.figures[name].generated = result.generated;
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(opts.out.replace(/\.json$/, '') + '.md', markdown(result));
   console.log(`\nmodes: ${JSON.stringify(modes)}`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`wrote ${opts.out}`);

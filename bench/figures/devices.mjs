@@ -39,7 +39,8 @@ export async function run(ctx) {
   for (const n of sizes) {
     const devices = Array.from({ length: n }, (_, i) => ({ name: `ups${i + 1}`, port: 'device.dev', src }));
     const names = devices.map((d) => d.name);
-    for (let r = 0; r < runs; r++) {
+    const nRuns = n >= 1000 ? ctx.runsLarge : runs;
+    for (let r = 0; r < nRuns; r++) {
       const order = r % 2 ? ['ours', 'nut'] : ['nut', 'ours'];
       for (const side of order) {
         if (dead[side] || ctx.overBudget()) continue;

@@ -5,13 +5,23 @@
 import { NutConn, listedNames } from './nutclient.mjs';
 import { percentile } from './stats.mjs';
 
-async function openAll(port, n, batch = 50) {
-  const conns = [];
+/**
+ * Opens n connections in small batches, each batch answered once before the next opens: a
+ * server with a short listen backlog (NUT's upsd uses 16) would otherwise drop SYNs and the
+ * client would wait for the 1 s, 3 s, ... retransmissions.
+ */
+async function openAll(conns, port, n, line, check, batch = 10) {
   for (let i = 0; i < n; i += batch) {
     const k = Math.min(batch, n - i);
-    conns.push(...(await Promise.all(Array.from({ length: k }, () => NutConn.connect(port, '127.0.0.1', 15_000)))));
+    const opened = await Promise.all(Array.from({ length: k }, () => NutConn.connect(port, '127.0.0.1', 15_000)));
+    conns.push(...opened);
+    await Promise.all(
+      opened.map(async (c) => {
+        const a = await c.request(line, 30_000);
+        if (check && !check(a)) throw new Error(`unexpected answer to "${line}": ${a.slice(0, 120)}`);
+      }),
+    );
   }
-  return conns;
 }
 
 /**
@@ -21,19 +31,10 @@ async function openAll(port, n, batch = 50) {
  */
 export async function closedLoop(o) {
   const maxRequests = o.maxRequests ?? 2_000_000;
-  const conns = await openAll(o.port, o.clients);
+  const conns = [];
   let errors = 0;
   try {
-    // Warm-up: one answered request per connection, so every connection has been accepted.
-    await Promise.all(
-      conns.map((c) =>
-        c.request(o.line, 30_000).then(
-          (a) => {
-            if (o.check && !o.check(a)) throw new Error(`unexpected answer to "${o.line}": ${a.slice(0, 120)}`);
-          },
-        ),
-      ),
-    );
+    await openAll(conns, o.port, o.clients, o.line, o.check);
     const lat = new Float64Array(maxRequests);
     let count = 0;
     const t0 = performance.now();

@@ -54,7 +54,8 @@ export async function startNut(devices, { timeoutMs = 120_000 } = {}) {
       intervalMs: 10,
       what: `NUT driver sockets for ${devices.length} devices`,
     });
-    st.spawn(UPSD, ['-F', '-u', 'root']);
+    st.tSockets = performance.now();
+    st.spawn(UPSD, ["-F", "-u", "root"]);
     await waitUntil(() => st.answers(devices[0].name), { timeoutMs, intervalMs: 10, what: 'NUT upsd answer' });
     return st;
   } catch (e) {

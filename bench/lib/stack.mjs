@@ -30,6 +30,11 @@ export class Stack {
   }
 
   spawn(cmd, args) {
+    // --profile: our Node processes write V8 CPU profiles (on a clean exit) for the analysis.
+    const profDir = process.env.NUTBENCH_PROFILE_DIR;
+    if (profDir && this.side === 'ours' && cmd === process.execPath) {
+      args = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...args];
+    }
     const c = spawnLogged(cmd, args, this.sb.env, this.log);
     this.children.push(c);
     return c;
