@@ -24,6 +24,8 @@ for (const f of files) {
   const self = new Map();
   const dt = p.timeDeltas;
   for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (dt[i] ?? 0));
+  // Percentages are of busy time: samples in (idle) are dropped.
+  for (const [id] of self) if (byId.get(id).callFrame.functionName === '(idle)') self.delete(id);
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const byFn = new Map();
   const byFile = new Map();
@@ -35,7 +37,7 @@ for (const f of files) {
     byFile.set(file, (byFile.get(file) ?? 0) + us);
   }
   const pct = (us) => `${((us / total) * 100).toFixed(1).padStart(5)} %`;
-  console.log(`\n${f}: ${(total / 1e6).toFixed(2)} s sampled`);
+  console.log(`\n${f}: ${(total / 1e6).toFixed(2)} s busy`);
   console.log('  by function (self time):');
   for (const [k, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(us)}  ${k}`);
   console.log('  by file (self time):');

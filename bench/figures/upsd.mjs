@@ -28,6 +28,7 @@ export async function run(ctx) {
       rows.get(`upsd.${key}.c${c}.p50`, `${label} p50, ${c} client${c > 1 ? 's' : ''}`, 'ms', 'lower');
       rows.get(`upsd.${key}.c${c}.p99`, `${label} p99, ${c} client${c > 1 ? 's' : ''}`, 'ms', 'lower');
       rows.get(`upsd.${key}.c${c}.rps`, `${label} throughput, ${c} client${c > 1 ? 's' : ''}`, 'req/s', 'higher');
+      rows.get(`upsd.${key}.c${c}.cpu`, `${label} server CPU per request, ${c} client${c > 1 ? 's' : ''}`, 'us', 'lower');
     }
   rows.get('upsd.scrape.p50', 'exporter scrape (LIST VAR + GET TYPE/DESC each), p50', 'ms', 'lower');
 
@@ -57,13 +58,15 @@ export async function run(ctx) {
           for (const side of order) {
             if (!stacks[side] || ctx.overBudget()) continue;
             try {
-              const m = await closedLoop({ port: stacks[side].port, clients: c, line, durationMs, check });
+              const serverPids = stacks[side].pids();
+              const m = await closedLoop({ port: stacks[side].port, clients: c, line, durationMs, check, serverPids });
               rows.get(`upsd.${key}.c${c}.p50`).add(side, m.p50);
               rows.get(`upsd.${key}.c${c}.p99`).add(side, m.p99);
               rows.get(`upsd.${key}.c${c}.rps`).add(side, m.rps);
+              rows.get(`upsd.${key}.c${c}.cpu`).add(side, m.cpuUsPerReq);
               if (m.errors) ctx.notes.push(`upsd ${side} ${key} c=${c} run ${r + 1}: ${m.errors} client errors`);
             } catch (e) {
-              for (const s of ['p50', 'p99', 'rps']) rows.get(`upsd.${key}.c${c}.${s}`).na(side, e.message);
+              for (const s of ['p50', 'p99', 'rps', 'cpu']) rows.get(`upsd.${key}.c${c}.${s}`).na(side, e.message);
               log(`  ${side} ${key} c=${c}: ${e.message}`);
             }
           }

@@ -4,6 +4,7 @@
  */
 import { NutConn, listedNames } from './nutclient.mjs';
 import { percentile } from './stats.mjs';
+import { sumCpuSeconds } from './proc.mjs';
 
 /**
  * Opens n connections in small batches, each batch answered once before the next opens: a
@@ -26,7 +27,7 @@ async function openAll(conns, port, n, line, check, batch = 10) {
 
 /**
  * @param {{port:number, clients:number, line:string, durationMs:number, maxRequests?:number,
- *          check?:(answer:string)=>boolean}} o
+ *          check?:(answer:string)=>boolean, serverPids?:number[]}} o
  * @returns {Promise<{p50:number, p99:number, rps:number, count:number, errors:number}>}
  */
 export async function closedLoop(o) {
@@ -37,6 +38,8 @@ export async function closedLoop(o) {
     await openAll(conns, o.port, o.clients, o.line, o.check);
     const lat = new Float64Array(maxRequests);
     let count = 0;
+    const pids = o.serverPids ?? [];
+    const cpu0 = sumCpuSeconds(pids);
     const t0 = performance.now();
     const stopAt = t0 + o.durationMs;
     const loop = async (c) => {
@@ -55,8 +58,17 @@ export async function closedLoop(o) {
     };
     await Promise.all(conns.map(loop));
     const elapsed = (performance.now() - t0) / 1000;
+    const cpu = sumCpuSeconds(pids) - cpu0;
     const got = lat.subarray(0, count);
-    return { p50: percentile(got, 50), p99: percentile(got, 99), rps: count / elapsed, count, errors };
+    return {
+      p50: percentile(got, 50),
+      p99: percentile(got, 99),
+      rps: count / elapsed,
+      count,
+      errors,
+      // server CPU per answered request (µs): independent of how fast this client can drive it
+      cpuUsPerReq: pids.length && count ? (cpu * 1e6) / count : NaN,
+    };
   } finally {
     for (const c of conns) c.close();
   }
