@@ -40,8 +40,12 @@ export class ParseconfMachine {
   private word = new Uint8Array(WORD_LENGTH_LIMIT);
   private wordLength = 0;
   private argv: string[] = [];
-  /** Characters outside 0x20–0x7E that were dropped since the last reset. */
+  /** Characters outside 0x20–0x7E that were dropped (running count). */
   droppedChars = 0;
+  /** Characters cut off words longer than the word limit (running count). */
+  truncatedChars = 0;
+  /** Words dropped beyond the per-line word limit (running count). */
+  droppedWords = 0;
   errorMessage = '';
 
   constructor(
@@ -172,13 +176,18 @@ export class ParseconfMachine {
       this.droppedChars++;
       return;
     }
-    if (this.wordLength >= this.wordLimit) return;
+    if (this.wordLength >= this.wordLimit) {
+      this.truncatedChars++;
+      return;
+    }
     this.word[this.wordLength++] = ch;
   }
 
   private endOfWord(): void {
     if (this.argv.length < this.argLimit) {
       this.argv.push(latin1(this.word, this.wordLength));
+    } else {
+      this.droppedWords++;
     }
     this.wordLength = 0;
   }
@@ -207,11 +216,24 @@ export interface ParseProblem {
   message: string;
 }
 
+/** Input the grammar silently loses, per physical line where the logical line started. */
+export interface LossNote {
+  line: number;
+  /** Bytes outside 0x20–0x7E dropped. */
+  droppedChars: number;
+  /** Characters cut off words longer than 512. */
+  truncatedChars: number;
+  /** Words beyond the 32nd. */
+  droppedWords: number;
+}
+
 export interface TokenizedFile {
   lines: ConfigLine[];
   errors: ParseProblem[];
   /** Count of bytes outside 0x20–0x7E that the grammar drops silently. */
   droppedChars: number;
+  /** Where input was dropped or truncated (one entry per affected logical line). */
+  losses: LossNote[];
 }
 
 /**
@@ -224,9 +246,26 @@ export function tokenizeConfig(input: string | Uint8Array, file = '<input>'): To
   const machine = new ParseconfMachine();
   const lines: ConfigLine[] = [];
   const errors: ParseProblem[] = [];
+  const losses: LossNote[] = [];
   let physicalLine = 1;
   let lineStart = 1;
   let started = false;
+  let seen = { droppedChars: 0, truncatedChars: 0, droppedWords: 0 };
+  const noteLosses = (line: number) => {
+    const now = {
+      droppedChars: machine.droppedChars,
+      truncatedChars: machine.truncatedChars,
+      droppedWords: machine.droppedWords,
+    };
+    const delta = {
+      line,
+      droppedChars: now.droppedChars - seen.droppedChars,
+      truncatedChars: now.truncatedChars - seen.truncatedChars,
+      droppedWords: now.droppedWords - seen.droppedWords,
+    };
+    if (delta.droppedChars || delta.truncatedChars || delta.droppedWords) losses.push(delta);
+    seen = now;
+  };
   for (let i = 0; i < bytes.length; i++) {
     const ch = bytes[i];
     if (!started) {
@@ -237,14 +276,19 @@ export function tokenizeConfig(input: string | Uint8Array, file = '<input>'): To
     if (ch === LF) physicalLine++;
     if (result === Feed.Line) {
       if (machine.words.length > 0) lines.push({ words: machine.words, line: lineStart });
+      noteLosses(lineStart);
       started = false;
     } else if (result === Feed.Error) {
       errors.push({ file, line: physicalLine, message: machine.errorMessage });
+      noteLosses(lineStart);
       started = false;
     }
   }
-  if (started && machine.finish()) lines.push({ words: machine.words, line: lineStart });
-  return { lines, errors, droppedChars: machine.droppedChars };
+  // NUT's pconf_file_next: a last line without LF counts only if a word was already complete
+  // (a lone unterminated word is lost, as with `nolock` on the last line without LF).
+  if (started && machine.words.length > 0 && machine.finish()) lines.push({ words: machine.words, line: lineStart });
+  if (started) noteLosses(lineStart);
+  return { lines, errors, droppedChars: machine.droppedChars, losses };
 }
 
 /** NUT's pconf_encode: backslash before `\`, `"` and `#`, nothing else. */

@@ -1,0 +1,336 @@
+/**
+ * Validation of a parsed ups.conf: the global keys against schemas/ups.conf.schema.json, each
+ * section against the core driver options plus its driver plugin's options schema. NUT's
+ * acceptance rules decide the severity: what NUT 2.8.0 refuses is an error, what it accepts
+ * (even oddly) is at most a warning.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OptionsSchema } from '../plugins/manifest.js';
+import { cAtof, cAtoi, isCleanInteger, isCleanNumber } from './c-numbers.js';
+import { problem, type ConfigProblem, type Severity } from './problems.js';
+import {
+  allowedBy,
+  compileLenient,
+  loadSchema,
+  pointerParts,
+  severityOf,
+  validatorForDef,
+  type ErrorObject,
+  type JsonSchema,
+  type ValidateFunction,
+} from './schemas.js';
+import { closest } from './suggest.js';
+import type { ConfValue, UpsConf, UpsConfEntry, UpsConfSection } from './ups-conf.js';
+
+/** What the plugin registry knows about a driver name. */
+export type DriverOptionsLookup = (driver: string) => OptionsSchema | undefined | 'unknown-driver';
+
+export interface UpsConfValidationOptions {
+  /** Options schema of a driver's plugin; without it, driver-specific keys are not checked. */
+  lookupDriver?: DriverOptionsLookup;
+  /** Driver names the registry knows, for "did you mean" on an unknown driver. */
+  knownDrivers?: readonly string[];
+  /**
+   * Directory of NUT's C drivers. An unknown driver that exists there is a warning (nut-ts can
+   * attach NUT's own driver) instead of an error. Default: ups.conf `driverpath`, else /lib/nut.
+   * `false` disables the check.
+   */
+  cDriverPath?: string | false;
+  /** upsd.conf ALLOW_NO_DEVICE: no section at all is then fine. */
+  allowNoDevice?: boolean;
+}
+
+const OVERRIDE_OR_DEFAULT = /^(override|default)\./i;
+/** Global keys NUT's 2.8.0 drivers refuse inside a section ("not a valid variable name"). */
+const GLOBAL_ONLY = ['chroot', 'driverpath', 'maxretry', 'retrydelay', 'nowait'];
+
+function upsConfDefs(): { global: JsonSchema; core: JsonSchema } {
+  const defs = loadSchema('ups.conf').$defs as Record<string, JsonSchema>;
+  return { global: defs.global, core: defs.driverCore };
+}
+
+function isFlagOption(schema: JsonSchema): boolean {
+  return schema.type === 'boolean';
+}
+
+/** A value as ajv should see it: numbers for numeric options, read like NUT reads them. */
+function convert(
+  value: ConfValue,
+  option: JsonSchema,
+  note: (severity: Severity, message: string) => void,
+  key: string,
+): unknown {
+  if (value === true) return true;
+  const numeric = option.type === 'integer' || option.type === 'number';
+  if (!numeric) return value;
+  const integer = option.type === 'integer';
+  if (integer ? isCleanInteger(value) : isCleanNumber(value)) return integer ? cAtoi(value) : cAtof(value);
+  const read = integer ? cAtoi(value) : cAtof(value);
+  if (option.cParse === 'atoi') {
+    note('warning', `value '${value}' of '${key}' is not a plain number; NUT reads it as ${read}`);
+    return read;
+  }
+  return value;
+}
+
+interface ScopeCheck {
+  file: string;
+  section?: string;
+  sectionLine: number;
+  entries: Map<string, UpsConfEntry>;
+  /** key as written → schema property name (plugin options match case-insensitively). */
+  canonical: (key: string) => string | undefined;
+  options: Record<string, JsonSchema>;
+  /** Options that belong to the plugin (flag/value mix-ups there are accepted by NUT). */
+  pluginKeys: Set<string>;
+  validate: ValidateFunction;
+  unknownKey: (key: string) => { message: string; severity?: Severity; allowed?: string; suggestion?: string };
+  sensitive: Set<string>;
+}
+
+function checkScope(c: ScopeCheck, problems: ConfigProblem[]): void {
+  const data: Record<string, unknown> = {};
+  const lineOf = new Map<string, number>();
+  const written = new Map<string, string>();
+  for (const [key, entry] of c.entries) {
+    if (c.section !== undefined && OVERRIDE_OR_DEFAULT.test(key)) continue;
+    const name = c.canonical(key) ?? key;
+    lineOf.set(name, entry.line);
+    written.set(name, key);
+    const option = c.options[name];
+    const note = (severity: Severity, message: string) =>
+      problems.push(problem(severity, c.file, entry.line, message, { section: c.section, key }));
+    if (!option) {
+      data[name] = entry.value;
+      continue;
+    }
+    const plugin = c.pluginKeys.has(name);
+    if (isFlagOption(option) && entry.value !== true) {
+      note('warning', `'${key}' is a flag: write it alone on its line; the value '${entry.value}' is ignored`);
+      data[name] = true;
+      continue;
+    }
+    if (!isFlagOption(option) && entry.value === true) {
+      if (plugin) note('warning', `'${key}' needs a value ('${key} = …'); written alone NUT only sets driver.flag.${key}`);
+      else note('error', `'${key}' needs a value ('${key} = …'); NUT refuses it as a flag ("not a valid flag")`);
+      continue;
+    }
+    data[name] = convert(entry.value, option, note, key);
+  }
+  if (c.validate(data)) return;
+  for (const err of c.validate.errors ?? []) {
+    const parts = pointerParts(err.instancePath);
+    if (err.keyword === 'additionalProperties') {
+      const name = String((err.params as { additionalProperty: string }).additionalProperty);
+      const key = written.get(name) ?? name;
+      const u = c.unknownKey(key);
+      problems.push(
+        problem(u.severity ?? severityOf(err), c.file, lineOf.get(name) ?? c.sectionLine, u.message, {
+          section: c.section,
+          key,
+          allowed: u.allowed,
+          suggestion: u.suggestion,
+        }),
+      );
+      continue;
+    }
+    if (err.keyword === 'required') {
+      const missing = String((err.params as { missingProperty: string }).missingProperty);
+      problems.push(
+        problem('error', c.file, c.sectionLine, `missing required key '${missing}'; NUT's upsd ignores the incomplete section and no driver starts for it`, {
+          section: c.section,
+          key: missing,
+        }),
+      );
+      continue;
+    }
+    if (parts.length !== 1) continue;
+    problems.push(valueProblem(err, c, parts[0], written.get(parts[0]) ?? parts[0], lineOf.get(parts[0]) ?? c.sectionLine));
+  }
+}
+
+function valueProblem(err: ErrorObject, c: ScopeCheck, name: string, key: string, line: number): ConfigProblem {
+  const shown = c.sensitive.has(name) ? '***' : String(err.data);
+  const allowed = allowedBy(err);
+  const suggestion =
+    err.keyword === 'enum' && typeof err.data === 'string'
+      ? closest(err.data, (err.params as { allowedValues: unknown[] }).allowedValues.map(String))
+      : undefined;
+  const severity = severityOf(err);
+  const why =
+    err.keyword === 'enum' ? (severity === 'warning' ? 'is not a known value' : 'is not allowed') : (err.message ?? 'is not valid');
+  return problem(severity, c.file, line, `value '${shown}' of '${key}' ${why}`, {
+    section: c.section,
+    key,
+    allowed: suggestion === undefined && err.keyword !== 'pattern' ? allowed : undefined,
+    suggestion,
+  });
+}
+
+const sectionValidators = new WeakMap<object, ValidateFunction>();
+const OPEN = {};
+const CORE_ONLY = {};
+
+interface DriverSchema {
+  validate: ValidateFunction;
+  options: Record<string, JsonSchema>;
+  pluginKeys: Set<string>;
+}
+
+function driverSchema(core: JsonSchema, plugin: OptionsSchema | undefined, open: boolean): DriverSchema {
+  const coreProps = core.properties ?? {};
+  const pluginProps: Record<string, JsonSchema> = {};
+  const pluginKeys = new Set<string>();
+  for (const [name, opt] of Object.entries(plugin?.properties ?? {})) {
+    if (name in coreProps) continue;
+    pluginProps[name] = { ...(opt as unknown as JsonSchema) };
+    pluginKeys.add(name);
+  }
+  const options = { ...coreProps, ...pluginProps };
+  const cacheKey = open ? OPEN : (plugin ?? CORE_ONLY);
+  let validate = sectionValidators.get(cacheKey);
+  if (!validate) {
+    validate = compileLenient({
+      type: 'object',
+      properties: options,
+      required: core.required as string[],
+      additionalProperties: open || plugin?.additionalProperties === true,
+    });
+    sectionValidators.set(cacheKey, validate);
+  }
+  return { validate, options, pluginKeys };
+}
+
+export function validateUpsConf(conf: UpsConf, opts: UpsConfValidationOptions = {}): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { global, core } = upsConfDefs();
+  const globalKeys = Object.keys(global.properties ?? {});
+  const coreKeys = Object.keys(core.properties ?? {});
+
+  checkScope(
+    {
+      file: conf.file,
+      sectionLine: 0,
+      entries: conf.globalEntries,
+      canonical: (k) => k,
+      options: global.properties ?? {},
+      pluginKeys: new Set(),
+      validate: validatorForDef('ups.conf', 'global'),
+      sensitive: new Set(),
+      unknownKey: (key) => {
+        if (coreKeys.includes(key)) {
+          return { message: `'${key}' before the first [section] belongs to no device; NUT ignores it`, severity: 'warning' };
+        }
+        const suggestion = closest(key, globalKeys);
+        return {
+          message: `global key '${key}' is not used by NUT (ignored)`,
+          suggestion,
+          allowed: suggestion ? undefined : globalKeys.join(', '),
+        };
+      },
+    },
+    problems,
+  );
+
+  if (conf.sections.length === 0 && !opts.allowNoDevice) {
+    problems.push(
+      problem('error', conf.file, 0, 'no device section: NUT refuses to start ("at least one UPS must be defined in ups.conf") unless upsd.conf sets ALLOW_NO_DEVICE'),
+    );
+  }
+
+  const driverPath =
+    opts.cDriverPath === false ? undefined : (opts.cDriverPath ?? (typeof conf.global.get('driverpath') === 'string' ? (conf.global.get('driverpath') as string) : '/lib/nut'));
+
+  for (const section of conf.sections) validateSection(conf.file, section, core, coreKeys, opts, driverPath, problems);
+  return problems;
+}
+
+function validateSection(
+  file: string,
+  section: UpsConfSection,
+  core: JsonSchema,
+  coreKeys: string[],
+  opts: UpsConfValidationOptions,
+  driverPath: string | undefined,
+  problems: ConfigProblem[],
+): void {
+  const at = (severity: Severity, line: number, message: string, extra: { key?: string; suggestion?: string; allowed?: string } = {}) =>
+    problems.push(problem(severity, file, line, message, { section: section.name, ...extra }));
+  const driver = section.driver;
+  let plugin: OptionsSchema | undefined;
+  let open = false;
+  if (driver !== undefined && opts.lookupDriver) {
+    const found = opts.lookupDriver(driver);
+    const line = section.entries.get('driver')?.line ?? section.line;
+    if (found === 'unknown-driver') {
+      open = true;
+      const cDriver = driverPath !== undefined && driver !== '' && !driver.includes('/') ? join(driverPath, driver) : undefined;
+      if (cDriver && existsSync(cDriver)) {
+        at('warning', line, `no plugin provides driver '${driver}'; nut-ts will run NUT's C driver ${cDriver} and cannot check its options`, { key: 'driver' });
+      } else {
+        const suggestion = opts.knownDrivers ? closest(driver, opts.knownDrivers) : undefined;
+        at('error', line, `driver '${driver}' is not provided by any plugin${driverPath ? ` nor found in ${driverPath}` : ''}`, {
+          key: 'driver',
+          suggestion,
+          allowed: suggestion === undefined && opts.knownDrivers ? opts.knownDrivers.join(', ') : undefined,
+        });
+      }
+    } else {
+      plugin = found;
+    }
+  } else if (!opts.lookupDriver) {
+    open = true;
+  }
+
+  for (const [key, entry] of section.entries) {
+    if (GLOBAL_ONLY.includes(key)) {
+      at('error', entry.line, `'${key}' is a global setting: put it before the first section (NUT's drivers refuse it here: "not a valid variable name")`, { key });
+    } else if (key === 'maxstartdelay') {
+      at('warning', entry.line, `NUT 2.8.0's C drivers refuse 'maxstartdelay' inside a section (later NUT releases and nut-ts accept it)`, { key });
+    } else if (key === 'sddelay') {
+      at('warning', entry.line, `'sddelay' is obsolete; NUT logs and ignores it`, { key });
+    }
+  }
+
+  const schema = driverSchema(core, plugin, open);
+  const lowerPlugin = new Map<string, string>();
+  for (const k of schema.pluginKeys) lowerPlugin.set(k.toLowerCase(), k);
+  const sensitive = new Set<string>();
+  for (const k of schema.pluginKeys) if (schema.options[k].sensitive) sensitive.add(k);
+  const entries = new Map([...section.entries].filter(([k]) => !GLOBAL_ONLY.includes(k)));
+  checkScope(
+    {
+      file,
+      section: section.name,
+      sectionLine: section.line,
+      entries,
+      canonical: (k) => (coreKeys.includes(k) ? k : lowerPlugin.get(k.toLowerCase())),
+      options: schema.options,
+      pluginKeys: schema.pluginKeys,
+      validate: schema.validate,
+      sensitive,
+      unknownKey: (key) => {
+        const candidates = [...coreKeys, ...schema.pluginKeys];
+        const suggestion =
+          closest(key, candidates) ?? (/^(ov|overr|over|default|defualt|dfault)/i.test(key) && key.includes('.') ? closestPrefix(key) : undefined);
+        const caseOnly = suggestion !== undefined && suggestion.toLowerCase() === key.toLowerCase();
+        return {
+          message: caseOnly
+            ? `key '${key}' is not an option of driver ${driver ?? '(none)'}: core keys are case-sensitive`
+            : `key '${key}' is not an option of driver ${driver ?? '(none)'}`,
+          suggestion,
+          allowed: suggestion === undefined ? [...candidates, 'override.<variable>', 'default.<variable>'].join(', ') : undefined,
+        };
+      },
+    },
+    problems,
+  );
+}
+
+/** `overide.battery.charge` → `override.battery.charge`. */
+function closestPrefix(key: string): string | undefined {
+  const dot = key.indexOf('.');
+  const prefix = closest(key.slice(0, dot), ['override', 'default']);
+  return prefix ? prefix + key.slice(dot) : undefined;
+}
