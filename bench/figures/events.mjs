@@ -2,7 +2,8 @@
  * Figure 3 — event latency. A .seq flips ups.status OL/OB with `TIMER 1` between flips.
  * A client polls GET VAR ups.status every 10 ms; a subscriber on the driver socket (NUT's, or
  * ours if the host exposes one) timestamps each publication. Per flip k, the flip is due one
- * TIMER after the previous one; the figures are:
+ * TIMER after the previous one; the figures are (mean over the flips of a run, then the
+ * median over runs; an even number of flips per run, as NUT's loop alternates short and long):
  *   flip → polling client   seen_k − seen_{k−1} − TIMER
  *   flip → push subscriber  pub_k − pub_{k−1} − TIMER
  *   driver → polling client seen_k − pub_k   (upsd's propagation + half a poll interval)
@@ -11,7 +12,7 @@ import { startNut } from '../lib/nut-side.mjs';
 import { startOurs } from '../lib/ours-side.mjs';
 import { NutConn } from '../lib/nutclient.mjs';
 import { findDriverSocket, watchVar } from '../lib/sockwatch.mjs';
-import { median } from '../lib/stats.mjs';
+import { median, mean } from '../lib/stats.mjs';
 import { sleep } from '../lib/sandbox.mjs';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,11 +95,11 @@ export async function run(ctx) {
             return;
           }
           const lat = seen.slice(1).map((s, i) => s.t - seen[i].t - TIMER_S * 1000);
-          rPoll.add(side, median(lat));
+          rPoll.add(side, mean(lat));
           if (sub) {
             const pubs = sub.events.filter((e, i, a) => i === 0 || e.value !== a[i - 1].value);
             const inWindow = pubs.filter((p) => p.t >= seen[0].t - 1000);
-            if (inWindow.length >= 2) rPush.add(side, median(inWindow.slice(1).map((p, i) => p.t - inWindow[i].t - TIMER_S * 1000)));
+            if (inWindow.length >= 2) rPush.add(side, mean(inWindow.slice(1).map((p, i) => p.t - inWindow[i].t - TIMER_S * 1000)));
             const prop = seen
               .map((s) => {
                 const p = [...pubs].reverse().find((x) => x.value === s.value && x.t <= s.t);
