@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { tokenizeConfig } from './parseconf.js';
 import { atoi } from '../driver-socket/codec.js';
 import { parseUpsName } from '../client/address.js';
+import { allowedBy, pointerParts, severityOf, validatorFor, type SchemaName } from './schemas.js';
 import { NOTIFY_TYPES, isNotifyType, parseNotifyFlags, type NotifyFlags, type NotifyType } from '../monitor/notify-types.js';
 
 export interface MonitorEntry {
@@ -99,6 +100,26 @@ const DIRECTIVES: Record<string, number> = {
   MONITOR: 5,
 };
 
+/** Typed property → the directive it comes from (for messages). */
+const PROPERTY_DIRECTIVE: Record<string, string> = {
+  minSupplies: 'MINSUPPLIES',
+  shutdownCmd: 'SHUTDOWNCMD',
+  notifyCmd: 'NOTIFYCMD',
+  pollFreq: 'POLLFREQ',
+  pollFreqAlert: 'POLLFREQALERT',
+  hostSync: 'HOSTSYNC',
+  deadTime: 'DEADTIME',
+  powerDownFlag: 'POWERDOWNFLAG',
+  rbWarnTime: 'RBWARNTIME',
+  noCommWarnTime: 'NOCOMMWARNTIME',
+  finalDelay: 'FINALDELAY',
+  runAsUser: 'RUN_AS_USER',
+  certVerify: 'CERTVERIFY',
+  forceSsl: 'FORCESSL',
+  certHosts: 'CERTHOST',
+  debugMin: 'DEBUG_MIN',
+};
+
 /** Directives of later NUT releases: accepted and kept, so configs written for them load. */
 const LATER_DIRECTIVES: Record<string, number> = {
   OFFDURATION: 2,
@@ -174,8 +195,10 @@ export function parseUpsmonConf(text: string | Uint8Array, file = 'upsmon.conf')
   const problem = (line: number, key: string | undefined, severity: Severity, message: string, suggestion?: string) =>
     problems.push({ file, line, key, severity, message, ...(suggestion ? { suggestion } : {}) });
 
+  const lastLine = new Map<string, number>();
   for (const { words, line } of tokens.lines) {
     const key = words[0];
+    lastLine.set(key, line);
     const invalid = () => {
       const hint = suggest(key, ALL_KEYS);
       const known = key in DIRECTIVES || key in LATER_DIRECTIVES || key.toUpperCase() === 'DEBUG_MIN';
@@ -324,7 +347,37 @@ export function parseUpsmonConf(text: string | Uint8Array, file = 'upsmon.conf')
         config.later[key] = words.slice(1);
     }
   }
+  problems.push(
+    ...schemaProblems('upsmon.conf', config, file, (path) => {
+      if (path[0] === 'monitors') return { line: config.monitors[Number(path[1])]?.line ?? 0, key: 'MONITOR' };
+      const directive = PROPERTY_DIRECTIVE[path[0]];
+      return directive ? { line: lastLine.get(directive) ?? 0, key: directive } : { line: 0 };
+    }),
+  );
   return { config, problems };
+}
+
+/** Checks typed data against schemas/<name>.schema.json; problems name the key and what is allowed. */
+export function schemaProblems(name: SchemaName, data: unknown, file: string, locate: (path: string[]) => { line: number; key?: string }): ConfigProblem[] {
+  const validate = validatorFor(name);
+  if (validate(data)) return [];
+  const out: ConfigProblem[] = [];
+  for (const err of validate.errors ?? []) {
+    // oneOf reports every branch; the specific branch errors say more
+    if (err.keyword === 'oneOf' || err.keyword === 'const') continue;
+    const path = pointerParts(err.instancePath);
+    const where = locate(path);
+    const key = where.key ?? (path.filter((p) => !/^\d+$/.test(p)).join('.') || undefined);
+    const allowed = allowedBy(err);
+    out.push({
+      file,
+      line: where.line,
+      ...(key ? { key } : {}),
+      severity: severityOf(err),
+      message: `${file}${where.line ? ` line ${where.line}` : ''}: ${key ?? 'value'}${path.length > 1 && where.key ? ` ${path.slice(-1)[0]}` : ''} ${err.message ?? 'is invalid'}${allowed ? ` (allowed: ${allowed})` : ''}`,
+    });
+  }
+  return out;
 }
 
 /** Reads and parses a file; an unreadable file is one fatal problem. */
