@@ -11,7 +11,7 @@ import { StateTree } from '../dstate/tree.js';
 import { closest } from '../plugins/validate.js';
 import { discoverPlugins, findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
 import { buildInstanceSpec } from './instance-spec.js';
-import { SupervisedInstance, type InstanceLogger, type InstanceStatus, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
+import { SupervisedInstance, type InstanceLogger, type InstanceState, type InstanceStatus, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { NutDriverInstance } from './nut-driver-instance.js';
 import type { NutPaths } from './paths.js';
 import { DEFAULT_RESTART } from './restart-policy.js';
@@ -94,6 +94,7 @@ export class Host implements DeviceDirectory {
   /** Fingerprint of the section each instance was built from. */
   private readonly built = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
+  private readonly stateListeners = new Set<(instance: SupervisedInstance, state: InstanceState) => void>();
   private conf: UpsConf | undefined;
   private configProblems: string[] = [];
   private readonly log: HostLogger;
@@ -119,6 +120,12 @@ export class Host implements DeviceDirectory {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Every state change of every instance (including ones rebuilt later). */
+  onInstanceState(listener: (instance: SupervisedInstance, state: InstanceState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 
   private changed(): void {
@@ -151,6 +158,14 @@ export class Host implements DeviceDirectory {
 
   /** Builds the instance for one section: plugin, else NUT's C driver, else unavailable. */
   private createInstance(conf: UpsConf, section: UpsConfSection, debugLevel: number): SupervisedInstance {
+    const instance = this.buildInstance(conf, section, debugLevel);
+    instance.onStateChange((state) => {
+      for (const l of this.stateListeners) l(instance, state);
+    });
+    return instance;
+  }
+
+  private buildInstance(conf: UpsConf, section: UpsConfSection, debugLevel: number): SupervisedInstance {
     const driver = str(section.values.get('driver')) ?? '';
     const desc = str(section.values.get('desc'));
     const logger = this.instanceLogger();

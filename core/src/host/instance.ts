@@ -230,6 +230,7 @@ export abstract class SupervisedInstance implements Device {
     this.lastError = reason;
     this.logger('error', `[${this.name}] ${reason}`);
     if (!this.everReady) {
+      if (!this.attemptMessages.includes(reason)) this.attemptMessages.push(reason);
       this.attemptMessages.push(`Driver failed to start (exit status=${exitStatus})`);
       this.attemptsLeft--;
       if (this.attemptsLeft > 0) {
