@@ -1,0 +1,221 @@
+/**
+ * nut-ts host settings (what NUT's files cannot say), found with cosmiconfig under the module
+ * name `nut-ts`: nut-ts.config.{json,js,mjs,cjs,ts}, .nut-tsrc[.json|.yaml|.yml|.js|.ts|.mjs|.cjs],
+ * .config/nut-tsrc*, or a "nut-ts" field in package.json; validated by
+ * schemas/host-settings.schema.json. A bad settings file never stops the host: its problems are
+ * reported and the defaults stand in for the invalid keys.
+ *
+ * Defaults, and why:
+ * - workersPerInstance "instance": one worker per ups.conf section, so one device's plugin
+ *   cannot stall or crash another (DESIGN.md: isolation first; "plugin" is for hosts with
+ *   hundreds of network devices).
+ * - watchdogMs 30000: twice upsd's MAXAGE (15 s). A call still running after that has already
+ *   made the device stale for every client, so waiting longer only delays the restart; an SNMP
+ *   request with NUT's snmp-ups defaults (1 s timeout, 5 retries) fits many times over.
+ * - initWatchdogMs: the section's maxstartdelay (NUT's upsdrvctl default 45 s), because start-up
+ *   (USB enumeration, SNMP walks of large ePDUs) may legitimately take longer than one update.
+ * - restart 1 s doubling to 60 s, reset after 60 s of good running: a crash loop costs little
+ *   CPU, a one-off crash is repaired within a second or two.
+ * - resourceLimits.maxOldGenerationSizeMb 128: far above what a driver needs, low enough that a
+ *   leaking plugin dies alone instead of taking the host with it.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve, basename } from 'node:path';
+import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { createJiti } from 'jiti';
+import { problem, type ConfigProblem } from './problems.js';
+import { allowedBy, severityOf, validatorFor, loadSchema, type JsonSchema } from './schemas.js';
+import { closest } from './suggest.js';
+
+export type WorkerPolicy = 'instance' | 'plugin';
+
+export interface RestartSettings {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  factor: number;
+  resetAfterMs: number;
+  /** Consecutive failed restarts before giving up; undefined = never give up. */
+  maxRestarts?: number;
+}
+
+export interface WorkerResourceLimits {
+  maxOldGenerationSizeMb: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb: number;
+}
+
+export interface HostSettings {
+  /** Absolute paths (relative entries are resolved against the settings file's directory). */
+  pluginPaths: string[];
+  workersPerInstance: WorkerPolicy;
+  watchdogMs: number;
+  /** Undefined: use the section's maxstartdelay. */
+  initWatchdogMs?: number;
+  restart: RestartSettings;
+  resourceLimits: WorkerResourceLimits;
+}
+
+export interface HostSettingsResult {
+  settings: HostSettings;
+  /** The file the settings came from; undefined when none was found (all defaults). */
+  filepath?: string;
+  problems: ConfigProblem[];
+}
+
+export const MODULE_NAME = 'nut-ts';
+
+export const SEARCH_PLACES = [
+  'package.json',
+  `.${MODULE_NAME}rc`,
+  `.${MODULE_NAME}rc.json`,
+  `.${MODULE_NAME}rc.yaml`,
+  `.${MODULE_NAME}rc.yml`,
+  `.${MODULE_NAME}rc.js`,
+  `.${MODULE_NAME}rc.ts`,
+  `.${MODULE_NAME}rc.mjs`,
+  `.${MODULE_NAME}rc.cjs`,
+  `.config/${MODULE_NAME}rc`,
+  `.config/${MODULE_NAME}rc.json`,
+  `.config/${MODULE_NAME}rc.yaml`,
+  `.config/${MODULE_NAME}rc.yml`,
+  `.config/${MODULE_NAME}rc.js`,
+  `.config/${MODULE_NAME}rc.ts`,
+  `.config/${MODULE_NAME}rc.mjs`,
+  `.config/${MODULE_NAME}rc.cjs`,
+  `${MODULE_NAME}.config.json`,
+  `${MODULE_NAME}.config.js`,
+  `${MODULE_NAME}.config.ts`,
+  `${MODULE_NAME}.config.mjs`,
+  `${MODULE_NAME}.config.cjs`,
+];
+
+export function defaultHostSettings(): HostSettings {
+  return {
+    pluginPaths: [],
+    workersPerInstance: 'instance',
+    watchdogMs: 30_000,
+    restart: { initialDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, resetAfterMs: 60_000 },
+    resourceLimits: { maxOldGenerationSizeMb: 128, stackSizeMb: 4 },
+  };
+}
+
+/** TypeScript settings files load through jiti (no build step), like plugins. */
+const loadTs: Loader = async (filepath) => {
+  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
+  return jiti.import(filepath, { default: true });
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Best effort: the line of `"key"` (or `key:`) in the settings file text. */
+function lineOfKey(text: string | undefined, key: string): number {
+  if (!text) return 0;
+  const lines = text.split('\n');
+  const quoted = `"${key}"`;
+  const bare = new RegExp(`(^|[\\s{,])['"]?${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}['"]?\\s*:`);
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].includes(quoted) || bare.test(lines[i])) return i + 1;
+  }
+  return 0;
+}
+
+/**
+ * Searches for the settings from `searchFrom` up to the nearest package.json (cosmiconfig's
+ * "project" strategy) and returns them merged over the defaults.
+ */
+export async function loadHostSettings(searchFrom: string = process.cwd()): Promise<HostSettingsResult> {
+  const explorer = cosmiconfig(MODULE_NAME, {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'project',
+    loaders: { '.ts': loadTs, '.mts': loadTs, '.cts': loadTs },
+    cache: false,
+  });
+  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+  try {
+    found = await explorer.search(searchFrom);
+  } catch (e) {
+    const err = e as Error & { filepath?: string };
+    const file = err.filepath ? basename(err.filepath) : 'host settings';
+    return {
+      settings: defaultHostSettings(),
+      filepath: err.filepath,
+      problems: [problem('error', file, 0, `cannot load the host settings: ${err.message.replace(/\s+/g, " ")}; using the defaults`)],
+    };
+  }
+  if (!found || found.isEmpty) return { settings: defaultHostSettings(), filepath: found?.filepath, problems: [] };
+  return resolveHostSettings(found.config, found.filepath);
+}
+
+/** Validates settings already loaded (e.g. from a test or another source) and applies defaults. */
+export function resolveHostSettings(raw: unknown, filepath: string): HostSettingsResult {
+  const file = basename(filepath);
+  let text: string | undefined;
+  try {
+    text = readFileSync(filepath, 'utf8');
+  } catch {
+    text = undefined;
+  }
+  const settings = defaultHostSettings();
+  const problems: ConfigProblem[] = [];
+  const data = raw !== null && typeof raw === 'object' && 'default' in raw && Object.keys(raw).length === 1 ? (raw as { default: unknown }).default : raw;
+  if (!isObject(data)) {
+    problems.push(problem('error', file, 0, `the host settings must be an object, not ${Array.isArray(data) ? 'an array' : typeof data}; using the defaults`));
+    return { settings, filepath, problems };
+  }
+  const validate = validatorFor('host-settings');
+  const schema = loadSchema('host-settings');
+  const bad = new Set<string>();
+  if (!validate(data)) {
+    for (const err of validate.errors ?? []) {
+      const parts = err.instancePath.split('/').filter(Boolean);
+      if (err.keyword === 'additionalProperties') {
+        const extra = String((err.params as { additionalProperty: string }).additionalProperty);
+        const parent = parts.length ? (schema.properties?.[parts[0]] as JsonSchema | undefined) : schema;
+        const known = Object.keys(parent?.properties ?? {});
+        const suggestion = closest(extra, known);
+        const key = [...parts, extra].join('.');
+        problems.push(
+          problem('error', file, lineOfKey(text, extra), `unknown setting '${key}'`, {
+            key,
+            suggestion,
+            allowed: suggestion ? undefined : known.join(', '),
+          }),
+        );
+        continue;
+      }
+      const key = parts.join('.');
+      bad.add(parts[0]);
+      if (parts.length > 1) bad.add(key);
+      problems.push(
+        problem(severityOf(err), file, lineOfKey(text, parts[parts.length - 1] ?? ''), `'${key}' ${err.message ?? 'is not valid'} (got ${JSON.stringify(err.data)}); using the default`, {
+          key,
+          allowed: err.keyword === 'enum' ? undefined : allowedBy(err),
+          suggestion:
+            err.keyword === 'enum' && typeof err.data === 'string'
+              ? closest(err.data, (err.params as { allowedValues: unknown[] }).allowedValues.map(String))
+              : undefined,
+        }),
+      );
+    }
+  }
+  const base = dirname(filepath);
+  const ok = (k: string) => !bad.has(k);
+  if (Array.isArray(data.pluginPaths) && ok('pluginPaths')) {
+    settings.pluginPaths = (data.pluginPaths as string[]).map((p) => (isAbsolute(p) ? p : resolve(base, p)));
+  }
+  if (ok('workersPerInstance') && typeof data.workersPerInstance === 'string') settings.workersPerInstance = data.workersPerInstance as WorkerPolicy;
+  if (ok('watchdogMs') && typeof data.watchdogMs === 'number') settings.watchdogMs = data.watchdogMs;
+  if (ok('initWatchdogMs') && typeof data.initWatchdogMs === 'number') settings.initWatchdogMs = data.initWatchdogMs;
+  for (const group of ['restart', 'resourceLimits'] as const) {
+    const given = data[group];
+    if (!isObject(given)) continue;
+    const target = settings[group] as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(given)) {
+      if (typeof v === 'number' && !bad.has(`${group}.${k}`) && k in ((schema.properties?.[group] as JsonSchema).properties ?? {})) target[k] = v;
+    }
+  }
+  return { settings, filepath, problems };
+}
