@@ -5,7 +5,7 @@ import { makeSandbox, freePort, waitUntil, upsConf, sleep } from './sandbox.mjs'
 import { Stack } from './stack.mjs';
 
 export const NUT_BIN = '/lib/nut';
-const UPSD = join(NUT_BIN, 'upsd');
+export const UPSD = join(NUT_BIN, 'upsd');
 const DUMMY = join(NUT_BIN, 'dummy-ups');
 const UPSDRVCTL = '/sbin/upsdrvctl';
 
@@ -57,6 +57,31 @@ export async function startNut(devices, { timeoutMs = 120_000 } = {}) {
     st.tSockets = performance.now();
     st.spawn(UPSD, ["-F", "-u", "root"]);
     await waitUntil(() => st.answers(devices[0].name), { timeoutMs, intervalMs: 10, what: 'NUT upsd answer' });
+    return st;
+  } catch (e) {
+    e.message += ` | log: ${st.logTail()}`;
+    await st.stop();
+    throw e;
+  }
+}
+
+/**
+ * A driver already running (NUT's dummy-ups), then only the server is started: `upsdCmd`
+ * (NUT's upsd or ours). Resolves with the stack; stack.t0 is the moment upsd was spawned.
+ */
+export async function startUpsdOverNutDriver(side, label, devices, upsdCmd, { timeoutMs = 60_000 } = {}) {
+  const { sb, port } = await prepareSandbox(`${side}-upsdonly`, devices);
+  const st = new Stack({ side, mode: label, sb, port });
+  try {
+    for (const d of devices) st.spawn(DUMMY, ['-a', d.name, '-F', '-u', 'root']);
+    await waitUntil(() => devices.every((d) => existsSync(join(sb.statePath, `dummy-ups-${d.name}`))), {
+      timeoutMs,
+      what: 'NUT driver sockets',
+    });
+    await sleep(200);
+    st.t0 = performance.now();
+    st.spawn(upsdCmd[0], upsdCmd.slice(1));
+    await waitUntil(() => st.answers(devices[0].name, 1000), { timeoutMs, intervalMs: 2, what: `${label} answer` });
     return st;
   } catch (e) {
     e.message += ` | log: ${st.logTail()}`;

@@ -12,7 +12,7 @@ import { prepareSandbox, NUT_BIN } from './nut-side.mjs';
 import { Stack } from './stack.mjs';
 
 const DIST = join(REPO, 'core/dist/cli');
-const cli = (name) => join(DIST, `${name}.js`);
+export const cli = (name) => join(DIST, `${name}.js`);
 const node = process.execPath;
 
 export const MODES = {

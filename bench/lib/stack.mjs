@@ -8,8 +8,8 @@ import { sandboxPids } from './proc.mjs';
 import { sleep } from './sandbox.mjs';
 import { oneShot } from './nutclient.mjs';
 
-export function spawnLogged(cmd, args, env, log) {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnLogged(cmd, args, env, log, cwd) {
+  const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (d) => {
     if (log.text.length < 20_000) log.text += d.toString('latin1');
   };
@@ -35,7 +35,8 @@ export class Stack {
     if (profDir && this.side === 'ours' && cmd === process.execPath) {
       args = ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ...args];
     }
-    const c = spawnLogged(cmd, args, this.sb.env, this.log);
+    // cwd = the sandbox: host settings (cosmiconfig searches from the cwd) come from there only.
+    const c = spawnLogged(cmd, args, this.sb.env, this.log, this.sb.dir);
     this.children.push(c);
     return c;
   }
