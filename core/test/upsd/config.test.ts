@@ -23,10 +23,10 @@ describe('upsd.conf', () => {
   it('warns about invalid directives with file and line, keeps going', () => {
     const c = parseUpsdConf({ path: 'upsd.conf', text: 'maxage 5\nMAXAGE x5\nACL all 0.0.0.0/0\nFOO\nMAXAGE 7\n' });
     expect(c.maxAge).toBe(7);
-    expect(c.warnings[0]).toBe('upsd.conf:1: invalid directive maxage 5');
-    expect(c.warnings[1]).toContain('upsd.conf:2: MAXAGE has non numeric value (x5)!');
-    expect(c.warnings[2]).toContain('no longer supported - switch to LISTEN');
-    expect(c.warnings[3]).toBe('upsd.conf:4: invalid directive FOO');
+    expect(c.warnings[0]).toMatch(/^upsd\.conf:1: .*maxage/);
+    expect(c.warnings[1]).toMatch(/^upsd\.conf:2: .*MAXAGE has non numeric value \(x5\)/);
+    expect(c.warnings[2]).toMatch(/^upsd\.conf:3: .*no longer supported - switch to LISTEN/);
+    expect(c.warnings[3]).toMatch(/^upsd\.conf:4: .*FOO/);
   });
 });
 
@@ -60,9 +60,9 @@ describe('upsd.users', () => {
   it('keys are case-insensitive, first password wins, duplicate user ignored', () => {
     expect(users.get('admin')?.password).toBe('secret');
     expect([...users.get('admin')!.actions]).toEqual(['set', 'fsd']);
-    expect(warnings.some((w) => w.includes('Ignoring duplicate user admin'))).toBe(true);
-    expect(warnings.some((w) => w.includes('Unknown upsmon type sideways'))).toBe(true);
-    expect(warnings.some((w) => w.includes('Unrecognized user setting bogus'))).toBe(true);
+    expect(warnings.some((w) => /^upsd\.users:14: .*duplicate user \[admin\]/.test(w))).toBe(true);
+    expect(warnings.some((w) => /^upsd\.users:20: .*sideways/.test(w))).toBe(true);
+    expect(warnings.some((w) => /^upsd\.users:16: .*bogus/.test(w))).toBe(true);
   });
   it('ACL: actions, upsmon roles, instcmds', () => {
     expect(t.checkAction('admin', 'secret', 'SET')).toBe(true);
@@ -92,10 +92,8 @@ describe('ups.conf for upsd', () => {
       ['a', 'dummy-ups', 'a.dev', 'Room 1'],
       ['c', 'dummy-ups', 'q', 'Two'],
     ]);
-    expect(r.warnings).toEqual([
-      'ups.conf:6: Warning: ignoring incomplete configuration for UPS [b]',
-      'ups.conf:8: UPS name [A] is already in use!',
-    ]);
+    expect(r.warnings).toContain('ups.conf:6: Warning: ignoring incomplete configuration for UPS [b]');
+    expect(r.warnings).toContain('ups.conf:8: UPS name [A] is already in use!');
   });
 });
 
