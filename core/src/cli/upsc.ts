@@ -6,7 +6,7 @@
 import { AddressError, NutClient, NutError, parseHostPort, parseUpsName } from '../client/index.js';
 import type { HostAddress, UpsAddress } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
-import { CliOutput, NUT_VERSION, isMain, runCli } from '../client/cli/io.js';
+import { CliOutput, NUT_VERSION, cliClientOptions, isMain, runCli } from '../client/cli/io.js';
 import { USAGE_UPSC } from '../client/cli/usage.js';
 
 export async function upsc(out: CliOutput, argv: string[]): Promise<number> {
@@ -40,10 +40,14 @@ export async function upsc(out: CliOutput, argv: string[]): Promise<number> {
     );
   }
 
-  const client = new NutClient({ host: addr.host, port: addr.port, tls: 'try' });
+  const client = new NutClient({ host: addr.host, port: addr.port, tls: 'try', ...cliClientOptions(out) });
   try {
     await client.connect();
   } catch (err) {
+    // the STARTTLS exchange failed: libupsclient logs this before the error itself
+    if (err instanceof NutError && (err.code === 'SERVER-DISCONNECTED' || err.code === 'TIMEOUT')) {
+      out.stderr(`Error while connecting to NUT server ${addr.host}, disconnect\n`);
+    }
     out.fatal(`Error: ${(err as Error).message}`);
   }
   try {

@@ -7,7 +7,7 @@
 import { AddressError, NutClient, NutError, atoi, parseUpsName } from '../client/index.js';
 import type { UpsAddress } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
-import { CliOutput, NUT_VERSION, isMain, promptUsername, readLine, runCli } from '../client/cli/io.js';
+import { CliOutput, NUT_VERSION, cliClientOptions, isMain, promptUsername, readLine, runCli } from '../client/cli/io.js';
 import { askPassword, enableTracking, parseTimeout, sendCredentials, sendTracked } from '../client/cli/tracked.js';
 import { USAGE_UPSRW } from '../client/cli/usage.js';
 
@@ -64,7 +64,7 @@ export async function upsrw(out: CliOutput, argv: string[]): Promise<number> {
     if (err instanceof AddressError) out.stderr(err.message + '\n');
     out.fatal('Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]');
   }
-  const client = new NutClient({ host: addr.host, port: addr.port });
+  const client = new NutClient({ host: addr.host, port: addr.port, ...cliClientOptions(out) });
   try {
     await client.connect();
   } catch (err) {

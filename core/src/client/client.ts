@@ -8,7 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { DEFAULT_HOST, DEFAULT_PORT } from './address.js';
 import { NutError, connectError, errorFromReply, strerror } from './errors.js';
-import { quoteArg, splitLine } from './words.js';
+import { quoteArg, splitLine, type ParsedLine } from './words.js';
 
 export type TlsMode = 'off' | 'try' | 'require';
 
@@ -44,6 +44,8 @@ export interface NutClientOptions {
   connectTimeout?: number;
   /** Reconnect with exponential backoff after the connection is lost. */
   reconnect?: boolean | ReconnectOptions;
+  /** Called for each byte the line grammar discards from an answer (NUT clients log these). */
+  onDroppedChar?: (byte: number) => void;
   /** Runs after every (re)connect, before requests queued meanwhile (e.g. USERNAME/LOGIN). */
   onConnect?: (client: NutClient) => Promise<void>;
 }
@@ -134,7 +136,11 @@ export class NutClient extends EventEmitter {
   /** `GET <query…>`: resolves with the answer's words after checking the echo; throws on ERR. */
   async get(query: string[]): Promise<string[]> {
     const line = await this.command(buildCommand('GET', query));
-    return checkAnswer(line, query);
+    if (line.startsWith('ERR')) throw errorFromReply(line);
+    const parsed = this.parse(line);
+    if (parsed.error) throw new NutError('PARSE', `Parse error: ${parsed.error}`, { reply: line });
+    if (!echoes(query, parsed.words)) throw new NutError('PROTOCOL', 'Protocol error', { reply: line });
+    return parsed.words;
   }
 
   /** `LIST <query…>`: resolves with each item's words (echo checked); throws on ERR. */
@@ -532,7 +538,7 @@ export class NutClient extends EventEmitter {
     const query = (p as Pending & { query?: string[] }).query ?? [];
     if (!p.began) {
       if (line.startsWith('ERR')) return this.finish(p, errorFromReply(line));
-      const parsed = splitLine(line);
+      const parsed = this.parse(line);
       const w = parsed.words;
       if (parsed.error) return this.finish(p, new NutError('PARSE', `Parse error: ${parsed.error}`));
       if (w.length < 2 || w[0].toUpperCase() !== 'BEGIN' || w[1].toUpperCase() !== 'LIST' || !echoes(query, w.slice(2))) {
@@ -545,7 +551,7 @@ export class NutClient extends EventEmitter {
       p.failure ??= errorFromReply(line);
       return this.finish(p, p.failure);
     }
-    const parsed = splitLine(line);
+    const parsed = this.parse(line);
     const w = parsed.words;
     if (w.length >= 2 && w[0] === 'END' && w[1] === 'LIST') {
       this.pending.shift();
@@ -556,6 +562,12 @@ export class NutClient extends EventEmitter {
     if (parsed.error) p.failure ??= new NutError('PARSE', `Parse error: ${parsed.error}`);
     else if (!echoes(query, w)) p.failure ??= new NutError('PROTOCOL', 'Protocol error', { reply: line });
     else p.items.push(w);
+  }
+
+  private parse(line: string): ParsedLine {
+    const parsed = splitLine(line);
+    if (this.opts.onDroppedChar) for (const b of parsed.dropped) this.opts.onDroppedChar(b);
+    return parsed;
   }
 
   private finish(p: Pending, err: NutError): void {
@@ -613,10 +625,3 @@ function echoes(query: string[], words: string[]): boolean {
   return query.every((q, i) => q.toLowerCase() === words[i].toLowerCase());
 }
 
-function checkAnswer(line: string, query: string[]): string[] {
-  if (line.startsWith('ERR')) throw errorFromReply(line);
-  const parsed = splitLine(line);
-  if (parsed.error) throw new NutError('PARSE', `Parse error: ${parsed.error}`, { reply: line });
-  if (!echoes(query, parsed.words)) throw new NutError('PROTOCOL', 'Protocol error', { reply: line });
-  return parsed.words;
-}

@@ -15,7 +15,8 @@
  * - `new NutClient(options)`: host (default localhost), port (3493), family (0|4|6),
  *   tls `'off' | 'try' | 'require'` with ca / verify / servername / tlsOptions, timeout (ms
  *   without an answer, default 5000), connectTimeout, reconnect (true or backoff options),
- *   onConnect (runs after each (re)connect, before queued requests: log in again there).
+ *   onConnect (runs after each (re)connect, before queued requests: log in again there),
+ *   onDroppedChar (bytes the grammar discards from answers; NUT's clients log them).
  * - Requests may be issued without awaiting the previous one; answers are matched in order.
  * - Raw: `command(line)` → answer line (ERR not thrown); `get(words)` → answer words;
  *   `list(words)` → item words of a BEGIN/END LIST block; `simple(line)` → OK line or throw.
@@ -45,4 +46,4 @@ export {
   DEFAULT_HOST,
 } from './address.js';
 export type { UpsAddress, HostAddress } from './address.js';
-export { splitLine, quoteArg } from './words.js';
+export { splitLine, quoteArg, discardedCharMessage } from './words.js';

@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { discardedCharMessage } from '../words.js';
 
 export const NUT_VERSION = '2.8.0';
 
@@ -168,4 +169,9 @@ export function isMain(moduleUrl: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Client options shared by the CLIs: discarded answer bytes are reported as NUT's clients do. */
+export function cliClientOptions(out: CliOutput): { onDroppedChar: (byte: number) => void } {
+  return { onDroppedChar: (byte) => out.stderr(discardedCharMessage(byte) + '\n') };
 }
