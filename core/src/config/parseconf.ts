@@ -40,7 +40,7 @@ export class ParseconfMachine {
   private word = new Uint8Array(WORD_LENGTH_LIMIT);
   private wordLength = 0;
   private argv: string[] = [];
-  /** Characters outside 0x20–0x7E that were dropped (running count). */
+  /** Characters outside 0x20–0x7F that were dropped (running count). */
   droppedChars = 0;
   /** Characters cut off words longer than the word limit (running count). */
   truncatedChars = 0;
@@ -172,7 +172,8 @@ export class ParseconfMachine {
   }
 
   private addChar(ch: number): void {
-    if (ch < 0x20 || ch > 0x7e) {
+    // NUT 2.8.0 keeps DEL (0x7F); checked with dummy-ups in core/test/config/parseconf-oracle.test.ts
+    if (ch < 0x20 || ch > 0x7f) {
       this.droppedChars++;
       return;
     }
@@ -219,7 +220,7 @@ export interface ParseProblem {
 /** Input the grammar silently loses, per physical line where the logical line started. */
 export interface LossNote {
   line: number;
-  /** Bytes outside 0x20–0x7E dropped. */
+  /** Bytes outside 0x20–0x7F dropped. */
   droppedChars: number;
   /** Characters cut off words longer than 512. */
   truncatedChars: number;
@@ -230,7 +231,7 @@ export interface LossNote {
 export interface TokenizedFile {
   lines: ConfigLine[];
   errors: ParseProblem[];
-  /** Count of bytes outside 0x20–0x7E that the grammar drops silently. */
+  /** Count of bytes outside 0x20–0x7F that the grammar drops silently. */
   droppedChars: number;
   /** Where input was dropped or truncated (one entry per affected logical line). */
   losses: LossNote[];

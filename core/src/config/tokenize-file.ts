@@ -22,7 +22,7 @@ export function tokenizeForReader(input: string | Uint8Array, file: string): Tok
   for (const l of t.losses) {
     if (l.droppedChars) {
       problems.push(
-        problem('warning', file, l.line, `${l.droppedChars} character(s) outside printable ASCII dropped (tabs inside quotes, UTF-8, control bytes)`),
+        problem('warning', file, l.line, `${l.droppedChars} character(s) below 0x20 or above 0x7F dropped (tabs inside quotes, UTF-8, control bytes)`),
       );
     }
     if (l.truncatedChars) {
