@@ -79,7 +79,10 @@ export abstract class SupervisedInstance implements Device {
   protected policy: RestartPolicy = { ...DEFAULT_RESTART };
   protected startOptions: StartOptions = {};
   private readonly waiters = new Set<(outcome: 'ready' | 'failed' | 'stopped', messages: string[]) => void>();
+  /** Output of the attempt in progress; kept only if it fails. */
   private attemptMessages: string[] = [];
+  /** Output of the failed attempts of this start() (NUT prints these even when a retry works). */
+  private failedMessages: string[] = [];
   protected readonly resultListeners = new Set<CommandResultListener>();
   private readonly stateListeners = new Set<(state: InstanceState) => void>();
   private stopWaiters: Array<() => void> = [];
@@ -154,6 +157,7 @@ export abstract class SupervisedInstance implements Device {
     this.consecutiveCrashes = 0;
     this.lastError = undefined;
     this.attemptMessages = [];
+    this.failedMessages = [];
     const outcome = new Promise<StartResult>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const waiter = (o: 'ready' | 'failed' | 'stopped', messages: string[]) => {
@@ -168,7 +172,7 @@ export abstract class SupervisedInstance implements Device {
         const ms = options.maxstartdelayMs ?? 45_000;
         timer = setTimeout(() => {
           this.waiters.delete(waiter);
-          resolve({ ok: true, messages: [...this.attemptMessages, 'Startup timer elapsed, continuing...'] });
+          resolve({ ok: true, messages: [...this.failedMessages, 'Startup timer elapsed, continuing...'] });
         }, ms);
       }
     });
@@ -177,7 +181,8 @@ export abstract class SupervisedInstance implements Device {
   }
 
   private settleWaiters(o: 'ready' | 'failed' | 'stopped'): void {
-    const messages = this.attemptMessages;
+    const messages = this.failedMessages;
+    this.failedMessages = [];
     this.attemptMessages = [];
     for (const w of [...this.waiters]) w(o, messages);
   }
@@ -232,6 +237,8 @@ export abstract class SupervisedInstance implements Device {
     if (!this.everReady) {
       if (!this.attemptMessages.includes(reason)) this.attemptMessages.push(reason);
       this.attemptMessages.push(`Driver failed to start (exit status=${exitStatus})`);
+      this.failedMessages.push(...this.attemptMessages);
+      this.attemptMessages = [];
       this.attemptsLeft--;
       if (this.attemptsLeft > 0) {
         this.setState('starting');

@@ -124,7 +124,8 @@ export class NutDriverInstance extends SupervisedInstance {
         return;
       }
       const status = code ?? 1;
-      const why = killedFor ?? lastLine ?? (signal ? `driver killed by ${signal}` : `driver exited with status ${status}`);
+      const why =
+        killedFor ?? (signal ? `driver killed by ${signal}` : `driver exited with status ${status}${lastLine ? ` (last output: ${lastLine})` : ''}`);
       cb.ended(why, status);
     });
     return {
