@@ -29,7 +29,7 @@ export async function run(ctx) {
   const starters = {
     nut: (devices) => startNut(devices, { timeoutMs: 180_000 }),
     ours: async (devices) => {
-      const r = await startOurs(devices, ['host', 'host-split'], { timeoutMs: 180_000 });
+      const r = await startOurs(devices, ['host', 'host-split'], { timeoutMs: 180_000, needPlugin: true });
       if (!r.stack) throw new Error(`needs our host: ${r.reason}`);
       ctx.modes.devices = r.stack.mode;
       return r.stack;

@@ -32,7 +32,8 @@ export async function prepareSandbox(label, devices) {
       copied.add(d.port);
     }
   }
-  sb.write('ups.conf', upsConf(devices));
+  // user = root: drivers started by a host (NUT's upsdrvctl, or ours) keep root in the sandbox.
+  sb.write('ups.conf', upsConf(devices, 'user = root\n'));
   const port = await freePort();
   sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\n`);
   sb.write('upsd.users', '');

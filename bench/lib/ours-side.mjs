@@ -1,22 +1,26 @@
 /**
  * nut-ts in a sandbox, whichever way it can run today. Candidates, in order:
- *   host        `nut start` (host in the foreground: our dummy-ups plugin in workers + our upsd)
+ *   host        `nut start` (host in the foreground with our upsd; drivers: our dummy-ups plugin
+ *               in workers, or, while there is none, NUT's C dummy-ups attached by the host)
  *   host-split  our `upsdrvctl start`, then our `upsd`
  *   upsd-only   NUT's C dummy-ups drivers, served by our upsd through the driver socket
  * The first candidate whose server answers GET VAR is used; each failure is kept as a reason.
+ * needPlugin: only our plugin counts (the many-devices figure measures one host process).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, waitUntil } from './sandbox.mjs';
 import { prepareSandbox, NUT_BIN } from './nut-side.mjs';
 import { Stack } from './stack.mjs';
+import { exeOf } from './proc.mjs';
 
 const DIST = join(REPO, 'core/dist/cli');
 export const cli = (name) => join(DIST, `${name}.js`);
 const node = process.execPath;
+const PLUGIN = join(REPO, 'plugins/dummy-ups/package.json');
 
 export const MODES = {
-  host: 'nut-ts host (`nut start`: dummy-ups plugin + upsd)',
+  host: 'nut-ts host (`nut start`: host + our upsd in one process)',
   'host-split': 'nut-ts `upsdrvctl start` + `upsd`',
   'upsd-only': 'nut-ts upsd serving NUT C dummy-ups via driver socket',
 };
@@ -47,14 +51,14 @@ const starters = {
 };
 
 const requirements = {
-  host: () => missingFiles(cli('nut'), join(REPO, 'plugins/dummy-ups/package.json')),
-  'host-split': () => missingFiles(cli('upsdrvctl'), cli('upsd'), join(REPO, 'plugins/dummy-ups/package.json')),
+  host: (needPlugin) => missingFiles(cli('nut'), ...(needPlugin ? [PLUGIN] : [])),
+  'host-split': (needPlugin) => missingFiles(cli('upsdrvctl'), cli('upsd'), ...(needPlugin ? [PLUGIN] : [])),
   'upsd-only': () => missingFiles(cli('upsd'), join(NUT_BIN, 'dummy-ups')),
 };
 
 /** Starts one mode; resolves with the running Stack once `waitAll` devices answer. */
-export async function startOursMode(mode, devices, { timeoutMs = 60_000, waitAll = false } = {}) {
-  const missing = requirements[mode]();
+export async function startOursMode(mode, devices, { timeoutMs = 60_000, waitAll = false, needPlugin = false } = {}) {
+  const missing = requirements[mode](needPlugin);
   if (missing) throw new Error(missing);
   const { sb, port } = await prepareSandbox(`ours-${mode}`, devices);
   const st = new Stack({ side: 'ours', mode: MODES[mode], sb, port });
@@ -68,6 +72,12 @@ export async function startOursMode(mode, devices, { timeoutMs = 60_000, waitAll
       intervalMs: 20,
       what: `${mode}: GET VAR answered`,
     });
+    // Our host runs NUT's C driver when it has no dummy-ups plugin: say which one served.
+    if (mode !== 'upsd-only') {
+      const cDriver = st.pids().some((p) => exeOf(p).endsWith('/dummy-ups'));
+      if (cDriver && needPlugin) throw new Error('the host ran NUT\'s C dummy-ups, not our plugin');
+      st.mode += cDriver ? ", drivers: NUT's C dummy-ups attached by our host" : ', drivers: our dummy-ups plugin';
+    }
     return st;
   } catch (e) {
     const err = new Error(`${mode}: ${e.message}${st.log.text ? ` | log: ${st.logTail(300)}` : ''}`);
@@ -85,15 +95,16 @@ const failed = new Map();
 export async function startOurs(devices, allowed = ['host', 'host-split', 'upsd-only'], opts = {}) {
   const reasons = [];
   for (const mode of allowed) {
-    if (failed.has(mode)) {
-      reasons.push(failed.get(mode));
+    const key = `${mode}${opts.needPlugin ? '+plugin' : ''}`;
+    if (failed.has(key)) {
+      reasons.push(failed.get(key));
       continue;
     }
     try {
       return { stack: await startOursMode(mode, devices, opts) };
     } catch (e) {
       // A mode that failed once in this run is not retried (each try can cost a timeout).
-      failed.set(mode, e.message);
+      failed.set(key, e.message);
       reasons.push(e.message);
     }
   }

@@ -107,3 +107,9 @@ export function pssKb(pid) {
 export function sumPssKb(pids) {
   return pids.reduce((a, p) => a + pssKb(p), 0);
 }
+
+/** argv[0] of a process ('' when gone). */
+export function exeOf(pid) {
+  const s = readOrNull(`/proc/${pid}/cmdline`);
+  return s ? s.split('\0')[0] : '';
+}
