@@ -1,5 +1,5 @@
 /** NUT 2.8.0's own programs (dummy-ups, upsd, upsdrvctl) in a sandbox. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSandbox, freePort, waitUntil, upsConf, sleep } from './sandbox.mjs';
 import { Stack } from './stack.mjs';
@@ -17,6 +17,17 @@ export function nutMissing() {
 export function upsdrvctlPath() {
   for (const p of [UPSDRVCTL, join(NUT_BIN, 'upsdrvctl'), '/usr/sbin/upsdrvctl']) if (existsSync(p)) return p;
   return null;
+}
+
+/** True once every device's driver socket (`dummy-ups-<name>`) exists in the state path. */
+export function allDriverSockets(statePath, devices) {
+  let have;
+  try {
+    have = new Set(readdirSync(statePath));
+  } catch {
+    return false;
+  }
+  return devices.every((d) => have.has(`dummy-ups-${d.name}`));
 }
 
 /**
@@ -50,9 +61,9 @@ export async function startNut(devices, { timeoutMs = 120_000 } = {}) {
   st.t0 = performance.now();
   try {
     for (const d of devices) st.spawn(DUMMY, ['-a', d.name, '-F', '-u', 'root']);
-    await waitUntil(() => devices.every((d) => existsSync(join(sb.statePath, `dummy-ups-${d.name}`))), {
+    await waitUntil(() => allDriverSockets(sb.statePath, devices), {
       timeoutMs,
-      intervalMs: 10,
+      intervalMs: 20,
       what: `NUT driver sockets for ${devices.length} devices`,
     });
     st.tSockets = performance.now();
@@ -75,7 +86,7 @@ export async function startUpsdOverNutDriver(side, label, devices, upsdCmd, { ti
   const st = new Stack({ side, mode: label, sb, port });
   try {
     for (const d of devices) st.spawn(DUMMY, ['-a', d.name, '-F', '-u', 'root']);
-    await waitUntil(() => devices.every((d) => existsSync(join(sb.statePath, `dummy-ups-${d.name}`))), {
+    await waitUntil(() => allDriverSockets(sb.statePath, devices), {
       timeoutMs,
       what: 'NUT driver sockets',
     });

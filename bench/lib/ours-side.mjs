@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, waitUntil } from './sandbox.mjs';
-import { prepareSandbox, NUT_BIN } from './nut-side.mjs';
+import { prepareSandbox, allDriverSockets, NUT_BIN } from './nut-side.mjs';
 import { Stack } from './stack.mjs';
 import { exeOf } from './proc.mjs';
 
@@ -42,7 +42,7 @@ const starters = {
   },
   async 'upsd-only'(st, devices) {
     for (const d of devices) st.spawn(join(NUT_BIN, 'dummy-ups'), ['-a', d.name, '-F', '-u', 'root']);
-    await waitUntil(() => devices.every((d) => existsSync(join(st.sb.statePath, `dummy-ups-${d.name}`))), {
+    await waitUntil(() => allDriverSockets(st.sb.statePath, devices), {
       timeoutMs: 60_000,
       what: 'NUT driver sockets',
     });
