@@ -48,6 +48,9 @@ export const TEST_USERS = `
   password = readonly
 [tester]
   password = t3st
+  instcmds = load.off test.battery.start
+[limited]
+  password = l1m
   instcmds = test.battery.start test.battery.stop
 [upsmaster]
   password = mpw
