@@ -1,7 +1,7 @@
 /** NUT 2.8.0's snmp-ups as the oracle: `-d 1` dumps, and a running driver spoken to on its socket. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeValue } from '../../../../core/src/config/parseconf.js';
@@ -28,16 +28,26 @@ export function nutSnmpDump(port: string, options: Record<string, string | true>
   }
 }
 
+export interface NutConnection {
+  /** Sends a line; resolves with everything received since, once `until` matches. */
+  request(line: string, until: RegExp, timeoutMs?: number): Promise<string[]>;
+  close(): void;
+}
+
 export interface RunningNut {
   socket: string;
   child: ChildProcess;
-  /** Sends one line, collects the reply until `until` matches (or the timeout). */
+  /** Sends one line on a new connection, collects the reply until `until` matches (or the timeout). */
   request(line: string, until: RegExp, timeoutMs?: number): Promise<string[]>;
+  /** The driver's stdout and stderr so far. */
+  log(): string;
+  /** One connection kept open, as upsd keeps it (the driver broadcasts to every connection). */
+  connection(): Promise<NutConnection>;
   stop(): Promise<void>;
 }
 
 /** Starts NUT's snmp-ups in the foreground with a ups.conf section [t]; resolves when its socket exists. */
-export async function startNutSnmp(port: string, options: Record<string, string | true>): Promise<RunningNut> {
+export async function startNutSnmp(port: string, options: Record<string, string | true>, debug = 0): Promise<RunningNut> {
   const dir = mkdtempSync(join(tmpdir(), 'nut-ts-snmp-nut-'));
   mkdirSync(join(dir, 'conf'));
   mkdirSync(join(dir, 'state'));
@@ -45,15 +55,35 @@ export async function startNutSnmp(port: string, options: Record<string, string 
     .map(([k, v]) => (v === true ? `  ${k}` : `  ${k} = "${encodeValue(v)}"`))
     .join('\n');
   writeFileSync(join(dir, 'conf', 'ups.conf'), `[t]\n  driver = snmp-ups\n  port = ${port}\n${body}\n`);
-  const child = spawn(NUT_SNMP_UPS, ['-a', 't', '-F', '-u', 'root'], {
+  const logFd = openSync(join(dir, 'driver.log'), 'w');
+  const child = spawn(NUT_SNMP_UPS, ['-a', 't', '-F', '-u', 'root', ...(debug ? ['-' + 'D'.repeat(debug)] : [])], {
     env: { ...process.env, NUT_CONFPATH: join(dir, 'conf'), NUT_STATEPATH: join(dir, 'state') },
-    stdio: 'ignore',
+    stdio: ['ignore', logFd, logFd],
   });
+  closeSync(logFd);
   const socket = join(dir, 'state', 'snmp-ups-t');
   const deadline = Date.now() + 100_000;
   while (!existsSync(socket)) {
     if (child.exitCode !== null) throw new Error(`NUT snmp-ups exited with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error('NUT snmp-ups did not create its socket');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // The socket file appears at bind(), a moment before listen(). The probe connection stays
+  // open until stop(): NUT 2.8.0's driver crashes (FD_SET on a freed connection) when a
+  // broadcast hits a connection the peer already closed.
+  let probe: Socket | undefined;
+  while (
+    !(probe = await new Promise<Socket | undefined>((resolve) => {
+      const s = connect(socket);
+      s.once('connect', () => {
+        s.on('data', () => {});
+        s.on('error', () => {});
+        resolve(s);
+      });
+      s.once('error', () => resolve(undefined));
+    }))
+  ) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('NUT snmp-ups socket does not accept connections');
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
@@ -82,7 +112,58 @@ export async function startNutSnmp(port: string, options: Record<string, string 
         s.write(line + '\n');
       });
     },
+    log() {
+      try {
+        return readFileSync(join(dir, 'driver.log'), 'latin1');
+      } catch {
+        return '';
+      }
+    },
+    connection() {
+      return new Promise<NutConnection>((resolve, reject) => {
+        const s = connect(socket);
+        let buf = '';
+        let waiter: { until: RegExp; resolve: (l: string[]) => void } | undefined;
+        const check = () => {
+          if (waiter && waiter.until.test(buf)) {
+            const lines = buf.split('\n').filter((l) => l !== '');
+            buf = '';
+            const w = waiter;
+            waiter = undefined;
+            w.resolve(lines);
+          }
+        };
+        s.on('data', (d) => {
+          buf += d.toString('latin1');
+          check();
+        });
+        s.once('error', reject);
+        s.once('connect', () =>
+          resolve({
+            request(line, until, timeoutMs = 30_000) {
+              return new Promise((res, rej) => {
+                const t = setTimeout(() => rej(new Error(`no reply matching ${until} to ${line}: ${buf}`)), timeoutMs);
+                s.once('close', () => rej(new Error(`driver closed the connection after ${line}`)));
+                waiter = {
+                  until,
+                  resolve: (l) => {
+                    clearTimeout(t);
+                    res(l);
+                  },
+                };
+                s.write(line + '\n');
+                check();
+              });
+            },
+            close() {
+              s.destroy();
+            },
+          }),
+        );
+      });
+    },
     async stop() {
+      probe?.destroy();
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
