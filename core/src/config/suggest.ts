@@ -29,13 +29,25 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   const w = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
+  let bestPrefix = -1;
   for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
+    const lc = c.toLowerCase();
+    const d = editDistance(w, lc);
     const limit = Math.max(1, Math.floor(Math.max(w.length, c.length) / 3));
-    if (d <= limit && d < bestDistance) {
+    if (d > limit) continue;
+    // ties go to the candidate sharing the longer prefix (`v2` → `v2c`, not `v1`)
+    const prefix = commonPrefix(w, lc);
+    if (d < bestDistance || (d === bestDistance && prefix > bestPrefix)) {
       best = c;
       bestDistance = d;
+      bestPrefix = prefix;
     }
   }
   return best;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
