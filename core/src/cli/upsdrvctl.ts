@@ -180,8 +180,16 @@ function execLine(conf: UpsConf, paths: NutPaths, ups: UpsEntry, o: Options, ext
     throw e;
   }
   const program = join(str(conf.global.get('driverpath')) ?? paths.driverPath, ups.driver);
-  if (!existsSync(program)) return { error: `Can't start ${program}: No such file or directory` };
+  if (!existsSync(program)) return { error: `Can't start ${program}: No such file or directory`, line: `exec:  ${program} ${tail.join(' ')}` };
   return { line: `exec:  ${program} ${tail.join(' ')}` };
+}
+
+/** What NUT prints when a driver has no pid file (i.e. is not running). */
+function pidFileMessages(paths: NutPaths, ups: UpsEntry): string[] {
+  const pid = (id: string) => join(paths.altPidPath, `${ups.driver}-${id}.pid`);
+  const out = [`Can't open ${pid(ups.name)}: No such file or directory`];
+  if (ups.port !== undefined) out.push(`Can't open ${pid(ups.port.split('/').pop() ?? ups.port)} either: No such file or directory`);
+  return out;
 }
 
 const TEST_MODE_NOTE = [
@@ -308,19 +316,43 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 
   if (o.testMode) {
+    // stop looks at what runs (NUT checks the pid files even in testing mode)
+    let active = new Set<string>();
+    if (command === 'stop') {
+      const client = await findHost(paths);
+      if (client) {
+        try {
+          const st = (await client.request({ cmd: 'status' })).status;
+          active = new Set(st?.instances.filter((i) => ['starting', 'running', 'restarting'].includes(i.state)).map((i) => i.name));
+        } finally {
+          client.close();
+        }
+      }
+    }
     for (const ups of targets) {
       const verb = command === 'start' ? 'Starting UPS' : command === 'stop' ? 'Stopping UPS' : 'Shutdown UPS';
       r.debug(1, `${verb}: ${ups.name}`);
-      if (command === 'stop') continue;
-      if (command === 'start') r.debug(2, `${maxretry} remaining attempts`);
+      if (command === 'stop') {
+        if (!active.has(ups.name)) {
+          for (const m of pidFileMessages(paths, ups)) r.say(m);
+          errors++;
+        }
+        continue;
+      }
       const x = execLine(conf!, paths, ups, o, command === 'shutdown' ? ['-k'] : []);
+      if (command === 'start' && !x.error) r.debug(2, `${maxretry} remaining attempts`);
+      if (x.error && command === 'shutdown' && x.line) {
+        // NUT checks that the driver exists only when starting
+        r.debug(2, x.line);
+        continue;
+      }
       if (x.error) {
         r.say(x.error);
         return 1;
       }
       r.debug(2, x.line!);
     }
-    return 0;
+    return errors > 0 ? 1 : 0;
   }
 
   let client: ControlClient;
