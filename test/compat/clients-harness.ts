@@ -208,7 +208,8 @@ export interface Run {
 
 function run(cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // detached: a new session without a controlling terminal, so getpass() reads stdin in both
+    const child = spawn(cmd, args, { env: env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('latin1').on('data', (d: string) => (stdout += d));

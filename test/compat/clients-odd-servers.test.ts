@@ -140,6 +140,67 @@ describe('tracking', () => {
   });
 });
 
+describe('short and broken lists', () => {
+  it('items with too few words', async () => {
+    const ups = await serve((l) => {
+      const w = l.split(' ');
+      if (w[0] === 'LIST') {
+        const q = w.slice(1).join(' ');
+        // the echo plus nothing else: one word short of every item format
+        return [`BEGIN LIST ${q}`, `${q}`, `END LIST ${q}`];
+      }
+      if (l === 'GET TYPE dummy x.enum') return 'TYPE dummy x.enum ENUM NUMBER';
+      if (l === 'GET TYPE dummy x.range') return 'TYPE dummy x.range RANGE';
+      if (w[0] === 'GET' && w[1] === 'VAR') return `VAR dummy ${w[3]} "1"`;
+      return fakeUpsd(l);
+    });
+    await same('upsc', [ups]);
+    await same('upsc', ['-l', ups.slice('dummy@'.length)]);
+    await same('upsc', ['-c', ups]);
+    await same('upscmd', ['-l', ups]);
+    await same('upsrw', [ups]);
+  });
+
+  it('enum and range items with too few words', async () => {
+    const ups = await serve((l) => {
+      const w = l.split(' ');
+      if (l === 'LIST RW dummy') return ['BEGIN LIST RW dummy', 'RW dummy x.enum "1"', 'RW dummy x.range "1"', 'END LIST RW dummy'];
+      if (l === 'GET TYPE dummy x.enum') return 'TYPE dummy x.enum ENUM NUMBER';
+      if (l === 'GET TYPE dummy x.range') return 'TYPE dummy x.range RANGE';
+      if (w[0] === 'GET' && w[1] === 'VAR') return `VAR dummy ${w[3]} "1"`;
+      if (l === 'LIST ENUM dummy x.enum') return ['BEGIN LIST ENUM dummy x.enum', 'ENUM dummy x.enum "1"', 'ENUM dummy x.enum', 'END LIST ENUM dummy x.enum'];
+      if (l === 'LIST RANGE dummy x.range') return ['BEGIN LIST RANGE dummy x.range', 'RANGE dummy x.range "0"', 'END LIST RANGE dummy x.range'];
+      return fakeUpsd(l);
+    });
+    const nut = await same('upsrw', [ups]);
+    expect(nut.stderr).toMatch(/^Error: insufficient data/);
+    const onlyRange = await serve((l) => {
+      const w = l.split(' ');
+      if (l === 'LIST RW dummy') return ['BEGIN LIST RW dummy', 'RW dummy x.range "1"', 'END LIST RW dummy'];
+      if (l === 'GET TYPE dummy x.range') return 'TYPE dummy x.range RANGE';
+      if (w[0] === 'GET' && w[1] === 'VAR') return `VAR dummy ${w[3]} "1"`;
+      if (l === 'LIST RANGE dummy x.range') return ['BEGIN LIST RANGE dummy x.range', 'RANGE dummy x.range "0"', 'END LIST RANGE dummy x.range'];
+      return fakeUpsd(l);
+    });
+    await same('upsrw', [onlyRange]);
+  });
+
+  it('an ERR or a hang-up inside a list ends it quietly', async () => {
+    const ups = await serve((l) => {
+      if (l === 'LIST VAR dummy') return ['BEGIN LIST VAR dummy', 'VAR dummy a.b "1"', 'ERR DATA-STALE'];
+      if (l === 'LIST CMD dummy') return (socket) => socket.end('BEGIN LIST CMD dummy\nCMD dummy load.off\n');
+      if (l === 'LIST RW dummy') return (socket) => socket.end('BEGIN LIST RW dummy\nRW dummy a.b "1"\nRW dummy c.d "2"\n');
+      if (l === 'LIST UPS') return (socket) => socket.end('BEGIN LIST UPS\nUPS dummy "d"\n');
+      return fakeUpsd(l);
+    });
+    const nut = await same('upsc', [ups]);
+    expect(nut).toEqual({ stdout: 'a.b: 1\n', stderr: '', code: 0 });
+    await same('upscmd', ['-l', ups]);
+    await same('upsrw', [ups]);
+    await same('upsc', ['-L', ups.slice('dummy@'.length)]);
+  });
+});
+
 describe('a server that hangs up', () => {
   it('right after the connection', async () => {
     // the scripted server closes each socket as soon as a line arrives

@@ -62,6 +62,9 @@ describe('upscmd vs NUT upscmd, against NUT upsd', () => {
   it('prompts for the username when -u is missing', async () => {
     await same(['-p', 'secret', stack.ups('dummy'), 'load.off'], 'admin\n');
     await same(['-p', 'secret', stack.ups('dummy'), 'load.off'], 'ro\n');
+    // without a terminal getpass() prompts on stderr and reads stdin
+    await same(['-u', 'admin', stack.ups('dummy'), 'load.off'], 'secret\n');
+    await same([stack.ups('dummy'), 'load.off'], 'admin\nsecret\n');
   });
 
   it('usage, version, bad options', async () => {

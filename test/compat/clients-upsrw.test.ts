@@ -97,6 +97,7 @@ describe('upsrw set vs NUT upsrw', () => {
     await same(['-p', 'secret', '-s', 'ups.id', stack.ups('dummy')], 'admin\nfromprompt\n');
     await same(['-p', 'secret', '-s', 'ups.id=x', stack.ups('dummy')], 'ro\n');
     await same([...ADMIN, '-s', 'ups.id', stack.ups('dummy')], 'prompted\n');
+    await same(['-s', 'ups.id', stack.ups('dummy')], 'admin\nsecret\nall three\n');
   });
 
   it('-w waits for the driver result', async () => {

@@ -8,6 +8,7 @@ import type { HostAddress, UpsAddress } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
 import { CliOutput, NUT_VERSION, cliClientOptions, isMain, runCli } from '../client/cli/io.js';
 import { USAGE_UPSC } from '../client/cli/usage.js';
+import { listItems, needWords } from '../client/cli/lists.js';
 
 export async function upsc(out: CliOutput, argv: string[]): Promise<number> {
   const { json, args } = takeJsonFlag(argv);
@@ -52,16 +53,24 @@ export async function upsc(out: CliOutput, argv: string[]): Promise<number> {
   }
   try {
     if (varlist) {
-      const upses = await listOrDie(out, client.listUps());
+      const upses: Array<{ name: string; description: string }> = [];
+      for (const w of await listItems(out, client.list(['UPS']))) {
+        needWords(out, w, 3);
+        upses.push({ name: w[1], description: w[2] });
+        if (!json) out.stdout(verbose ? `${w[1]}: ${w[2]}\n` : `${w[1]}\n`);
+      }
       if (json) out.stdout(JSON.stringify(verbose ? upses : upses.map((u) => u.name), null, 2) + '\n');
-      else for (const u of upses) out.stdout(verbose ? `${u.name}: ${u.description}\n` : `${u.name}\n`);
       return 0;
     }
     const ups = (addr as UpsAddress).ups;
     if (clientlist) {
-      const clients = await listOrDie(out, client.listClients(ups));
+      const clients: string[] = [];
+      for (const w of await listItems(out, client.list(['CLIENT', ups]))) {
+        needWords(out, w, 3);
+        clients.push(w[2]);
+        if (!json) out.stdout(`${w[2]}\n`);
+      }
       if (json) out.stdout(JSON.stringify(clients, null, 2) + '\n');
-      else for (const c of clients) out.stdout(`${c}\n`);
       return 0;
     }
     if (rest.length > 1) {
@@ -79,9 +88,13 @@ export async function upsc(out: CliOutput, argv: string[]): Promise<number> {
       out.stdout(json ? JSON.stringify({ [name]: value }, null, 2) + '\n' : `${value}\n`);
       return 0;
     }
-    const vars = await listOrDie(out, client.listVar(ups));
-    if (json) out.stdout(JSON.stringify(Object.fromEntries(vars.map((v) => [v.name, v.value])), null, 2) + '\n');
-    else for (const v of vars) out.stdout(`${v.name}: ${v.value}\n`);
+    const vars: Record<string, string> = {};
+    for (const w of await listItems(out, client.list(['VAR', ups]))) {
+      needWords(out, w, 4);
+      vars[w[2]] = w[3];
+      if (!json) out.stdout(`${w[2]}: ${w[3]}\n`);
+    }
+    if (json) out.stdout(JSON.stringify(vars, null, 2) + '\n');
     return 0;
   } finally {
     client.close();
@@ -92,18 +105,6 @@ function parseUps(spec: string | undefined): UpsAddress {
   // libupsclient rejects a missing argument without a message of its own
   if (spec === undefined) throw new AddressError('');
   return parseUpsName(spec);
-}
-
-/** A LIST that failed to start ends the program as NUT's clients do. */
-export async function listOrDie<T>(out: CliOutput, p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    if (err instanceof NutError && err.code === 'UNKNOWN-COMMAND') {
-      out.fatal('Error: upsd is too old to support this query');
-    }
-    out.fatal(`Error: ${(err as Error).message}`);
-  }
 }
 
 if (isMain(import.meta.url)) runCli(upsc);

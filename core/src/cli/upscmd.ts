@@ -5,12 +5,13 @@
  *   upscmd -l <ups>
  *   upscmd [-u user] [-p pass] [-w] [-t timeout] <ups> <command> [<value>]
  */
-import { AddressError, NutClient, NutError, parseUpsName } from '../client/index.js';
+import { AddressError, NutClient, parseUpsName } from '../client/index.js';
 import type { UpsAddress } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
 import { CliOutput, NUT_VERSION, cliClientOptions, isMain, promptUsername, runCli } from '../client/cli/io.js';
 import { askPassword, enableTracking, parseTimeout, sendCredentials, sendTracked } from '../client/cli/tracked.js';
 import { USAGE_UPSCMD } from '../client/cli/usage.js';
+import { listItems, needWords } from '../client/cli/lists.js';
 
 export async function upscmd(out: CliOutput, argv: string[]): Promise<number> {
   const { json, args } = takeJsonFlag(argv);
@@ -83,12 +84,10 @@ export async function upscmd(out: CliOutput, argv: string[]): Promise<number> {
 }
 
 async function listCommands(out: CliOutput, client: NutClient, ups: string, json: boolean): Promise<void> {
-  let cmds: string[];
-  try {
-    cmds = await client.listCmd(ups);
-  } catch (err) {
-    if (err instanceof NutError && err.code === 'UNKNOWN-COMMAND') out.fatal('Error: upsd is too old to support this query');
-    out.fatal(`Error: ${(err as Error).message}`);
+  const cmds: string[] = [];
+  for (const w of await listItems(out, client.list(['CMD', ups]))) {
+    needWords(out, w, 3);
+    cmds.push(w[2]);
   }
   // pipelined: every GET CMDDESC is sent at once, answers come back in order
   const described = await Promise.all(

@@ -4,12 +4,13 @@
  * `--json` added.
  *   upsrw [-s <var>[=<value>]] [-u user] [-p pass] [-w] [-t timeout] [-l] <ups>
  */
-import { AddressError, NutClient, NutError, atoi, parseUpsName } from '../client/index.js';
+import { AddressError, NutClient, atoi, parseUpsName } from '../client/index.js';
 import type { UpsAddress } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
 import { CliOutput, NUT_VERSION, cliClientOptions, isMain, promptUsername, readLine, runCli } from '../client/cli/io.js';
 import { askPassword, enableTracking, parseTimeout, sendCredentials, sendTracked } from '../client/cli/tracked.js';
 import { USAGE_UPSRW } from '../client/cli/usage.js';
+import { listItems, needWords } from '../client/cli/lists.js';
 
 /** One writable variable as `upsrw --json` reports it. */
 export interface RwVariable {
@@ -118,12 +119,10 @@ async function doSetvar(
 }
 
 async function printRwList(out: CliOutput, client: NutClient, ups: string, json: boolean): Promise<void> {
-  let names: string[];
-  try {
-    names = (await client.listRw(ups)).map((v) => v.name);
-  } catch (err) {
-    if (err instanceof NutError && err.code === 'UNKNOWN-COMMAND') out.fatal('Error: upsd is too old to support this query');
-    out.fatal(`Error: ${(err as Error).message}`);
+  const names: string[] = [];
+  for (const w of await listItems(out, client.list(['RW', ups]))) {
+    needWords(out, w, 4);
+    names.push(w[2]);
   }
   const result: RwVariable[] = [];
   for (const name of names) {
@@ -197,19 +196,19 @@ async function showEnum(
   print: (s: string) => void,
 ): Promise<void> {
   const value = await currentValue(out, client, ups, v.name, 'do_enum');
-  let options: string[];
-  try {
-    options = await client.listEnum(ups, v.name);
-  } catch (err) {
-    out.fatal(`Error: ${(err as Error).message}`);
-  }
+  const items = await listItems(out, client.list(['ENUM', ups, v.name]), false);
+  const options: string[] = [];
   Object.assign(v, { type: 'ENUM', valueType, value, options });
   print(valueType ? `Type: ENUM ${valueType}\n` : 'Type: ENUM\n');
   if (valueType === 'STRING') {
     v.maxLength = length;
     print(`Maximum length: ${length}\n`);
   }
-  for (const o of options) print(`Option: "${o}"${o === value ? ' SELECTED' : ''}\n`);
+  for (const w of items) {
+    needWords(out, w, 4);
+    options.push(w[3]);
+    print(`Option: "${w[3]}"${w[3] === value ? ' SELECTED' : ''}\n`);
+  }
 }
 
 async function showRange(
@@ -221,16 +220,14 @@ async function showRange(
 ): Promise<void> {
   const value = await currentValue(out, client, ups, v.name, 'do_range');
   const current = atoi(value);
-  let ranges: Array<{ min: string; max: string }>;
-  try {
-    ranges = await client.listRange(ups, v.name);
-  } catch (err) {
-    out.fatal(`Error: ${(err as Error).message}`);
-  }
-  const numeric = ranges.map((r) => ({ min: atoi(r.min), max: atoi(r.max) }));
-  Object.assign(v, { type: 'RANGE', valueType: 'NUMBER', value, ranges: numeric });
+  const items = await listItems(out, client.list(['RANGE', ups, v.name]), false);
+  const ranges: Array<{ min: number; max: number }> = [];
+  Object.assign(v, { type: 'RANGE', valueType: 'NUMBER', value, ranges });
   print('Type: RANGE NUMBER\n');
-  for (const r of numeric) {
+  for (const w of items) {
+    needWords(out, w, 5, 4); // (sic) upsrw 2.8.0 says "need at least 4" here
+    const r = { min: atoi(w[3]), max: atoi(w[4]) };
+    ranges.push(r);
     print(`Option: "${r.min}-${r.max}"${current >= r.min && current <= r.max ? ' SELECTED' : ''}\n`);
   }
 }

@@ -555,12 +555,13 @@ export class NutClient extends EventEmitter {
     const w = parsed.words;
     if (w.length >= 2 && w[0] === 'END' && w[1] === 'LIST') {
       this.pending.shift();
-      if (p.failure) p.reject(p.failure);
+      if (p.failure) p.reject(withPartial(p, p.failure));
       else p.resolve(p.items);
       return;
     }
-    if (parsed.error) p.failure ??= new NutError('PARSE', `Parse error: ${parsed.error}`);
-    else if (!echoes(query, w)) p.failure ??= new NutError('PROTOCOL', 'Protocol error', { reply: line });
+    if (p.failure) return;
+    if (parsed.error) p.failure = new NutError('PARSE', `Parse error: ${parsed.error}`);
+    else if (!echoes(query, w)) p.failure = new NutError('PROTOCOL', 'Protocol error', { reply: line });
     else p.items.push(w);
   }
 
@@ -572,14 +573,14 @@ export class NutClient extends EventEmitter {
 
   private finish(p: Pending, err: NutError): void {
     this.pending.shift();
-    p.reject(err);
+    p.reject(withPartial(p, err));
   }
 
   private failPending(err: NutError): void {
     clearTimeout(this.timer);
     const all = this.pending;
     this.pending = [];
-    for (const p of all) p.reject(err);
+    for (const p of all) p.reject(withPartial(p, err));
   }
 
   private failBacklog(err: NutError): void {
@@ -617,6 +618,12 @@ export function atoi(s: string): number {
 /** `VERB arg arg…` with arguments quoted and escaped as libupsclient's build_cmd does. */
 export function buildCommand(verb: string, args: string[]): string {
   return [verb, ...args.map(quoteArg)].join(' ');
+}
+
+/** A list that failed after BEGIN LIST carries the items read before the failure. */
+function withPartial(p: Pending, err: NutError): NutError {
+  if (p.kind !== 'list' || !p.began) return err;
+  return new NutError(err.code, err.message, { fromServer: err.fromServer, reply: err.reply, cause: err, partial: p.items });
 }
 
 /** Case-insensitive echo check of the query words (libupsclient's verify_resp). */

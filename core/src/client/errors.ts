@@ -56,13 +56,20 @@ export class NutError extends Error {
   readonly fromServer: boolean;
   /** The raw server line, for `ERR …` answers. */
   readonly reply?: string;
+  /** For a LIST that failed after `BEGIN LIST`: the item words read before the failure. */
+  readonly partial?: string[][];
 
-  constructor(code: string, message: string, opts: { fromServer?: boolean; reply?: string; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { fromServer?: boolean; reply?: string; cause?: unknown; partial?: string[][] } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'NutError';
     this.code = code;
     this.fromServer = opts.fromServer ?? false;
     this.reply = opts.reply;
+    this.partial = opts.partial;
   }
 }
 
