@@ -116,7 +116,7 @@ export async function startNutStack(): Promise<NutStack> {
   );
   const port = await freePort();
   const closedPort = await freePort();
-  sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\n`);
+  sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\nLISTEN ::1 ${port}\n`);
   const drivers: ChildProcess[] = [];
   for (const ups of ['dummy', 'ddl', 'epdu']) drivers.push(startNutDriver(sb, 'dummy-ups', ups));
   const fake = await startScriptedDriver(join(sb.statePath, 'fakeups-fake'));

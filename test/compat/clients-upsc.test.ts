@@ -8,6 +8,7 @@ import { runBoth, runNut, runOurs, startNutStack, type NutStack } from './client
 
 let stack: NutStack;
 let monitor: NutClient;
+let monitor6: NutClient;
 
 beforeAll(async () => {
   stack = await startNutStack();
@@ -16,10 +17,15 @@ beforeAll(async () => {
   await monitor.connect();
   await monitor.authenticate('mon', 'monpw');
   await monitor.login('dummy');
+  monitor6 = new NutClient({ host: '::1', port: stack.port });
+  await monitor6.connect();
+  await monitor6.authenticate('mon', 'monpw');
+  await monitor6.login('ddl');
 });
 
 afterAll(async () => {
   monitor?.close();
+  monitor6?.close();
   await stack?.stop();
 });
 
@@ -67,7 +73,16 @@ describe('upsc vs NUT upsc, against NUT upsd', () => {
     expect(nut.stdout).toBe('127.0.0.1\n');
     await same(['-c', stack.ups('dummy')]);
     await same(['-c', stack.ups('ddl')]);
+    await same(['-c', `ddl@[::1]:${stack.port}`]);
     await same(['-c', `bogus@127.0.0.1:${stack.port}`]);
+  });
+
+  it('IPv6 literals', async () => {
+    const { nut } = await runBoth('upsc', [`dummy@[::1]:${stack.port}`, 'ups.status']);
+    expect(nut.stdout).toBe('OL CHRG\n');
+    await same([`dummy@[::1]:${stack.port}`, 'ups.status']);
+    await same([`ddl@[::1]:${stack.port}`]);
+    await same(['-L', `[::1]:${stack.port}`]);
   });
 
   it('connection errors', async () => {

@@ -289,7 +289,7 @@ export class NutClient extends EventEmitter {
     try {
       socket = await this.openTcp();
     } catch (err) {
-      this.onConnectFailed();
+      this.onConnectFailed(err as NutError);
       throw err;
     }
     if (this.state === 'closed') {
@@ -306,7 +306,7 @@ export class NutClient extends EventEmitter {
       const e = err instanceof NutError ? err : new NutError('UNKNOWN', String((err as Error)?.message ?? err));
       this.detach();
       socket.destroy();
-      this.onConnectFailed();
+      this.onConnectFailed(e);
       throw e;
     }
     if (this.state !== 'setup') throw new NutError('SERVER-DISCONNECTED', 'Server disconnected');
@@ -446,14 +446,15 @@ export class NutClient extends EventEmitter {
     return r === true ? {} : r;
   }
 
-  private onConnectFailed(): void {
+  private onConnectFailed(err: NutError): void {
     if (this.state === 'closed') return;
     const r = this.reconnectOptions();
-    if (r && (this.attempts > 0 || this.backlog.length > 0 || this.state === 'waiting')) {
+    if (r && (this.attempts > 0 || this.backlog.length > 0)) {
       this.scheduleReconnect();
       return;
     }
     this.state = 'idle';
+    this.failBacklog(err);
   }
 
   private scheduleReconnect(): void {

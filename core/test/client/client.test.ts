@@ -330,3 +330,46 @@ describe('close', () => {
     expect(await c.logout()).toBe('OK Goodbye');
   });
 });
+
+describe('addresses', () => {
+  it('connects over IPv6; a family restriction excludes other addresses', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer((s) => {
+      s.on('data', () => s.write('VAR dummy ups.status "OL"\n'));
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '::1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const v6 = client(port, { host: '::1' });
+      await v6.connect();
+      expect(await v6.getVar('dummy', 'ups.status')).toBe('OL');
+      const v4only = client(port, { host: '::1', family: 4 });
+      expect((await rejection(v4only.connect())).message).toBe('No such host');
+    } finally {
+      for (const c of clients.splice(0)) c.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('fails requests queued while a first connection attempt fails', async () => {
+    const s = await serve(() => undefined);
+    const port = s.port;
+    await s.close();
+    servers.splice(servers.indexOf(s), 1);
+    const c = client(port);
+    const connecting = c.connect().catch((e: NutError) => e);
+    const queued = c.getVar('dummy', 'ups.status').catch((e: NutError) => e);
+    expect(((await connecting) as NutError).code).toBe('CONNECT-FAILED');
+    expect(((await queued) as NutError).code).toBe('CONNECT-FAILED');
+  });
+
+  it('sends requests queued during connect once connected', async () => {
+    const s = await serve((l) => fakeUpsd(l));
+    const c = client(s.port);
+    const connecting = c.connect();
+    const status = c.getVar('dummy', 'ups.status');
+    await connecting;
+    expect(await status).toBe('OL CHRG');
+  });
+});
