@@ -214,7 +214,7 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
     if (!isObject(given)) continue;
     const target = settings[group] as unknown as Record<string, unknown>;
     for (const [k, v] of Object.entries(given)) {
-      if (typeof v === 'number' && !bad.has(`${group}.${k}`) && k in ((schema.properties?.[group] as JsonSchema).properties ?? {})) target[k] = v;
+      if (typeof v === 'number' && !bad.has(`${group}.${k}`) && Object.hasOwn((schema.properties?.[group] as JsonSchema).properties ?? {}, k)) target[k] = v;
     }
   }
   return { settings, filepath, problems };

@@ -73,7 +73,7 @@ const UPSD_KEYS: Record<string, string> = {
 
 export function validateUpsdConf(conf: UpsdConf): ConfigProblem[] {
   const at: Located['at'] = new Map();
-  const data: Record<string, unknown> = {};
+  const data: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const problems: ConfigProblem[] = [];
   data.listen = conf.listen.map((l, i) => {
     at.set(`/listen/${i}`, { line: l.line, key: 'LISTEN' });
@@ -111,7 +111,7 @@ export function validateUpsdConf(conf: UpsdConf): ConfigProblem[] {
 
 export function validateUpsdUsers(users: UpsdUsers): ConfigProblem[] {
   const at: Located['at'] = new Map();
-  const byName: Record<string, unknown> = {};
+  const byName: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const u of users.users) {
     const base = `/users/${u.name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     at.set(base, { line: u.line, key: u.name, section: u.name });
@@ -143,7 +143,7 @@ export function validateUpsdUsers(users: UpsdUsers): ConfigProblem[] {
 
 export function validateNutConf(conf: NutConf): ConfigProblem[] {
   const at: Located['at'] = new Map();
-  const data: Record<string, string> = {};
+  const data: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, s] of conf.variables) {
     data[name] = s.value;
     at.set(`/${name}`, { line: s.line, key: name });

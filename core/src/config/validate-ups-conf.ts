@@ -90,7 +90,7 @@ interface ScopeCheck {
 }
 
 function checkScope(c: ScopeCheck, problems: ConfigProblem[]): void {
-  const data: Record<string, unknown> = {};
+  const data: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const lineOf = new Map<string, number>();
   const written = new Map<string, string>();
   for (const [key, entry] of c.entries) {
@@ -98,7 +98,7 @@ function checkScope(c: ScopeCheck, problems: ConfigProblem[]): void {
     const name = c.canonical(key) ?? key;
     lineOf.set(name, entry.line);
     written.set(name, key);
-    const option = c.options[name];
+    const option = Object.hasOwn(c.options, name) ? c.options[name] : undefined;
     const note = (severity: Severity, message: string) =>
       problems.push(problem(severity, c.file, entry.line, message, { section: c.section, key }));
     if (!option) {
@@ -183,7 +183,7 @@ function driverSchema(core: JsonSchema, plugin: OptionsSchema | undefined, open:
   const pluginProps: Record<string, JsonSchema> = {};
   const pluginKeys = new Set<string>();
   for (const [name, opt] of Object.entries(plugin?.properties ?? {})) {
-    if (name in coreProps) continue;
+    if (Object.hasOwn(coreProps, name)) continue;
     pluginProps[name] = { ...(opt as unknown as JsonSchema) };
     pluginKeys.add(name);
   }

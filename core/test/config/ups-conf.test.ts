@@ -206,6 +206,16 @@ describe('ups.conf validation', () => {
     expect(validateUpsConf(conf, { lookupDriver: lookup, allowNoDevice: true })).toEqual([]);
   });
 
+  it('treats keys named like Object.prototype members as ordinary unknown keys', () => {
+    const problems = check('__proto__ = 1\n[x]\ndriver = dummy-ups\nport = p\n__proto__ = 1\nhasOwnProperty\nconstructor = 2\n');
+    expect(problems.map((p) => [p.line, p.key, p.severity])).toEqual([
+      [1, '__proto__', 'warning'],
+      [5, '__proto__', 'error'],
+      [6, 'hasOwnProperty', 'error'],
+      [7, 'constructor', 'error'],
+    ]);
+  });
+
   it('compiles a driver schema once and reuses it', () => {
     const text = '[a]\ndriver = snmp-ups\nport = h\n[b]\ndriver = snmp-ups\nport = h2\nsnmp_version = v9\n';
     const first = check(text);
