@@ -84,3 +84,6 @@ export interface DriverPlugin {
 export function defineDriver<T extends DriverPlugin>(plugin: T): T {
   return plugin;
 }
+
+/** NUT's config grammar (parseconf), for plugins that read NUT-style files. */
+export { tokenizeConfig, encodeValue, type ConfigLine } from '../config/parseconf.js';

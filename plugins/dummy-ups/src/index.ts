@@ -1,0 +1,157 @@
+/**
+ * dummy-ups: NUT 2.8.0's device simulation and repeater driver (reference/dummy-ups.md).
+ * Dummy modes replay a .dev/.seq file; repeater mode copies another upsd's variables.
+ */
+import { statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { DriverContext, DriverPlugin, HandlerStatus } from '@nut-ts/core/plugin-api';
+import { DefinitionFile } from './definition-file.js';
+import { chooseMode, type DummyMode } from './mode.js';
+import { Repeater } from './repeater.js';
+import { FLAG_STRING, VariableTable } from './variables.js';
+
+const STAT_HANDLED: HandlerStatus = 0;
+const STAT_UNKNOWN: HandlerStatus = 1;
+
+/** Whole seconds of a file's mtime, or undefined when it cannot be read. */
+function mtimeSeconds(path: string): number | undefined {
+  try {
+    return Math.floor(statSync(path).mtimeMs / 1000);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Data file path: absolute as given, else in the configuration directory. */
+export function definitionPath(port: string, confPath: string): string {
+  return isAbsolute(port) ? port : join(confPath, port);
+}
+
+export function createDummyUps(table = VariableTable.load()) {
+  let mode: DummyMode = 'dummy-loop';
+  let file: DefinitionFile | undefined;
+  let repeater: Repeater | undefined;
+  let fileMtime: number | undefined;
+
+  /** The internal setvar: file lines, repeated variables and SET from clients. */
+  function setvar(ctx: DriverContext, name: string, value: string): HandlerStatus {
+    ctx.log.debug(2, `entering setvar(${name}, ${value})`);
+    const d = ctx.dstate;
+    if (name.startsWith('ups.status')) {
+      ctx.status.init();
+      ctx.status.set(value);
+      ctx.status.commit();
+      return STAT_HANDLED;
+    }
+    if (value.length === 0) {
+      d.delinfo(name);
+      return STAT_HANDLED;
+    }
+    d.setinfo(name, value);
+    const row = table.find(name);
+    if (row) {
+      d.setflags(row.name, row.flags);
+      if (row.flags & FLAG_STRING) d.setaux(row.name, row.aux);
+    } else {
+      ctx.log.debug(2, `setvar: unknown variable (${name}), using default flags`);
+      d.setflags(name, table.unknown.flags);
+      d.setaux(name, table.unknown.aux);
+    }
+    return STAT_HANDLED;
+  }
+
+  function openFile(ctx: DriverContext): DefinitionFile {
+    file ??= new DefinitionFile(definitionPath(ctx.port, ctx.confPath), {
+      status: ctx.status,
+      setvar: (name, value) => {
+        setvar(ctx, name, value);
+      },
+      debug: (level, message) => ctx.log.debug(level, message),
+    });
+    return file;
+  }
+
+  const plugin: DriverPlugin = {
+    initups(ctx) {
+      const choice = chooseMode(ctx.getval('mode'), ctx.port);
+      mode = choice.mode;
+      ctx.dstate.setinfo('driver.parameter.mode', choice.published);
+      if (mode === 'repeater') {
+        ctx.log.debug(1, 'Repeater mode');
+        return;
+      }
+      // 2.8.0 looks at the port as given (relative to the working directory), so a relative
+      // name is usually not found here and the first update reads the file again.
+      fileMtime = mtimeSeconds(resolve(ctx.port));
+      if (fileMtime === undefined) ctx.log.debug(2, `Can't open ${ctx.port} currently`);
+    },
+
+    async initinfo(ctx) {
+      if (mode === 'repeater') {
+        repeater = new Repeater(ctx.port, ctx, (name, value) => setvar(ctx, name, value));
+        await repeater.start();
+      } else {
+        for (const row of table.rows) {
+          if (row.initial === undefined) continue;
+          ctx.dstate.setinfo(row.name, row.initial);
+          ctx.dstate.setflags(row.name, row.flags);
+          if (row.flags & FLAG_STRING) ctx.dstate.setaux(row.name, row.aux);
+        }
+        openFile(ctx).parse();
+        ctx.dstate.dataok();
+      }
+      ctx.dstate.addcmd('load.off');
+    },
+
+    async updateinfo(ctx) {
+      ctx.log.debug(1, 'upsdrv_updateinfo...');
+      await ctx.sleep(1000);
+      if (mode === 'repeater') {
+        if (await repeater!.update()) ctx.dstate.dataok();
+        return;
+      }
+      const f = openFile(ctx);
+      if (mode === 'dummy-once' && !f.open && f.nextUpdate === -1) {
+        const now = mtimeSeconds(f.path);
+        if (now === undefined) {
+          ctx.log.warn(`WARNING: stat failed: ${f.path}`);
+          fileMtime = undefined;
+          f.rearm();
+        } else if (now !== fileMtime) {
+          ctx.log.debug(2, 'upsdrv_updateinfo: input file was already read once to the end, but changed later - re-reading');
+          fileMtime = now;
+          f.rearm();
+        }
+        if (!f.open && f.nextUpdate === -1) {
+          ctx.log.debug(2, 'upsdrv_updateinfo: NO-OP: input file was already read once to the end');
+          ctx.dstate.dataok();
+          return;
+        }
+      }
+      f.parse();
+      ctx.dstate.dataok();
+    },
+
+    instcmd(ctx, command, param) {
+      ctx.log.info(`instcmd: unknown command [${command}] [${param ?? '(null)'}]`);
+      return STAT_UNKNOWN;
+    },
+
+    setvar(ctx, name, value) {
+      // 2.8.0 installs no SET handler in repeater mode: no answer at all.
+      if (mode === 'repeater') return undefined as unknown as HandlerStatus;
+      return setvar(ctx, name, value);
+    },
+
+    shutdown() {
+      throw new Error('shutdown not supported');
+    },
+
+    async cleanup() {
+      await repeater?.close();
+    },
+  };
+  return plugin;
+}
+
+export default createDummyUps();
