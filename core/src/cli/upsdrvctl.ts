@@ -66,15 +66,12 @@ interface Options {
 
 type Parsed = { ok: true; options: Options } | { ok: false; exit: number; error?: string; help?: boolean };
 
-export function parseArgs(argv: readonly string[]): Parsed {
-  const o: Options = { testMode: false, debug: 0, passDebug: false, json: false };
+export function parseArgs(args: readonly string[]): Parsed {
+  const o: Options = { testMode: false, debug: 0, passDebug: false, json: args.includes('--json') };
+  const argv = args.filter((a) => a !== '--json');
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--json') {
-      o.json = true;
-      continue;
-    }
     if (a === '--') {
       rest.push(...argv.slice(i + 1));
       break;

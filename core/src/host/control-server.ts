@@ -30,6 +30,8 @@ function probe(path: string): Promise<boolean> {
 export class ControlServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** A stop was asked for: once its client is gone, an idle host may exit. */
+  private idleCheckPending = false;
 
   constructor(
     private readonly host: Host,
@@ -92,7 +94,15 @@ export class ControlServer {
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      void chain.then(() => {
+        if (this.idleCheckPending && this.sockets.size === 0 && this.host.idle) {
+          this.idleCheckPending = false;
+          this.options.onIdle?.();
+        }
+      });
+    });
   }
 
   private reply(socket: Socket, reply: ControlReply): void {
@@ -119,7 +129,7 @@ export class ControlServer {
       this.reply(socket, { id, ok: false, messages: [`internal error: ${(e as Error).message}`] });
     }
     if (req.cmd === 'host-stop') this.options.onHostStop();
-    else if ((req.cmd === 'stop' || req.cmd === 'upsd-stop') && this.host.idle) this.options.onIdle?.();
+    else if (req.cmd === 'stop' || req.cmd === 'upsd-stop') this.idleCheckPending = true;
   }
 
   private async execute(req: ControlRequest): Promise<Omit<ControlReply, 'id'>> {

@@ -1,0 +1,50 @@
+// A simulated UPS. Only types come from nut-ts (erased at load time), so the package runs
+// under any nut-ts host without depending on a particular copy of @nut-ts/core.
+import type { DriverContext, DriverPlugin } from '@nut-ts/core/plugin-api';
+
+const HANDLED = 0;
+const UNKNOWN = 1;
+
+let onBattery = false;
+let charge = 100;
+
+function publish(ctx: DriverContext): void {
+  ctx.dstate.setinfo('battery.charge', charge);
+  ctx.dstate.setinfo('battery.runtime', charge * 30);
+  ctx.dstate.setinfo('input.voltage', onBattery ? '0.0' : '230.0');
+  ctx.status.init();
+  ctx.status.set(onBattery ? 'OB' : 'OL');
+  if (onBattery) ctx.status.set('DISCHRG');
+  else if (charge < 100) ctx.status.set('CHRG');
+  if (charge <= 20) ctx.status.set('LB');
+  ctx.status.commit();
+  ctx.dstate.dataok();
+}
+
+const driver: DriverPlugin = {
+  initups(ctx) {
+    onBattery = ctx.testvar('on_battery');
+    ctx.log.info(`simulating a UPS on port ${ctx.port}`);
+  },
+  initinfo(ctx) {
+    ctx.dstate.setinfo('ups.mfr', 'Example Corp');
+    ctx.dstate.setinfo('ups.model', ctx.getval('model') ?? 'Example 1500');
+    ctx.dstate.setinfo('battery.charge.low', 20);
+    ctx.dstate.addcmd('test.battery.start');
+    ctx.dstate.addcmd('test.battery.stop');
+  },
+  updateinfo(ctx) {
+    const drain = Number(ctx.getval('drain') ?? 5);
+    charge = onBattery ? Math.max(0, charge - drain) : Math.min(100, charge + 2);
+    publish(ctx);
+  },
+  instcmd(ctx, command) {
+    if (command === 'test.battery.start') onBattery = true;
+    else if (command === 'test.battery.stop') onBattery = false;
+    else return UNKNOWN;
+    publish(ctx);
+    return HANDLED;
+  },
+};
+
+export default driver;

@@ -1,0 +1,91 @@
+/**
+ * upsdrvctl against the background host in a sandbox: start returns once the instances run in
+ * a detached host, status shows them, stop ends them and the idle host exits.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSandbox, type Sandbox } from '../helpers/oracle.js';
+import { runCli, stopHostIfAny, waitGone } from './cli.js';
+
+const testPlugins = join(import.meta.dirname, '..', '..', 'core', 'test', 'host', 'fixtures', 'plugins');
+
+describe('upsdrvctl start / status / stop round trip', () => {
+  let sb: Sandbox;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(() => {
+    sb = makeSandbox('nut-ts-roundtrip-');
+    // host settings found from the working directory: where the test plugins are
+    writeFileSync(join(sb.dir, '.nut-tsrc.json'), JSON.stringify({ pluginPaths: [testPlugins] }));
+    sb.write(
+      'ups.conf',
+      [
+        'pollinterval = 1',
+        'maxretry = 2',
+        'retrydelay = 1',
+        '[one]\n driver = test-good\n port = none',
+        '[two]\n driver = test-good\n port = none\n desc = "second"',
+        '[broken]\n driver = test-failinit\n port = /dev/nothing',
+        '',
+      ].join('\n'),
+    );
+    env = { ...sb.env };
+  });
+
+  afterAll(async () => {
+    await stopHostIfAny(sb);
+    sb.cleanup();
+  });
+
+  it('status with no host running says so', async () => {
+    const r = await runCli('upsdrvctl', ['status'], { env, cwd: sb.dir });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('host: not running');
+    expect(r.stdout).toMatch(/one\s+test-good\s+stopped/);
+  });
+
+  it('start <ups> returns once the instance runs in the background host', async () => {
+    const r = await runCli('upsdrvctl', ['start', 'one'], { env, cwd: sb.dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('Network UPS Tools - UPS driver controller 2.8.0\n');
+    expect(r.status).toBe(0);
+    const st = await runCli('upsdrvctl', ['status', '--json'], { env, cwd: sb.dir });
+    expect(st.status).toBe(0);
+    const json = JSON.parse(st.stdout.slice(st.stdout.indexOf('{'))) as { instances: Array<{ name: string; state: string; provider: string }> };
+    expect(json.instances.map((i) => [i.name, i.state])).toEqual([
+      ['one', 'running'],
+      ['two', 'stopped'],
+      ['broken', 'stopped'],
+    ]);
+    expect(json.instances[0].provider).toBe('plugin nut-ts-test-good@1.0.0');
+  });
+
+  it('start (all) reports the broken one with NUT messages and exit 1, the rest run', async () => {
+    const r = await runCli('upsdrvctl', ['start'], { env, cwd: sb.dir });
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.filter((l) => l === 'Driver failed to start (exit status=1)')).toHaveLength(2);
+    expect(lines.some((l) => l.includes('cannot open /dev/nothing'))).toBe(true);
+    const st = await runCli('upsdrvctl', ['status'], { env, cwd: sb.dir });
+    expect(st.stdout).toMatch(/^one\s+test-good\s+running\s+ok/m);
+    expect(st.stdout).toMatch(/^two\s+test-good\s+running\s+ok/m);
+    expect(st.stdout).toMatch(/^broken\s+test-failinit\s+failed\s+.*cannot open \/dev\/nothing/m);
+  });
+
+  it('-D shows what it does', async () => {
+    const r = await runCli('upsdrvctl', ['-D', 'start', 'one'], { env, cwd: sb.dir });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/\[D1\] Starting UPS: one\n/);
+  });
+
+  it('stop ends every instance and the idle host exits', async () => {
+    const r = await runCli('upsdrvctl', ['stop'], { env, cwd: sb.dir });
+    // broken is not running: NUT's pid-file messages and exit 1, the others stop
+    expect(r.stderr).toContain(`Can't open ${sb.statePath}/test-failinit-broken.pid: No such file or directory`);
+    expect(r.status).toBe(1);
+    expect(await waitGone(join(sb.statePath, 'nut-ts.ctl'))).toBe(true);
+    const st = await runCli('upsdrvctl', ['status'], { env, cwd: sb.dir });
+    expect(st.stdout).toContain('host: not running');
+  });
+});
