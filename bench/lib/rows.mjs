@@ -22,8 +22,12 @@ export class Row {
     const nut = this.nutRuns.length ? median(this.nutRuns) : null;
     const ours = this.oursRuns.length ? median(this.oursRuns) : null;
     const ratio = nut && ours !== null && Number.isFinite(nut) && Number.isFinite(ours) && nut !== 0 ? ours / nut : null;
+    // Within 3 % either way is called even: run-to-run noise is larger than that.
     let verdict = null;
-    if (ratio !== null) verdict = (this.better === 'lower' ? ratio <= 1 : ratio >= 1) ? 'ours ahead or equal' : 'NUT ahead';
+    if (ratio !== null) {
+      const gain = this.better === 'lower' ? 1 / ratio : ratio;
+      verdict = gain > 1.03 ? 'ours ahead' : gain < 1 / 1.03 ? 'NUT ahead' : 'even';
+    }
     return {
       id: this.id,
       figure: this.figure,
