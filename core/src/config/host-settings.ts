@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, basename } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { createJiti } from 'jiti';
-import { problem, type ConfigProblem } from './problems.js';
+import { problem, sortProblems, type ConfigProblem } from './problems.js';
 import { allowedBy, severityOf, validatorFor, loadSchema, type JsonSchema } from './schemas.js';
 import { closest } from './suggest.js';
 
@@ -217,5 +217,5 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
       if (typeof v === 'number' && !bad.has(`${group}.${k}`) && Object.hasOwn((schema.properties?.[group] as JsonSchema).properties ?? {}, k)) target[k] = v;
     }
   }
-  return { settings, filepath, problems };
+  return { settings, filepath, problems: sortProblems(problems) };
 }
