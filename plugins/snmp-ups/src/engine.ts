@@ -157,8 +157,8 @@ export class SnmpUpsEngine {
         return String(Math.trunc(Number(v.value) / 100));
       case Asn.ObjectId: {
         const pointed = '.' + oidArcs(String(v.value));
-        if (depth < 8 && (await this.getStr(pointed, lookup, bufLen, depth + 1)) !== undefined) return pointed.slice(0, bufLen - 1);
-        return pointed.slice(pointed.lastIndexOf('.') + 1);
+        const target = depth < 8 ? await this.getStr(pointed, lookup, bufLen, depth + 1) : undefined;
+        return target ?? pointed.slice(pointed.lastIndexOf('.') + 1);
       }
       default:
         this.ctx.log.debug(2, `[${this.ctx.upsname}] unhandled ASN 0x${v.type.toString(16)} received from ${oid}`);

@@ -67,18 +67,23 @@ export function fmtTemplate(template: string, ...args: number[]): string {
   return template.replace(/%i/g, () => String(args[i++] ?? 0));
 }
 
-/** Net-SNMP's snprint_hexstring into a 128-byte buffer ("XX " per byte, 16 per line). */
+/**
+ * Net-SNMP's snprint_hexstring into NUT's 128-byte buffer: "XX " per byte, 16 bytes a line, a
+ * newline after a full line when bytes remain; a line that does not fit ends the output.
+ */
 export function hexString(buf: Buffer, bufLen = 128): string {
+  const byte = (b: number) => b.toString(16).toUpperCase().padStart(2, '0') + ' ';
   let out = '';
   let pos = 0;
   while (buf.length - pos >= 16) {
     if (out.length + 16 * 3 + 1 >= bufLen) return out;
-    for (let i = 0; i < 16; i++) out += buf[pos + i].toString(16).toUpperCase().padStart(2, '0') + ' ';
+    for (let i = 0; i < 16; i++) out += byte(buf[pos + i]);
     pos += 16;
+    if (pos < buf.length) out += '\n';
   }
   if (pos < buf.length) {
     if (out.length + (buf.length - pos) * 3 + 1 >= bufLen) return out;
-    for (; pos < buf.length; pos++) out += buf[pos].toString(16).toUpperCase().padStart(2, '0') + ' ';
+    for (; pos < buf.length; pos++) out += byte(buf[pos]);
   }
   return out;
 }
