@@ -124,27 +124,83 @@ async function printRwList(out: CliOutput, client: NutClient, ups: string, json:
     needWords(out, w, 4);
     names.push(w[2]);
   }
+  const q = new Prefetch(client, ups);
+  await q.prefetch(names);
   const result: RwVariable[] = [];
   for (const name of names) {
     const v: RwVariable = { name, description: '' };
     result.push(v);
     if (!json) out.stdout(`[${name}]\n`);
-    v.description = await client.getDesc(ups, name).catch(() => 'Description unavailable');
+    v.description = await q.desc(name).catch(() => 'Description unavailable');
     if (!json) out.stdout(`${v.description}\n`);
-    await describeType(out, client, ups, v, json);
+    await describeType(out, q, v, json);
     if (!json) out.stdout('\n');
   }
   if (json) out.stdout(JSON.stringify(result, null, 2) + '\n');
 }
 
+/**
+ * The queries of the listing, each sent once; prefetch() sends them all ahead (pipelined),
+ * the listing then consumes the answers in NUT's order, so output and failures stay NUT's.
+ */
+class Prefetch {
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly client: NutClient,
+    private readonly ups: string,
+  ) {}
+
+  private once<T>(key: string, send: () => Promise<T>): Promise<T> {
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = send();
+      p.catch(() => undefined);
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  desc(name: string): Promise<string> {
+    return this.once(`DESC ${name}`, () => this.client.getDesc(this.ups, name));
+  }
+  type(name: string): Promise<string[]> {
+    return this.once(`TYPE ${name}`, () => this.client.getType(this.ups, name));
+  }
+  value(name: string): Promise<string> {
+    return this.once(`VAR ${name}`, () => this.client.getVar(this.ups, name));
+  }
+  enums(name: string): Promise<string[][]> {
+    return this.once(`ENUM ${name}`, () => this.client.list(['ENUM', this.ups, name]));
+  }
+  ranges(name: string): Promise<string[][]> {
+    return this.once(`RANGE ${name}`, () => this.client.list(['RANGE', this.ups, name]));
+  }
+
+  async prefetch(names: string[]): Promise<void> {
+    for (const n of names) {
+      void this.desc(n);
+      void this.type(n);
+    }
+    for (const n of names) {
+      const words = await this.type(n).catch(() => undefined);
+      if (!words) continue;
+      const upper = words.map((w) => w.toUpperCase());
+      void this.value(n);
+      if (upper.includes('RANGE')) void this.ranges(n);
+      else if (upper.includes('ENUM')) void this.enums(n);
+    }
+  }
+}
+
 /** NUT's do_type(): scans the TYPE words left to right. */
-async function describeType(out: CliOutput, client: NutClient, ups: string, v: RwVariable, json: boolean): Promise<void> {
+async function describeType(out: CliOutput, q: Prefetch, v: RwVariable, json: boolean): Promise<void> {
   const print = (s: string): void => {
     if (!json) out.stdout(s);
   };
   let words: string[];
   try {
-    words = await client.getType(ups, v.name);
+    words = await q.type(v.name);
   } catch {
     print('Unknown type\n');
     return;
@@ -156,18 +212,18 @@ async function describeType(out: CliOutput, client: NutClient, ups: string, v: R
       isEnum = true;
       continue;
     }
-    if (upper === 'RANGE') return showRange(out, client, ups, v, print);
+    if (upper === 'RANGE') return showRange(out, q, v, print);
     if (upper.startsWith('STRING:')) {
       const length = atoi(w.slice(7));
-      if (isEnum) return showEnum(out, client, ups, v, 'STRING', length, print);
-      const value = await currentValue(out, client, ups, v.name, 'do_string');
+      if (isEnum) return showEnum(out, q, v, 'STRING', length, print);
+      const value = await currentValue(out, q, v.name, 'do_string');
       Object.assign(v, { type: 'STRING', maxLength: length, value });
       print(`Type: STRING\nMaximum length: ${length}\nValue: ${value}\n`);
       return;
     }
     if (upper === 'NUMBER') {
-      if (isEnum) return showEnum(out, client, ups, v, 'NUMBER', 0, print);
-      const value = await currentValue(out, client, ups, v.name, 'do_number');
+      if (isEnum) return showEnum(out, q, v, 'NUMBER', 0, print);
+      const value = await currentValue(out, q, v.name, 'do_number');
       Object.assign(v, { type: 'NUMBER', value });
       print(`Type: NUMBER\nValue: ${value}\n`);
       return;
@@ -175,12 +231,12 @@ async function describeType(out: CliOutput, client: NutClient, ups: string, v: R
     if (upper === 'RW') continue;
     print(`Type: ${w} (unrecognized)\n`);
   }
-  if (isEnum) return showEnum(out, client, ups, v, undefined, 0, print);
+  if (isEnum) return showEnum(out, q, v, undefined, 0, print);
 }
 
-async function currentValue(out: CliOutput, client: NutClient, ups: string, name: string, fn: string): Promise<string> {
+async function currentValue(out: CliOutput, q: Prefetch, name: string, fn: string): Promise<string> {
   try {
-    return await client.getVar(ups, name);
+    return await q.value(name);
   } catch {
     out.fatal(`${fn}: can't get current value of ${name}`);
   }
@@ -188,15 +244,14 @@ async function currentValue(out: CliOutput, client: NutClient, ups: string, name
 
 async function showEnum(
   out: CliOutput,
-  client: NutClient,
-  ups: string,
+  q: Prefetch,
   v: RwVariable,
   valueType: 'STRING' | 'NUMBER' | undefined,
   length: number,
   print: (s: string) => void,
 ): Promise<void> {
-  const value = await currentValue(out, client, ups, v.name, 'do_enum');
-  const items = await listItems(out, client.list(['ENUM', ups, v.name]), false);
+  const value = await currentValue(out, q, v.name, 'do_enum');
+  const items = await listItems(out, q.enums(v.name), false);
   const options: string[] = [];
   Object.assign(v, { type: 'ENUM', valueType, value, options });
   print(valueType ? `Type: ENUM ${valueType}\n` : 'Type: ENUM\n');
@@ -213,14 +268,13 @@ async function showEnum(
 
 async function showRange(
   out: CliOutput,
-  client: NutClient,
-  ups: string,
+  q: Prefetch,
   v: RwVariable,
   print: (s: string) => void,
 ): Promise<void> {
-  const value = await currentValue(out, client, ups, v.name, 'do_range');
+  const value = await currentValue(out, q, v.name, 'do_range');
   const current = atoi(value);
-  const items = await listItems(out, client.list(['RANGE', ups, v.name]), false);
+  const items = await listItems(out, q.ranges(v.name), false);
   const ranges: Array<{ min: number; max: number }> = [];
   Object.assign(v, { type: 'RANGE', valueType: 'NUMBER', value, ranges });
   print('Type: RANGE NUMBER\n');
