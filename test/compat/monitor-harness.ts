@@ -7,7 +7,7 @@
  * says, so each NUT upsmon runs in its own mount namespace with a private /run/nut.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, makeSandbox, requireOracle, NUT_DRIVER_DIR, NUT_UPSD, waitForPort, type Sandbox } from '../helpers/oracle.js';
@@ -179,7 +179,8 @@ export function startUpsmon(stack: Stack, o: MonitorOptions): MonitorRun {
       : spawn(process.execPath, [join(OUR_CLI, 'upsmon.js'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err += c.toString('latin1')));
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // 'close', not 'exit': the last stderr lines may still be in the pipe at exit
+  const exit = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   let code: number | null | undefined;
   void exit.then((c) => (code = c));
   const notes = (): Note[] => {
@@ -242,4 +243,31 @@ export async function stuckSecondary(stack: Stack, ups: string): Promise<{ close
   await waitFor(() => answers.length >= 3, 'stuck secondary login', 10_000);
   if (!answers.every((a) => a.startsWith('OK'))) throw new Error(`stuck secondary: ${answers.join(' / ')}`);
   return { close: () => sock.destroy() };
+}
+
+/** Every scenario runs on both servers with both monitors; NUT on NUT is the reference. */
+export const COMBOS: Array<[upsd: Impl, upsmon: Impl]> = [
+  ['nut', 'nut'],
+  ['nut', 'ours'],
+  ['ours', 'ours'],
+  ['ours', 'nut'],
+];
+
+/** A looping .seq that holds one state (dummy-ups re-reads the file at every loop). */
+export function seq(status: string, charge = 100): string {
+  return `ups.status: ${status}\nbattery.charge: ${charge}\nbattery.charge.low: 20\nTIMER 1\n`;
+}
+
+/** Replaces a UPS's .seq at once; dummy-ups picks it up at its next loop. */
+export function setSeq(stack: Stack, ups: string, text: string): void {
+  const file = join(stack.sb.confPath, `${ups}.seq`);
+  writeFileSync(file + '.new', text);
+  renameSync(file + '.new', file);
+}
+
+export const loggedIn = (m: MonitorRun): boolean => m.stderr().includes('Logged into UPS');
+
+/** How many recalc rounds have counted `system` as critical (upsmon -D prints it). */
+export function criticalRounds(m: MonitorRun, system: string): number {
+  return m.stderr().split('\n').filter((l) => l.includes(`Critical UPS: ${system}`)).length;
 }

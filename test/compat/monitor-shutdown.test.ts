@@ -7,10 +7,9 @@
  * Phases are driven by events, not by the clock: the .seq file is rewritten (dummy-ups re-reads
  * it at every loop) once every upsmon has logged in, and again once each has notified.
  */
-import { renameSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkPowerDownFlag, startStack, startUpsmon, stuckSecondary, types, waitFor, type Impl, type MonitorRun, type Stack } from './monitor-harness.js';
+import { checkPowerDownFlag, COMBOS, loggedIn, seq, setSeq, startStack, startUpsmon, stuckSecondary, types, waitFor, type MonitorRun, type Stack } from './monitor-harness.js';
 
 const TIMING = `POLLFREQ 2
 POLLFREQALERT 1
@@ -18,23 +17,7 @@ HOSTSYNC 15
 DEADTIME 15
 FINALDELAY 1`;
 
-export function seq(status: string, charge = 100): string {
-  return `ups.status: ${status}\nbattery.charge: ${charge}\nbattery.charge.low: 20\nTIMER 1\n`;
-}
-
-/** Replaces a UPS's .seq at once (dummy-ups picks it up at its next loop). */
-export function setSeq(stack: Stack, ups: string, text: string): void {
-  const file = join(stack.sb.confPath, `${ups}.seq`);
-  writeFileSync(file + '.new', text);
-  renameSync(file + '.new', file);
-}
-
-const combos: Array<[upsd: Impl, upsmon: Impl]> = [
-  ['nut', 'nut'],
-  ['nut', 'ours'],
-  ['ours', 'ours'],
-  ['ours', 'nut'],
-];
+const combos = COMBOS;
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -52,7 +35,7 @@ interface Outcome {
 }
 const outcomes = new Map<string, Outcome>();
 
-const loggedIn = (m: MonitorRun) => m.stderr().includes('Logged into UPS');
+
 
 describe.each(combos)('upsd %s, upsmon %s', (upsd, impl) => {
   it('OL → OB → OB LB: secondaries see FSD and shut down first, the primary waits for them, writes POWERDOWNFLAG and shuts down', async () => {
