@@ -5,6 +5,7 @@
  * (input.{phase}.current: L1, L2-N…), and a final `*` for any remainder
  * (driver.parameter.*). The same placeholders in a text are replaced by what they matched.
  * Daisy-chained names (`device.{n}.<name>`) are described as the name they repeat.
+ * Names match case-insensitively, as upsd's cmdvartab lookup does.
  */
 import { readFileSync } from 'node:fs';
 
@@ -21,19 +22,21 @@ class DescriptionTable {
 
   constructor(entries: Record<string, string>) {
     for (const [name, text] of Object.entries(entries)) {
-      if (name.endsWith('.*')) this.wildcards.push([name.slice(0, -1), text]);
-      else this.exact.set(name, text);
+      const key = name.toLowerCase();
+      if (key.endsWith('.*')) this.wildcards.push([key.slice(0, -1), text]);
+      else this.exact.set(key, text);
     }
     this.wildcards.sort((a, b) => b[0].length - a[0].length);
   }
 
   lookup(name: string): string | undefined {
-    const direct = this.exact.get(name);
+    const lower = name.toLowerCase();
+    const direct = this.exact.get(lower);
     if (direct !== undefined) return direct;
     const templated = this.templated(name);
     if (templated !== undefined) return templated;
     for (const [prefix, text] of this.wildcards) {
-      if (name.length > prefix.length && name.startsWith(prefix)) return text.replaceAll('{x}', name.slice(prefix.length));
+      if (lower.length > prefix.length && lower.startsWith(prefix)) return text.replaceAll('{x}', name.slice(prefix.length));
     }
     return undefined;
   }
@@ -47,11 +50,11 @@ class DescriptionTable {
         numbers.push(s);
         return '{n}';
       }
-      if (PHASE_CONTEXTS.has(s) && phase === undefined) {
+      if (PHASE_CONTEXTS.has(s.toUpperCase()) && phase === undefined) {
         phase = s;
         return '{phase}';
       }
-      return s;
+      return s.toLowerCase();
     });
     if (numbers.length === 0 && phase === undefined) return undefined;
     const text = this.exact.get(segments.join('.'));
@@ -73,7 +76,7 @@ function load(): { variables: DescriptionTable; commands: DescriptionTable } {
   return tables;
 }
 
-const DAISYCHAIN = /^device\.(\d+)\.(.+)$/;
+const DAISYCHAIN = /^device\.(\d+)\.(.+)$/i;
 
 /** Description of a variable name, or undefined when it is not a standard name. */
 export function describeVar(name: string): string | undefined {

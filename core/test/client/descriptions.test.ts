@@ -55,6 +55,15 @@ describe('descriptions', () => {
     expect(describeCmd('device.1.load.off')).toBe(`Device 1: ${describeCmd('load.off')}`);
   });
 
+  it('matches names case-insensitively, as upsd does', () => {
+    expect(describeVar('UPS.Status')).toBe(describeVar('ups.status'));
+    expect(describeVar('Outlet.2.ID')).toBe(describeVar('outlet.2.id'));
+    expect(describeVar('input.l1.current')).toMatch(/l1/);
+    expect(describeVar('Driver.Parameter.Port')).toMatch(/Port/);
+    expect(describeCmd('LOAD.OFF')).toBe(describeCmd('load.off'));
+    expect(describeVar('DEVICE.1.mfr')).toBe(`Device 1: ${describeVar('device.mfr')}`);
+  });
+
   it('has nothing for names outside the scheme', () => {
     expect(describeVar('custom.hash')).toBeUndefined();
     expect(describeVar('outlet.x.id')).toBeUndefined();
