@@ -23,7 +23,8 @@ export interface CheckConfigDeps {
 
 const USAGE = `usage: check-config [OPTIONS] [<confdir>]
 
-Reads ups.conf, upsd.conf, upsd.users and nut.conf and reports every problem at once.
+Reads ups.conf, upsd.conf, upsd.users, nut.conf, upsmon.conf and upssched.conf and
+reports every problem at once.
 
   <confdir>          config directory (default: $NUT_CONFPATH, else /etc/nut)
   -m, --mode <mode>  check as if nut.conf said MODE=<mode> (none, standalone, netserver, netclient)

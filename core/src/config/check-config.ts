@@ -1,6 +1,7 @@
 /**
  * Reads and validates every NUT config file of a config directory and reports all problems at
- * once (`nut check-config`). Which files must exist follows nut.conf's MODE.
+ * once (`nut check-config`): ups.conf, upsd.conf, upsd.users and nut.conf with the readers here,
+ * upsmon.conf and upssched.conf with the monitor's. Which files must exist follows nut.conf's MODE.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { readConfigFile } from './read-file.js';
 import { parseUpsConf, type UpsConf } from './ups-conf.js';
 import { parseUpsdConf, type UpsdConf } from './upsd-conf.js';
 import { parseUpsdUsers, type UpsdUsers } from './upsd-users.js';
+import { parseUpsmonConf, type ConfigProblem as MonitorProblem, type UpsmonConfig } from './upsmon-conf.js';
+import { parseUpsschedConf, type UpsschedConfig } from './upssched-conf.js';
 import { validateNutConf, validateUpsdConf, validateUpsdUsers } from './validate-files.js';
 import { validateUpsConf, type UpsConfValidationOptions } from './validate-ups-conf.js';
 
@@ -30,7 +33,24 @@ export interface CheckConfigResult {
   upsConf?: UpsConf;
   upsdConf?: UpsdConf;
   upsdUsers?: UpsdUsers;
+  upsmonConf?: UpsmonConfig;
+  upsschedConf?: UpsschedConfig;
 }
+
+/** The upsmon/upssched readers' problems (their own type, with `fatal`) as ours. */
+function fromMonitor(p: MonitorProblem): ConfigProblem {
+  const message = p.message.replace(/^\S+( line \d+)?: /, '');
+  return problem(p.severity === 'warning' ? 'warning' : 'error', p.file, p.line, message, { key: p.key, suggestion: p.suggestion });
+}
+
+const parseUpsmon = (bytes: Buffer, file: string) => {
+  const r = parseUpsmonConf(bytes, file);
+  return { config: r.config, problems: r.problems.map(fromMonitor) };
+};
+const parseUpssched = (bytes: Buffer, file: string) => {
+  const r = parseUpsschedConf(bytes, file);
+  return { config: r.config, problems: r.problems.map(fromMonitor) };
+};
 
 type Reader<T> = (bytes: Buffer, file: string) => T & { problems: ConfigProblem[] };
 
@@ -62,7 +82,7 @@ function readIfPresent<T>(
 function worldReadable(confPath: string, file: string, problems: ConfigProblem[]): void {
   try {
     if (statSync(join(confPath, file)).mode & 0o004) {
-      problems.push(problem('warning', file, 0, `${join(confPath, file)} is world readable (it holds passwords); chmod o-r`));
+      problems.push(problem('warning', file, 0, `${join(confPath, file)} is world readable (it may hold passwords); chmod o-r`));
     }
   } catch {
     // missing files are reported by the reader
@@ -101,6 +121,17 @@ export function checkConfig(confPath: string, opts: CheckConfigOptions = {}): Ch
     problems.push(...validateUpsConf(upsConf, { ...opts, allowNoDevice }));
   }
 
+  const upsmon = readIfPresent(
+    confPath,
+    'upsmon.conf',
+    parseUpsmon,
+    mode === 'netclient' ? 'error' : server ? 'warning' : 'none',
+    'upsmon refuses to start without it',
+    problems,
+  );
+  if (upsmon) worldReadable(confPath, 'upsmon.conf', problems);
+  const upssched = readIfPresent(confPath, 'upssched.conf', parseUpssched, 'none', '', problems);
+
   const sorted = sortProblems(problems);
   return {
     confPath,
@@ -112,5 +143,7 @@ export function checkConfig(confPath: string, opts: CheckConfigOptions = {}): Ch
     upsConf,
     upsdConf,
     upsdUsers,
+    upsmonConf: upsmon?.config,
+    upsschedConf: upssched?.config,
   };
 }

@@ -21,8 +21,10 @@ function confDir(files: Record<string, string>): string {
 }
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+const MON = 'MONITOR myups@localhost 1 admin x primary\nSHUTDOWNCMD "/sbin/shutdown -h +0"\n';
 const BROKEN = {
   'nut.conf': 'MODE=standalone\n',
+  'upsmon.conf': MON,
   'ups.conf': '[myups]\n\tdriver = dummy-ups\n\tport = x.dev\n\tprot = /dev/ttyS0\n\tpollinterval = 0\n[other]\n\tdriver = dumy-ups\n\tport = y.dev\n',
   'upsd.conf': 'LISTEN 127.0.0.1 3493\nMAXCONN 0\nmaxage 5\n',
   'upsd.users': '[admin]\n\tpassword = x\n\tupsmon primry\n',
@@ -52,12 +54,16 @@ describe('checkConfig', () => {
       ['ups.conf', 'error'],
       ['upsd.conf', 'error'],
       ['upsd.users', 'warning'],
+      ['upsmon.conf', 'warning'],
     ]);
+    expect(checkConfig(dir, { env: {}, mode: 'netclient' }).problems.map((p) => [p.file, p.severity])).toEqual([['upsmon.conf', 'error']]);
+    writeFileSync(join(dir, 'upsmon.conf'), MON, { mode: 0o640 });
     expect(checkConfig(dir, { env: {}, mode: 'netclient' }).problems).toEqual([]);
+    expect(checkConfig(dir, { env: {}, mode: 'none' }).problems).toEqual([]);
   });
 
   it('honours ALLOW_NO_DEVICE from upsd.conf and from the environment', () => {
-    const dir = confDir({ 'ups.conf': 'maxretry = 3\n', 'upsd.conf': 'ALLOW_NO_DEVICE yes\n', 'upsd.users': '' });
+    const dir = confDir({ 'ups.conf': 'maxretry = 3\n', 'upsd.conf': 'ALLOW_NO_DEVICE yes\n', 'upsd.users': '', 'upsmon.conf': MON });
     expect(checkConfig(dir, { env: {} }).errors).toBe(0);
     expect(checkConfig(dir, { env: { ALLOW_NO_DEVICE: 'false' } }).errors).toBe(1);
     writeFileSync(join(dir, 'upsd.conf'), '');
@@ -66,10 +72,23 @@ describe('checkConfig', () => {
   });
 
   it('warns when upsd.conf or upsd.users is world readable', () => {
-    const dir = confDir({ 'ups.conf': '[x]\ndriver = dummy-ups\nport = p\n', 'upsd.conf': '', 'upsd.users': '' });
+    const dir = confDir({ 'ups.conf': '[x]\ndriver = dummy-ups\nport = p\n', 'upsd.conf': '', 'upsd.users': '', 'upsmon.conf': MON });
     chmodSync(join(dir, 'upsd.users'), 0o644);
     const r = checkConfig(dir, { lookupDriver, env: {} });
     expect(r.problems.map((p) => [p.file, p.severity, p.message.includes('world readable')])).toEqual([['upsd.users', 'warning', true]]);
+  });
+
+  it('includes upsmon.conf and upssched.conf through the monitor readers', () => {
+    const dir = confDir({ ...BROKEN, 'upsmon.conf': MON + 'POLFREQ 5\n', 'upssched.conf': 'CMDSCRIPT /bin/true\nAT ONBATT * START-TIMR onbatt 30\n' });
+    const r = checkConfig(dir, { lookupDriver, env: {} });
+    const mon = r.problems.filter((p) => p.file === 'upsmon.conf' || p.file === 'upssched.conf');
+    expect(mon.map((p) => [p.file, p.line])).toEqual([
+      ['upsmon.conf', 3],
+      ['upssched.conf', 2],
+    ]);
+    expect(mon[0]).toMatchObject({ key: 'POLFREQ', suggestion: 'POLLFREQ' });
+    expect(mon[0].message.startsWith('upsmon.conf')).toBe(false);
+    expect(r.upsmonConf?.monitors.map((m) => m.system)).toEqual(['myups@localhost']);
   });
 
   it('reports an unreadable file instead of throwing', () => {
@@ -103,7 +122,7 @@ describe('check-config CLI', () => {
     await main(['-q', confDir(BROKEN)], { lookupDriver, out: (l) => out.push(l), err: () => {}, env: {} });
     expect(out.every((l) => !l.includes('warning:'))).toBe(true);
     const json: string[] = [];
-    const dir = confDir({ 'nut.conf': 'MODE=netclient\n', 'upsd.users': '[a]\npassword = x\nupsmon primry\n' });
+    const dir = confDir({ 'nut.conf': 'MODE=netclient\n', 'upsmon.conf': MON, 'upsd.users': '[a]\npassword = x\nupsmon primry\n' });
     const code = await main(['--json', dir], { out: (l) => json.push(l), err: () => {}, env: {} });
     expect(code).toBe(0);
     const parsed = JSON.parse(json.join('\n')) as { errors: number; warnings: number; problems: Array<{ line: number; suggestion?: string }> };

@@ -106,10 +106,19 @@ describe("Debian's sample config files", () => {
     expect(ex.variables.get('ALLOW_NO_DEVICE')?.value).toBe('true');
   });
 
+  it('upsmon.conf and upssched.conf samples: no problem through checkConfig (mode netclient)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nut-ts-samples-'));
+    dirs.push(dir);
+    for (const f of ['upsmon.conf', 'upssched.conf']) writeFileSync(join(dir, f), sample(f), { mode: 0o640 });
+    const r = checkConfig(dir, { env: {}, mode: 'netclient' });
+    expect(r.problems).toEqual([]);
+    expect(r.upsmonConf?.minSupplies).toBe(1);
+  });
+
   it('checkConfig on the samples: clean as installed (MODE=none); with a device section and MODE=standalone too', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nut-ts-samples-'));
     dirs.push(dir);
-    for (const f of ['ups.conf', 'upsd.conf', 'upsd.users', 'nut.conf']) writeFileSync(join(dir, f), sample(f), { mode: 0o640 });
+    for (const f of ['ups.conf', 'upsd.conf', 'upsd.users', 'nut.conf', 'upsmon.conf', 'upssched.conf']) writeFileSync(join(dir, f), sample(f), { mode: 0o640 });
     const installed = checkConfig(dir, { lookupDriver, env: {} });
     expect(installed.mode).toBe('none');
     expect(installed.problems).toEqual([]);
