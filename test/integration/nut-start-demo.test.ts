@@ -1,0 +1,68 @@
+/**
+ * `nut start` (what `npm start` runs) with no NUT configuration: the built-in demo, served by
+ * upsd and read with NUT's own upsc; SIGTERM stops it cleanly.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, makeSandbox, requireOracle, type Sandbox } from '../helpers/oracle.js';
+import { CLI_DIR, runCli } from './cli.js';
+
+describe('nut start without NUT configuration runs the demo', () => {
+  let sb: Sandbox;
+  let child: ChildProcess;
+  let port: number;
+  let stdout = '';
+  let stderr = '';
+
+  beforeAll(async () => {
+    requireOracle('/usr/bin/upsc');
+    sb = makeSandbox('nut-ts-demo-');
+    port = await freePort();
+    // conf/ has no ups.conf: that is what makes it the demo
+    child = spawn(process.execPath, [join(CLI_DIR, 'nut.js'), 'start', '--port', String(port)], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const t0 = Date.now();
+    while (!stdout.includes('Stop with Ctrl-C.')) {
+      if (child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`nut start did not come up:\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 90_000);
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    sb?.cleanup();
+  });
+
+  it('says what it runs and how to look at it', () => {
+    expect(stdout).toContain(`No NUT configuration in ${sb.confPath} (no ups.conf): running the built-in demo.`);
+    expect(stdout).toContain(`Demo UPS "demo" served on 127.0.0.1 port ${port}`);
+    expect(stdout).toContain(`npx upsc demo@localhost:${port}`);
+  });
+
+  it('serves the demo UPS to NUT upsc', async () => {
+    const upsc = (...args: string[]) => promisify(execFile)('upsc', args, { encoding: 'utf8' }).then((r) => r.stdout);
+    expect((await upsc('-l', `127.0.0.1:${port}`)).trim()).toBe('demo');
+    const all = await upsc(`demo@127.0.0.1:${port}`);
+    expect(all).toContain('ups.model: Demo UPS 1000');
+    expect(all).toContain('driver.name: dummy-ups');
+    expect(all).toMatch(/^ups\.status: (OL|OB DISCHRG|OB DISCHRG LB|OL CHRG)$/m);
+  });
+
+  it('answers upsdrvctl status on its control socket', async () => {
+    const r = await runCli('upsdrvctl', ['status'], { env: sb.env });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^demo\s+dummy-ups\s+running\s+ok/m);
+    expect(r.stdout).toContain(`upsd listening on 127.0.0.1:${port}`);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(sb.statePath, 'nut-ts.ctl'))).toBe(false);
+  }, 30_000);
+});
