@@ -118,6 +118,8 @@ export class NutClient extends EventEmitter {
     this.state = 'closed';
     clearTimeout(this.retryTimer);
     const err = new NutError('CLOSED', 'Connection closed');
+    this.outgoing = '';
+    this.outgoingSocket = undefined;
     this.failAll(err);
     const s = this.socket;
     this.socket = undefined;
@@ -489,7 +491,7 @@ export class NutClient extends EventEmitter {
         }
         this.pending.push(p);
         if (query) (p as Pending & { query?: string[] }).query = query;
-        s.write(line + '\n');
+        this.write(s, line + '\n');
         this.armTimer();
       };
       if (this.state === 'open' || this.state === 'setup') send();
@@ -498,10 +500,19 @@ export class NutClient extends EventEmitter {
     });
   }
 
-  private armTimer(): void {
-    clearTimeout(this.timer);
-    if (this.pending.length === 0) return;
+  /** (Re)starts the answer timeout while requests are pending; `progress` = data arrived. */
+  private armTimer(progress = false): void {
+    if (this.pending.length === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    if (this.timer) {
+      if (progress) this.timer.refresh();
+      return;
+    }
     this.timer = setTimeout(() => {
+      this.timer = undefined;
       const err = new NutError('TIMEOUT', 'Server disconnected');
       this.failPending(err);
       this.socket?.destroy();
@@ -509,20 +520,23 @@ export class NutClient extends EventEmitter {
   }
 
   private onData = (chunk: string): void => {
-    this.buffer += chunk;
+    const text = this.buffer + chunk;
+    let start = 0;
     let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      let line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      let line = text.slice(start, nl);
+      start = nl + 1;
       if (line.endsWith('\r')) line = line.slice(0, -1);
       this.onLine(line);
+      if (this.socket === undefined) return; // a handler closed the connection
     }
+    this.buffer = start === 0 ? text : text.slice(start);
     if (this.buffer.length > MAX_LINE) {
       this.failPending(new NutError('PROTOCOL', 'Protocol error'));
       this.socket?.destroy();
       return;
     }
-    this.armTimer();
+    this.armTimer(true);
   };
 
   private onLine(line: string): void {
@@ -577,8 +591,28 @@ export class NutClient extends EventEmitter {
     p.reject(withPartial(p, err));
   }
 
+  /** Requests issued in the same tick leave in one write (pipelining without a write per line). */
+  private write(s: net.Socket, text: string): void {
+    if (this.outgoingSocket !== s) this.flush();
+    this.outgoingSocket = s;
+    this.outgoing += text;
+    if (this.outgoing.length === text.length) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const s = this.outgoingSocket;
+    const data = this.outgoing;
+    this.outgoing = '';
+    this.outgoingSocket = undefined;
+    if (s && data && !s.destroyed) s.write(data, 'latin1');
+  }
+
+  private outgoing = '';
+  private outgoingSocket?: net.Socket;
+
   private failPending(err: NutError): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
     const all = this.pending;
     this.pending = [];
     for (const p of all) p.reject(withPartial(p, err));

@@ -149,6 +149,17 @@ describe('pipelining', () => {
     expect(await list).toEqual(['load.off', 'test.battery.start']);
   });
 
+  it('10,000 requests in flight, answered in large chunks', async () => {
+    const s = await serve((l) => {
+      const w = l.split(' ');
+      return `VAR ${w[2]} ${w[3]} "${w[3].slice(2)}"`;
+    });
+    const c = client(s.port, { timeout: 60_000 });
+    await c.connect();
+    const values = await Promise.all(Array.from({ length: 10_000 }, (_, i) => c.getVar('u', `v.${i}`)));
+    expect(values.every((v, i) => v === String(i))).toBe(true);
+  });
+
   it('reassembles answers split at any byte', async () => {
     const s = await serve((l, _c, socket) => {
       const a = fakeUpsd(l);
