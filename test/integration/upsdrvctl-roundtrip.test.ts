@@ -2,7 +2,7 @@
  * upsdrvctl against the background host in a sandbox: start returns once the instances run in
  * a detached host, status shows them, stop ends them and the idle host exits.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../helpers/oracle.js';
@@ -87,5 +87,43 @@ describe('upsdrvctl start / status / stop round trip', () => {
     expect(await waitGone(join(sb.statePath, 'nut-ts.ctl'))).toBe(true);
     const st = await runCli('upsdrvctl', ['status'], { env, cwd: sb.dir });
     expect(st.stdout).toContain('host: not running');
+  });
+});
+
+describe('upsdrvctl shutdown', () => {
+  let sb: Sandbox;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(() => {
+    sb = makeSandbox('nut-ts-shutdown-');
+    env = { ...sb.env };
+  });
+  afterAll(async () => {
+    await stopHostIfAny(sb);
+    sb.cleanup();
+  });
+
+  it('runs the plugins\' shutdown in sdorder (negative never), through running instances or one-shot', async () => {
+    const marker = join(sb.dir, 'shutdown.log');
+    writeFileSync(join(sb.dir, '.nut-tsrc.json'), JSON.stringify({ pluginPaths: [testPlugins] }));
+    sb.write(
+      'ups.conf',
+      [
+        'pollinterval = 1',
+        `[late]\n driver = test-good\n port = none\n sdorder = 2\n marker = "${marker}"`,
+        `[first]\n driver = test-good\n port = none\n marker = "${marker}"`,
+        `[never]\n driver = test-good\n port = none\n sdorder = -1\n marker = "${marker}"`,
+        `[middle]\n driver = test-good\n port = none\n sdorder = 1\n marker = "${marker}"`,
+        '',
+      ].join('\n'),
+    );
+    // one of them running: its own worker does the shutdown
+    expect((await runCli('upsdrvctl', ['start', 'middle'], { env, cwd: sb.dir })).status).toBe(0);
+    const r = await runCli('upsdrvctl', ['-D', 'shutdown'], { env, cwd: sb.dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr.match(/\[D1\] Shutdown UPS: \S+/g)).toEqual(['[D1] Shutdown UPS: first', '[D1] Shutdown UPS: middle', '[D1] Shutdown UPS: late']);
+    expect(existsSync(marker)).toBe(true);
+    expect(readFileSync(marker, 'utf8')).toBe('first\nmiddle\nlate\n');
+    expect((await runCli('upsdrvctl', ['stop', 'middle'], { env, cwd: sb.dir })).status).toBe(0);
+    expect(await waitGone(join(sb.statePath, 'nut-ts.ctl'))).toBe(true);
   });
 });
