@@ -123,6 +123,8 @@ export class SnmpUpsEngine {
   private deviceBase = -1;
   private deviceOffset = -1;
   private deviceAlarms: string[] = [];
+  /** Alarms of all devices of a chain in this walk: they raise ALARM in ups.status only. */
+  private chainAlarms: string[] = [];
   private readonly conv: ConverterState = { temperatureUnit: 'unknown' };
 
   constructor(
@@ -370,9 +372,23 @@ export class SnmpUpsEngine {
         ctx.dstate.datastale();
         this.commOk = false;
       }
-      if (!this.daisychain) ctx.alarm.commit();
-      ctx.status.commit();
-      if (this.daisychain) ctx.alarm.commit();
+      if (!this.daisychain) {
+        ctx.alarm.commit();
+        ctx.status.commit();
+      } else if (this.devicesCount > 1) {
+        // NUT: device alarms make the status "ALARM ...", then the (empty) global alarm
+        // buffer is committed, so ups.alarm itself ends up absent.
+        if (this.chainAlarms.length) {
+          for (const a of this.chainAlarms) ctx.alarm.set(a);
+          ctx.alarm.commit();
+        }
+        ctx.status.commit();
+        ctx.alarm.init();
+        ctx.alarm.commit();
+      } else {
+        ctx.status.commit();
+        ctx.alarm.commit();
+      }
       this.lastpoll = Math.floor(Date.now() / 1000);
     } else if (this.commOk === false) {
       ctx.dstate.datastale();
@@ -425,8 +441,9 @@ export class SnmpUpsEngine {
         this.devicesCount = 1;
         this.daisychain = false;
       }
+      // 2.8.0 publishes the count even for a single device.
+      this.ctx.dstate.setinfo('device.count', String(this.devicesCount));
       if (this.devicesCount > 1) {
-        this.ctx.dstate.setinfo('device.count', String(this.devicesCount));
         if (this.findRow('device.mfr')) {
           const mfr = this.findRow('ups.mfr');
           if (mfr) this.setinfoRow(mfr, undefined);
@@ -450,8 +467,10 @@ export class SnmpUpsEngine {
   private deviceAlarmCommit(device: number): void {
     if (device <= 0) return;
     const name = `device.${device}.ups.alarm`;
-    if (this.deviceAlarms.length) this.ctx.dstate.setinfo(name, this.deviceAlarms.join(' '));
-    else this.ctx.dstate.delinfo(name);
+    if (this.deviceAlarms.length) {
+      this.ctx.dstate.setinfo(name, this.deviceAlarms.join(' '));
+      this.chainAlarms.push(...this.deviceAlarms);
+    } else this.ctx.dstate.delinfo(name);
   }
 
   // ---------------------------------------------------------------- publishing (su_setinfo, status, alarms)
@@ -498,11 +517,16 @@ export class SnmpUpsEngine {
       text = `outlet${row.flags & SU.OUTLET_GROUP ? ' group' : ''} ${n} ${text}`;
     }
     if (type.startsWith('L')) text = `phase L${atol(type.slice(1))} ${text}`;
-    this.ctx.alarm.set(text);
-    if (this.devicesCount > 1) this.deviceAlarms.push(text);
+    this.raiseAlarm(text);
   }
 
   // ---------------------------------------------------------------- reading one row (su_ups_get)
+
+  /** alarm_set(): a daisy chain of several devices collects alarms per device (device.N.ups.alarm). */
+  private raiseAlarm(text: string): void {
+    if (this.devicesCount > 1) this.deviceAlarms.push(text);
+    else this.ctx.alarm.set(text);
+  }
 
   private disableCompetition(entry: Row): void {
     for (const p of this.rows) if (p !== entry && p.name === entry.name) p.flags &= ~SU.OK;
@@ -538,10 +562,7 @@ export class SnmpUpsEngine {
           const a = this.alarms.find((x) => x.oid === pointed);
           if (!a) continue;
           if (a.status) this.ctx.status.set(a.status);
-          if (a.alarm) {
-            this.ctx.alarm.set(a.alarm);
-            if (this.devicesCount > 1) this.deviceAlarms.push(a.alarm);
-          }
+          if (a.alarm) this.raiseAlarm(a.alarm);
         }
       }
       return true;
@@ -801,6 +822,7 @@ export class SnmpUpsEngine {
       if (this.semistaticCountdown < 0) this.semistaticCountdown = this.semistaticfreq;
     }
     const first = !this.daisychain && this.devicesCount === 1 ? 1 : 0;
+    this.chainAlarms = [];
     for (this.currentDevice = first; this.currentDevice <= this.devicesCount; this.currentDevice++) {
       if (this.devicesCount > 1) this.deviceAlarms = [];
       for (const row of this.rows) {
@@ -834,6 +856,8 @@ export class SnmpUpsEngine {
         if (row.flags & SU_OUTPHASES && (await this.processPhaseData('output', phases, 'output', row))) continue;
         if (row.flags & SU_BYPPHASES && (await this.processPhaseData('input.bypass', phases, 'bypass', row))) continue;
 
+        // A chain member other than the master has no objects of its own outside templates.
+        if (this.daisychain && this.devicesCount > 1 && this.currentDevice > 1 && row.oid !== null && !row.oid.includes('%')) continue;
         const template: TemplateType | undefined =
           row.flags & SU.OUTLET ? 'outlet' : row.flags & SU.OUTLET_GROUP ? 'outlet.group' : row.flags & SU.AMBIENT_TEMPLATE ? 'ambient' : undefined;
         if (template) {
