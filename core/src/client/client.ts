@@ -311,7 +311,11 @@ export class NutClient extends EventEmitter {
       this.onConnectFailed(e);
       throw e;
     }
-    if (this.state !== 'setup') throw new NutError('SERVER-DISCONNECTED', 'Server disconnected');
+    if (this.state !== 'setup') {
+      const e = new NutError('SERVER-DISCONNECTED', 'Server disconnected');
+      if (this.state !== 'closed') this.onConnectFailed(e);
+      throw e;
+    }
     this.state = 'open';
     this.attempts = 0;
     this.emit('connect');
