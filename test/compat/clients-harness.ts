@@ -116,7 +116,8 @@ export async function startNutStack(): Promise<NutStack> {
   );
   const port = await freePort();
   const closedPort = await freePort();
-  sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\nLISTEN ::1 ${port}\n`);
+  // upsd must bind its last LISTEN line (net-protocol.md §1): keep the IPv4 one last
+  sb.write('upsd.conf', `LISTEN ::1 ${port}\nLISTEN 127.0.0.1 ${port}\n`);
   const drivers: ChildProcess[] = [];
   for (const ups of ['dummy', 'ddl', 'epdu']) drivers.push(startNutDriver(sb, 'dummy-ups', ups));
   const fake = await startScriptedDriver(join(sb.statePath, 'fakeups-fake'));
