@@ -3,6 +3,10 @@
  * problem has a file, a line and a message. Seeded and bounded, so a failure replays.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadHostSettings, resolveHostSettings } from '../../src/config/host-settings.js';
 import { tokenizeConfig } from '../../src/config/parseconf.js';
 import { parseNutConf } from '../../src/config/nut-conf.js';
 import type { ConfigProblem } from '../../src/config/problems.js';
@@ -70,6 +74,8 @@ function expectWellFormed(problems: ConfigProblem[], file: string): void {
 }
 
 const ITERATIONS = 3000;
+/** Generous: the machine is shared; these loops take seconds, not minutes. */
+const SLOW = 300_000;
 
 describe('fuzz (seeded)', () => {
   it(`tokenizer: ${ITERATIONS} random inputs give lines and positioned errors`, () => {
@@ -91,7 +97,7 @@ describe('fuzz (seeded)', () => {
         expect(e.line).toBeLessThanOrEqual(physicalLines);
       }
     }
-  });
+  }, SLOW);
 
   it(`readers and validators: ${ITERATIONS} random files each, never a throw`, () => {
     const next = rng(0x5eed2);
@@ -111,7 +117,7 @@ describe('fuzz (seeded)', () => {
         throw new Error(`${seedInfo}\n${(e as Error).stack}`);
       }
     }
-  });
+  }, SLOW);
 
   it('structured garbage: valid-looking lines with random values', () => {
     const next = rng(0x5eed3);
@@ -128,5 +134,45 @@ describe('fuzz (seeded)', () => {
       const ups = parseUpsConf(text);
       expectWellFormed([...ups.problems, ...validateUpsConf(ups, { lookupDriver, cDriverPath: false })], 'ups.conf');
     }
-  });
+  }, SLOW);
+
+  it('host settings: random structures validate to problems and usable settings', () => {
+    const next = rng(0x5eed4);
+    const pick = <T>(a: readonly T[]) => a[Math.floor(next() * a.length)];
+    const KEYS = ['pluginPaths', 'workersPerInstance', 'watchdogMs', 'initWatchdogMs', 'restart', 'resourceLimits', 'factor', 'maxDelayMs', 'stackSizeMb', '__proto__', 'x'];
+    const value = (depth: number): unknown => {
+      const r = next();
+      if (depth > 2 || r < 0.3) return pick([0, -1, 1.5, 100000, 'instance', 'plugin', '', 'x', true, null, [], ['a', 1]]);
+      const o: Record<string, unknown> = {};
+      for (let i = Math.floor(next() * 5); i > 0; i--) o[pick(KEYS)] = value(depth + 1);
+      return r < 0.4 ? [o] : o;
+    };
+    for (let i = 0; i < ITERATIONS; i++) {
+      const r = resolveHostSettings(value(0), '/nonexistent/nut-ts.config.json');
+      expectWellFormed(r.problems, 'nut-ts.config.json');
+      expect(['instance', 'plugin']).toContain(r.settings.workersPerInstance);
+      expect(Number.isInteger(r.settings.watchdogMs) && r.settings.watchdogMs >= 100).toBe(true);
+      expect(r.settings.restart.factor).toBeGreaterThanOrEqual(1);
+      expect(Array.isArray(r.settings.pluginPaths)).toBe(true);
+    }
+  }, SLOW);
+
+  it('host settings: random bytes in settings files of every format load to problems, never a throw', async () => {
+    const next = rng(0x5eed5);
+    const dir = mkdtempSync(join(tmpdir(), 'nut-ts-fuzz-settings-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), '{"name":"f"}');
+      for (let i = 0; i < 60; i++) {
+        const name = ['.nut-tsrc.json', '.nut-tsrc.yaml', '.nut-tsrc', 'nut-ts.config.json'][i % 4];
+        const file = join(dir, name);
+        writeFileSync(file, randomInput(next));
+        const r = await loadHostSettings(dir);
+        expectWellFormed(r.problems, r.problems[0]?.file ?? name);
+        expect(r.settings.watchdogMs).toBeGreaterThanOrEqual(100);
+        rmSync(file);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, SLOW);
 });

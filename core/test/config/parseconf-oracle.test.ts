@@ -83,7 +83,7 @@ describe('parseconf against NUT 2.8.0 (dummy-ups -d 1)', () => {
     const nut = run(text);
     expect(nut.size).toBeGreaterThan(20);
     expect(ourDefaults(text)).toEqual(nut);
-  });
+  }, 120_000);
 
   it('loses a single-word last line without LF, as NUT does', () => {
     const text = upsConf('default.t.98 = last-no-lf');
@@ -94,5 +94,5 @@ describe('parseconf against NUT 2.8.0 (dummy-ups -d 1)', () => {
     expect(dump).not.toContain('driver.flag.nolock');
     const ours = parseUpsConf(flagText).sections[0];
     expect(ours.values.has('nolock')).toBe(false);
-  });
+  }, 120_000);
 });

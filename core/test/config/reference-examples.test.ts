@@ -26,7 +26,7 @@ const ups = (text: string) => {
   const conf = parseUpsConf(text);
   return { conf, problems: [...conf.problems, ...validateUpsConf(conf, { lookupDriver, cDriverPath: false })] };
 };
-const errorsOf = (problems: Array<{ severity: string }>) => problems.filter((p) => p.severity === 'error');
+const errorsOf = <P extends { severity: string }>(problems: P[]) => problems.filter((p) => p.severity === 'error');
 
 describe('config-files.md §1 (parseconf)', () => {
   it.each([

@@ -117,7 +117,7 @@ describe('ups.conf acceptance matches NUT 2.8.0 (dummy-ups)', () => {
     const errors = ourErrors(line);
     if (nut!.accepted) expect(errors, `NUT accepts this line:\n${nut!.output}`).toEqual([]);
     else expect(errors.length, `NUT refuses this line:\n${nut!.output}`).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('maxstartdelay in a section: NUT 2.8.0 refuses it, we warn (later NUT accepts it)', async () => {
     const nut = await runNut(sb, 'msd', 'maxstartdelay = 5');
@@ -127,5 +127,5 @@ describe('ups.conf acceptance matches NUT 2.8.0 (dummy-ups)', () => {
     const problems = validateUpsConf(conf, { lookupDriver: () => DUMMY_UPS });
     expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(problems.some((p) => p.key === 'maxstartdelay' && p.severity === 'warning')).toBe(true);
-  });
+  }, 120_000);
 });

@@ -113,7 +113,7 @@ describe('upsd.conf acceptance matches NUT 2.8.0 upsd', () => {
     const errors = [...conf.problems, ...validateUpsdConf(conf)].filter((p) => p.severity === 'error');
     if (nut.accepted) expect(errors, `upsd accepts:\n${nut.output}`).toEqual([]);
     else expect(errors.length, `upsd refuses:\n${nut.output}`).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 const USERS = `
@@ -184,18 +184,18 @@ describe('upsd.users semantics match NUT 2.8.0 upsd', () => {
     sb.write('upsd.users', USERS);
     sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\n`);
     upsd = await startNutUpsd(sb, port);
-  });
+  }, 120_000);
   afterAll(async () => {
     await stopChild(upsd);
     sb?.cleanup();
-  });
+  }, 120_000);
 
   it.each(TRIES)('user %s, password %j', async (name, password) => {
     const ours = parseUpsdUsers(USERS).users;
     const answers = await converse(port, [`USERNAME ${name}`, `PASSWORD "${password}"`, 'MASTER x', 'FSD x', 'LOGIN x']);
     expect(answers.slice(0, 2)).toEqual(['OK', 'OK']);
     expect(answers.slice(2)).toEqual(expected(ours, name, password));
-  });
+  }, 120_000);
 
   it('the file exercises both outcomes for every command', async () => {
     const ours = parseUpsdUsers(USERS).users;
@@ -203,5 +203,5 @@ describe('upsd.users semantics match NUT 2.8.0 upsd', () => {
     for (let i = 0; i < 3; i++) {
       expect(new Set(all.map((a) => a[i].startsWith('OK'))).size).toBe(2);
     }
-  });
+  }, 120_000);
 });
