@@ -161,7 +161,7 @@ export async function waitReady(ports: number[], names: string[], timeoutMs = 90
       const answers = await exchange(port, names.map((n) => `GET VAR ${n} ups.status`));
       const pending = answers.filter((a) => !/^VAR \S+ ups\.status "/.test(a) || a.includes('"WAIT"'));
       if (pending.length === 0) break;
-      if (Date.now() > deadline) throw new Error(`port ${port}: not ready: ${pending.slice(0, 3).join(' | ')}`);
+      if (Date.now() > deadline) throw new Error(`port ${port} (of ${ports.join(', ')}): not ready: ${pending.slice(0, 3).join(' | ')}`);
       await new Promise((r) => setTimeout(r, 300));
     }
   }

@@ -123,7 +123,7 @@ function parseArgs(argv: string[], out: (s: string) => void): Options {
         case 'V':
           throw new UsageExit(0);
         case 'h':
-          out(HELP);
+          process.stdout.write(HELP);
           throw new UsageExit(0);
         default:
           out(`upsd: invalid option -- '${f}'\n`);

@@ -1,7 +1,7 @@
 /**
  * A DeviceDirectory of NUT driver sockets, one per ups.conf section: what upsd serves when
  * it runs without the nut-ts host. Reload keeps NUT's order rules: sections added later are
- * prepended, removed ones disappear, a changed `driver` means a new socket, `desc` changes in
+ * listed first (in file order), removed ones disappear, a changed `driver` means a new socket, `desc` changes in
  * place.
  */
 import type { Device, DeviceDirectory } from '../dstate/device.js';
@@ -68,11 +68,12 @@ export class DriverSocketDirectory implements DeviceDirectory {
       }
     }
     for (const [key, d] of old) if (!wanted.has(key)) d.stop();
-    // kept devices stay in their old relative order; new ones go in front (NUT prepends)
+    // kept devices stay in their old relative order; new ones go in front, in file order
+    // (what NUT 2.8.0's upsd shows after a reload)
     const order = new Map(this.devices.map((d, i) => [d.name.toLowerCase(), i]));
     kept.sort((a, b) => (order.get(a.name.toLowerCase()) ?? 0) - (order.get(b.name.toLowerCase()) ?? 0));
     const first = this.devices.length === 0;
-    this.devices = first ? added : [...added.reverse(), ...kept];
+    this.devices = first ? added : [...added, ...kept];
     for (const l of this.listeners) l();
   }
 
