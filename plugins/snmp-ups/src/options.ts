@@ -42,6 +42,7 @@ export function sessionConfig(port: string, opts: OptionSource): SessionConfig {
   const authProtocol = opts.testvar('authProtocol') ? (opts.getval('authProtocol') ?? '') : 'MD5';
   if (!authProtocolKey(authProtocol)) throw new Error(`Bad SNMPv3 authProtocol: ${authProtocol}`);
   const privProtocol = opts.testvar('privProtocol') ? (opts.getval('privProtocol') ?? '') : 'DES';
+  if (privProtocol === 'AES192') throw new Error('SNMPv3 privProtocol AES192 is not supported by nut-ts (its SNMP library has DES, AES, AES256)');
   if (!privProtocolKey(privProtocol)) throw new Error(`Bad SNMPv3 privProtocol: ${privProtocol}`);
   return {
     ...base,

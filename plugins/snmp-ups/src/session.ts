@@ -4,6 +4,7 @@
  */
 import snmp from 'net-snmp';
 import type { Session, Varbind } from 'net-snmp';
+import { ensureDesCbc } from './des-cbc.js';
 
 /** ASN.1 tags as NUT's decoders see them. */
 export const Asn = {
@@ -138,6 +139,7 @@ export class NetSnmpTransport implements SnmpTransport {
         user.authKey = cfg.authPassword ?? '';
       }
       if (cfg.secLevel === 'authPriv') {
+        if (privProtocolKey(cfg.privProtocol ?? 'DES') === 'des') ensureDesCbc();
         user.privProtocol = snmp.PrivProtocols[privProtocolKey(cfg.privProtocol ?? 'DES') ?? 'des'];
         user.privKey = cfg.privPassword ?? '';
       }
