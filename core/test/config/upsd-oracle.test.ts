@@ -143,6 +143,15 @@ const USERS = `
 [both]
   password = b
   actions = PRIMARY
+[w32]
+  password = w
+  actions = ${'X '.repeat(29)}FSD
+[w33]
+  password = w
+  actions = ${'X '.repeat(30)}FSD
+[long]
+  password = ${'p'.repeat(600)}
+  actions = FSD
 `;
 
 const TRIES: Array<[string, string]> = [
@@ -158,6 +167,12 @@ const TRIES: Array<[string, string]> = [
   ['case', 'c'],
   ['both', 'b'],
   ['ghost', 'g'],
+  // FSD is the 32nd word of the line (kept) / the 33rd (dropped by the 32-word limit)
+  ['w32', 'w'],
+  ['w33', 'w'],
+  // a word is cut at 512 characters
+  ['long', 'p'.repeat(512)],
+  ['long', 'p'.repeat(511)],
 ];
 
 /** What upsd should grant, from our reader's output and net-protocol.md's rules. */
@@ -190,7 +205,8 @@ describe('upsd.users semantics match NUT 2.8.0 upsd', () => {
     sb?.cleanup();
   }, 120_000);
 
-  it.each(TRIES)('user %s, password %j', async (name, password) => {
+  const cases = TRIES.map(([name, password]) => ({ name, password, label: password.length > 20 ? `${password.slice(0, 3)}…(${password.length} chars)` : JSON.stringify(password) }));
+  it.each(cases)('user $name, password $label', async ({ name, password }) => {
     const ours = parseUpsdUsers(USERS).users;
     const answers = await converse(port, [`USERNAME ${name}`, `PASSWORD "${password}"`, 'MASTER x', 'FSD x', 'LOGIN x']);
     expect(answers.slice(0, 2)).toEqual(['OK', 'OK']);
