@@ -7,7 +7,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { readUpsmonConf, type UpsmonConfig, type UpsmonConfResult } from '../config/upsmon-conf.js';
+import type { UpsmonConfig, UpsmonConfResult } from '../config/upsmon-conf.js';
+import { readCheckedUpsmonConf } from '../config/monitor-conf-schema.js';
 import { systemClock } from '../monitor/clock.js';
 import { clearPowerDownFlag, createNotifier, powerDownFlagState, runShutdown, wall } from '../monitor/deliver.js';
 import { tcpLink } from '../monitor/link.js';
@@ -161,7 +162,7 @@ function main(): void {
     else syslog(level, message);
   };
 
-  const load = (): UpsmonConfResult => readUpsmonConf(o.configFile);
+  const load = (): UpsmonConfResult => readCheckedUpsmonConf(o.configFile);
   const { config, problems } = load();
   if (!isChild) for (const p of problems) process.stderr.write(`${p.message}${p.suggestion ? ` (did you mean ${p.suggestion}?)` : ''}\n`);
   const fatal = problems.find((p) => p.severity === 'fatal');

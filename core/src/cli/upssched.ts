@@ -28,7 +28,12 @@ async function daemon(): Promise<void> {
     pipeFn,
     run: (arg) => void system(`${cmdScript} ${arg}`, env),
   });
-  await d.listening;
+  try {
+    await d.listening;
+  } catch {
+    // another daemon owns PIPEFN
+    process.exit(0);
+  }
   await d.done;
   process.exit(0);
 }
@@ -37,8 +42,9 @@ async function main(): Promise<void> {
   if (process.env[DAEMON_ENV] === '1') return daemon();
   const { UPSNAME, NOTIFYTYPE } = process.env;
   if (UPSNAME === undefined || NOTIFYTYPE === undefined) {
-    process.stderr.write('Error: UPSNAME and NOTIFYTYPE must be set.\n');
-    fatal('This program should only be run from upsmon.');
+    // NUT prints these two on stdout
+    process.stdout.write('Error: UPSNAME and NOTIFYTYPE must be set.\nThis program should only be run from upsmon.\n');
+    process.exit(1);
   }
   const file = join(confPath(), 'upssched.conf');
   const { config, problems } = readUpsschedConf(file);

@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { tokenizeConfig } from './parseconf.js';
 import { atoi } from '../driver-socket/codec.js';
 import { parseUpsName } from '../client/address.js';
-import { allowedBy, pointerParts, severityOf, validatorFor, type SchemaName } from './schemas.js';
 import { NOTIFY_TYPES, isNotifyType, parseNotifyFlags, type NotifyFlags, type NotifyType } from '../monitor/notify-types.js';
 
 export interface MonitorEntry {
@@ -70,6 +69,10 @@ export interface ConfigProblem {
   message: string;
   suggestion?: string;
 }
+
+/** Where each typed property came from, for schema messages (see monitor-conf-schema.ts). */
+export type Locate = (path: string[]) => { line: number; key?: string };
+export const locations = new WeakMap<object, Locate>();
 
 export interface UpsmonConfResult {
   config: UpsmonConfig;
@@ -347,37 +350,12 @@ export function parseUpsmonConf(text: string | Uint8Array, file = 'upsmon.conf')
         config.later[key] = words.slice(1);
     }
   }
-  problems.push(
-    ...schemaProblems('upsmon.conf', config, file, (path) => {
-      if (path[0] === 'monitors') return { line: config.monitors[Number(path[1])]?.line ?? 0, key: 'MONITOR' };
-      const directive = PROPERTY_DIRECTIVE[path[0]];
-      return directive ? { line: lastLine.get(directive) ?? 0, key: directive } : { line: 0 };
-    }),
-  );
+  locations.set(config, (path) => {
+    if (path[0] === 'monitors') return { line: config.monitors[Number(path[1])]?.line ?? 0, key: 'MONITOR' };
+    const directive = PROPERTY_DIRECTIVE[path[0]];
+    return directive ? { line: lastLine.get(directive) ?? 0, key: directive } : { line: 0 };
+  });
   return { config, problems };
-}
-
-/** Checks typed data against schemas/<name>.schema.json; problems name the key and what is allowed. */
-export function schemaProblems(name: SchemaName, data: unknown, file: string, locate: (path: string[]) => { line: number; key?: string }): ConfigProblem[] {
-  const validate = validatorFor(name);
-  if (validate(data)) return [];
-  const out: ConfigProblem[] = [];
-  for (const err of validate.errors ?? []) {
-    // oneOf reports every branch; the specific branch errors say more
-    if (err.keyword === 'oneOf' || err.keyword === 'const') continue;
-    const path = pointerParts(err.instancePath);
-    const where = locate(path);
-    const key = where.key ?? (path.filter((p) => !/^\d+$/.test(p)).join('.') || undefined);
-    const allowed = allowedBy(err);
-    out.push({
-      file,
-      line: where.line,
-      ...(key ? { key } : {}),
-      severity: severityOf(err),
-      message: `${file}${where.line ? ` line ${where.line}` : ''}: ${key ?? 'value'}${path.length > 1 && where.key ? ` ${path.slice(-1)[0]}` : ''} ${err.message ?? 'is invalid'}${allowed ? ` (allowed: ${allowed})` : ''}`,
-    });
-  }
-  return out;
 }
 
 /** Reads and parses a file; an unreadable file is one fatal problem. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { tokenizeConfig } from './parseconf.js';
-import { schemaProblems, suggest, type ConfigProblem } from './upsmon-conf.js';
+import { locations, suggest, type ConfigProblem } from './upsmon-conf.js';
 
 export type AtAction =
   | { kind: 'START-TIMER'; name: string; seconds?: string }
@@ -69,7 +69,7 @@ export function parseUpsschedConf(text: string | Uint8Array, file = 'upssched.co
     directives.push({ key: 'AT', notifyType, upsname, action, line });
   }
   const config = { file, directives };
-  problems.push(...schemaProblems('upssched.conf', config, file, (path) => ({ line: directives[Number(path[1])]?.line ?? 0 })));
+  locations.set(config, (path) => ({ line: directives[Number(path[1])]?.line ?? 0 }));
   return { config, problems };
 }
 

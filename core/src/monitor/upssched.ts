@@ -140,13 +140,20 @@ export function runTimerDaemon(opts: DaemonOptions): { listening: Promise<void>;
     sock.on('close', gone);
     sock.on('error', gone);
   });
-  const listening = new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.pipeFn, () => {
-      server.removeListener('error', reject);
-      schedule();
-      resolve();
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.pipeFn, () => {
+        server.removeListener('error', reject);
+        schedule();
+        resolve();
+      });
     });
+  // a socket file left by a dead daemon is taken over; a live daemon keeps its socket
+  const listening = listen().catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' || (await daemonRunning(opts.pipeFn))) throw err;
+    unlinkSync(opts.pipeFn);
+    await listen();
   });
   return { listening, done, server };
 }
@@ -206,14 +213,10 @@ export async function sendCommand(pipeFn: string, lockFn: string, line: string, 
       if (fd !== undefined) {
         closeSync(fd);
         try {
-          try {
-            unlinkSync(pipeFn);
-          } catch {
-            // no stale socket
-          }
           deps.spawnDaemon();
-          for (let i = 0; i < 40; i++) {
-            await deps.sleep(50);
+          // a loaded machine may take seconds to start it; the lock keeps others waiting
+          for (let i = 0; i < 150; i++) {
+            await deps.sleep(100);
             const up = await sendToDaemon(pipeFn, line).then(
               (a) => a,
               () => undefined,
@@ -235,13 +238,14 @@ export async function sendCommand(pipeFn: string, lockFn: string, line: string, 
   throw new UpsschedError('Unable to connect to daemon and unable to start daemon');
 }
 
-/** Whether a daemon answers on PIPEFN right now. */
+/** Whether a daemon listens on PIPEFN (a slow answer still counts as alive). */
 export async function daemonRunning(pipeFn: string): Promise<boolean> {
   try {
-    await sendToDaemon(pipeFn, 'PING', 1000);
+    await sendToDaemon(pipeFn, 'PING', 5000);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return !(code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'ENOTSOCK');
   }
 }
 
