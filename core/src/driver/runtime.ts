@@ -90,6 +90,7 @@ export class DriverRuntime {
       confPath: spec.confPath,
       pollinterval: spec.pollinterval,
       debugLevel: spec.debugLevel,
+      tables: spec.tables,
       getval: (name) => {
         const v = options.get(name.toLowerCase());
         return typeof v === 'string' ? v : undefined;

@@ -55,6 +55,9 @@ export interface DriverContext {
   readonly confPath: string;
   readonly pollinterval: number;
   readonly debugLevel: number;
+  /** Mapping tables for table-driven engines: the engine's own first, then those of the plugin
+   * that extends it (manifest `tables`, absolute paths). Undefined when the host gives none. */
+  readonly tables?: readonly string[];
   /** Driver option value (ups.conf key or -x key=value); undefined when unset or a flag. */
   getval(name: string): string | undefined;
   /** True when the option or flag is set. */

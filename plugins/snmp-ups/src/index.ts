@@ -21,7 +21,7 @@ export interface SnmpUpsPluginOptions {
 
 /** Table files for an instance: the host's list when it gives one, else the shipped tables. */
 function tableFilesFor(ctx: DriverContext, opts: SnmpUpsPluginOptions): readonly string[] {
-  const fromHost = (ctx as { tables?: readonly string[] }).tables;
+  const fromHost = ctx.tables;
   return opts.tables ?? (fromHost && fromHost.length ? fromHost : builtinTableFiles());
 }
 
