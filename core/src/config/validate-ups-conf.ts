@@ -42,12 +42,13 @@ export interface UpsConfValidationOptions {
 }
 
 const OVERRIDE_OR_DEFAULT = /^(override|default)\./i;
-/** Global keys NUT's 2.8.0 drivers refuse inside a section ("not a valid variable name"). */
-const GLOBAL_ONLY = ['chroot', 'driverpath', 'maxretry', 'retrydelay', 'nowait'];
 
-function upsConfDefs(): { global: JsonSchema; core: JsonSchema } {
+function upsConfDefs(): { global: JsonSchema; core: JsonSchema; globalOnly: string[] } {
   const defs = loadSchema('ups.conf').$defs as Record<string, JsonSchema>;
-  return { global: defs.global, core: defs.driverCore };
+  const core = Object.keys(defs.driverCore.properties ?? {});
+  // global keys NUT 2.8.0's drivers refuse inside a section ("not a valid variable name")
+  const globalOnly = Object.keys(defs.global.properties ?? {}).filter((k) => !core.includes(k));
+  return { global: defs.global, core: defs.driverCore, globalOnly };
 }
 
 function isFlagOption(schema: JsonSchema): boolean {
@@ -107,7 +108,12 @@ function checkScope(c: ScopeCheck, problems: ConfigProblem[]): void {
     }
     const plugin = c.pluginKeys.has(name);
     if (isFlagOption(option) && entry.value !== true) {
-      note('warning', `'${key}' is a flag: write it alone on its line; the value '${entry.value}' is ignored`);
+      note(
+        'warning',
+        plugin
+          ? `'${key}' is a flag: write it alone on its line (NUT passes the value '${entry.value}' on, the driver only looks for the flag)`
+          : `'${key}' is a flag: write it alone on its line; the value '${entry.value}' is ignored`,
+      );
       data[name] = true;
       continue;
     }
@@ -204,7 +210,7 @@ function driverSchema(core: JsonSchema, plugin: OptionsSchema | undefined, open:
 
 export function validateUpsConf(conf: UpsConf, opts: UpsConfValidationOptions = {}): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const { global, core } = upsConfDefs();
+  const { global, core, globalOnly } = upsConfDefs();
   const globalKeys = Object.keys(global.properties ?? {});
   const coreKeys = Object.keys(core.properties ?? {});
 
@@ -242,7 +248,7 @@ export function validateUpsConf(conf: UpsConf, opts: UpsConfValidationOptions = 
   const driverPath =
     opts.cDriverPath === false ? undefined : (opts.cDriverPath ?? (typeof conf.global.get('driverpath') === 'string' ? (conf.global.get('driverpath') as string) : '/lib/nut'));
 
-  for (const section of conf.sections) validateSection(conf.file, section, core, coreKeys, opts, driverPath, problems);
+  for (const section of conf.sections) validateSection(conf.file, section, core, coreKeys, globalOnly, opts, driverPath, problems);
   return problems;
 }
 
@@ -251,6 +257,7 @@ function validateSection(
   section: UpsConfSection,
   core: JsonSchema,
   coreKeys: string[],
+  globalOnly: string[],
   opts: UpsConfValidationOptions,
   driverPath: string | undefined,
   problems: ConfigProblem[],
@@ -284,7 +291,7 @@ function validateSection(
   }
 
   for (const [key, entry] of section.entries) {
-    if (GLOBAL_ONLY.includes(key)) {
+    if (globalOnly.includes(key)) {
       at('error', entry.line, `'${key}' is a global setting: put it before the first section (NUT's drivers refuse it here: "not a valid variable name")`, { key });
     } else if (key === 'maxstartdelay') {
       at('warning', entry.line, `NUT 2.8.0's C drivers refuse 'maxstartdelay' inside a section (later NUT releases and nut-ts accept it)`, { key });
@@ -298,7 +305,7 @@ function validateSection(
   for (const k of schema.pluginKeys) lowerPlugin.set(k.toLowerCase(), k);
   const sensitive = new Set<string>();
   for (const k of schema.pluginKeys) if (schema.options[k].sensitive) sensitive.add(k);
-  const entries = new Map([...section.entries].filter(([k]) => !GLOBAL_ONLY.includes(k)));
+  const entries = new Map([...section.entries].filter(([k]) => !globalOnly.includes(k)));
   checkScope(
     {
       file,
@@ -312,8 +319,7 @@ function validateSection(
       sensitive,
       unknownKey: (key) => {
         const candidates = [...coreKeys, ...schema.pluginKeys];
-        const suggestion =
-          closest(key, candidates) ?? (/^(ov|overr|over|default|defualt|dfault)/i.test(key) && key.includes('.') ? closestPrefix(key) : undefined);
+        const suggestion = closest(key, candidates) ?? (key.includes('.') ? closestPrefix(key) : undefined);
         const caseOnly = suggestion !== undefined && suggestion.toLowerCase() === key.toLowerCase();
         return {
           message: caseOnly

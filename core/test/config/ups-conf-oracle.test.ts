@@ -128,4 +128,16 @@ describe('ups.conf acceptance matches NUT 2.8.0 (dummy-ups)', () => {
     expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(problems.some((p) => p.key === 'maxstartdelay' && p.severity === 'warning')).toBe(true);
   }, 120_000);
+
+  it('sections with the same name are merged; a later key overrides (NUT and we agree)', async () => {
+    const text = 'default.t.1 = first\n[y]\ndriver = dummy-ups\nport = y.dev\n[x]\ndefault.t.2 = two\ndefault.t.1 = one\n';
+    const nut = await runNut(sb, 'merge', text);
+    expect(nut.accepted).toBe(true);
+    expect(nut.output).toMatch(/^t\.1: one$/m);
+    expect(nut.output).toMatch(/^t\.2: two$/m);
+    const conf = parseUpsConf(`[x]\ndriver = dummy-ups\nport = x.dev\n${text}`);
+    const x = conf.sections.find((s) => s.name === 'x')!;
+    expect(Object.fromEntries([...x.defaults].map(([k, e]) => [k, e.value]))).toEqual({ 't.1': 'one', 't.2': 'two' });
+    expect(x.driver).toBe('dummy-ups');
+  }, 120_000);
 });
