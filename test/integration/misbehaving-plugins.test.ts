@@ -34,7 +34,7 @@ describe('misbehaving plugins in the real driver runtime', () => {
       paths: { confPath: sb.confPath, statePath: sb.statePath, altPidPath: sb.statePath, driverPath: '/lib/nut' },
       settings: {
         pluginPaths: [testPlugins],
-        watchdogMs: 3000,
+        watchdogMs: 8000,
         resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
         restart: { maxDelayMs: 2000 },
       },
@@ -54,7 +54,7 @@ describe('misbehaving plugins in the real driver runtime', () => {
 
   it.each([
     ['throws', /test plugin throws on purpose/],
-    ['hangs', /watchdog: updateinfo did not return within 3000 ms/],
+    ['hangs', /watchdog: updateinfo did not return within 8000 ms/],
     ['exits', /exited with code 3/],
     ['oom', /out of memory/],
   ])('%s is restarted and the reason recorded', async (name, reason) => {

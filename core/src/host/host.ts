@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResourceLimits } from 'node:worker_threads';
 import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { StateTree } from '../dstate/tree.js';
 import { closest } from '../plugins/validate.js';
@@ -15,7 +14,7 @@ import { SupervisedInstance, type InstanceLogger, type InstanceState, type Insta
 import { NutDriverInstance } from './nut-driver-instance.js';
 import type { NutPaths } from './paths.js';
 import { DEFAULT_RESTART } from './restart-policy.js';
-import { defined, type HostSettings } from './settings.js';
+import { mergeSettings, workerResourceLimits, type HostSettings, type HostSettingsInput } from './settings.js';
 import { int, problemLines, readUpsConf, str, type UpsConf, type UpsConfSection } from './ups-conf.js';
 import { UpsdService } from './upsd-service.js';
 import { WorkerInstance } from './worker-instance.js';
@@ -25,7 +24,8 @@ export type HostLogger = (level: HostLogLevel, message: string) => void;
 
 export interface HostOptions {
   paths: NutPaths;
-  settings?: HostSettings;
+  /** Any part of the host settings; the rest are the defaults. */
+  settings?: HostSettingsInput;
   /** Where node_modules discovery starts (default process.cwd()). */
   cwd?: string;
   /** Extra discovery switches (tests turn the repository's plugins off). */
@@ -86,6 +86,12 @@ class UnavailableInstance extends SupervisedInstance {
   }
 }
 
+/** Seconds upsdrvctl waits for this section's driver (section, else global, else 45). */
+export function maxstartdelayMs(conf: UpsConf, section: UpsConfSection): number {
+  const globalDelay = int(conf.global.get('maxstartdelay'), 45);
+  return (section.values.has('maxstartdelay') ? int(section.values.get('maxstartdelay'), globalDelay) : globalDelay) * 1000;
+}
+
 export class Host implements DeviceDirectory {
   readonly paths: NutPaths;
   readonly startedAt = Date.now();
@@ -103,7 +109,7 @@ export class Host implements DeviceDirectory {
 
   constructor(private readonly options: HostOptions) {
     this.paths = options.paths;
-    this.settings = options.settings ?? {};
+    this.settings = mergeSettings(options.settings);
     this.log = options.log ?? (() => {});
     this.upsd = new UpsdService(this, this.paths.confPath, (level, message) => this.log(level, `upsd: ${message}`));
   }
@@ -144,8 +150,8 @@ export class Host implements DeviceDirectory {
     return this.conf;
   }
 
-  setSettings(settings: HostSettings): void {
-    this.settings = settings;
+  setSettings(settings: HostSettingsInput): void {
+    this.settings = mergeSettings(settings);
   }
 
   private searchSettings(): PluginSearchSettings {
@@ -189,7 +195,8 @@ export class Host implements DeviceDirectory {
         provider: `plugin ${runnable.plugin.packageName}@${runnable.plugin.packageVersion}`,
         logger,
         workerPath: this.options.workerPath,
-        resourceLimits: this.settings.resourceLimits ? (defined(this.settings.resourceLimits) as ResourceLimits) : undefined,
+        resourceLimits: workerResourceLimits(this.settings),
+        initWatchdogMs: this.settings.initWatchdogMs ?? maxstartdelayMs(conf, section),
       });
     } else {
       const driverPath = str(conf.global.get('driverpath')) ?? this.paths.driverPath;
@@ -214,11 +221,15 @@ export class Host implements DeviceDirectory {
         logger,
       });
     }
+    const r = this.settings.restart;
     instance.setPolicy({
-      ...DEFAULT_RESTART,
-      ...defined(this.settings.restart),
       maxretry: int(conf.global.get('maxretry'), DEFAULT_RESTART.maxretry),
       retrydelayMs: int(conf.global.get('retrydelay'), DEFAULT_RESTART.retrydelayMs / 1000) * 1000,
+      initialDelayMs: r.initialDelayMs,
+      factor: r.factor,
+      maxDelayMs: r.maxDelayMs,
+      resetAfterMs: r.resetAfterMs,
+      maxRestarts: r.maxRestarts,
     });
     return instance;
   }

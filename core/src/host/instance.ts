@@ -201,7 +201,7 @@ export abstract class SupervisedInstance implements Device {
         if (this.stableTimer) clearTimeout(this.stableTimer);
         this.stableTimer = setTimeout(() => {
           this.consecutiveCrashes = 0;
-        }, this.policy.stableAfterMs);
+        }, this.policy.resetAfterMs);
         this.stableTimer.unref();
         this.settleWaiters('ready');
       },
@@ -251,6 +251,12 @@ export abstract class SupervisedInstance implements Device {
       return;
     }
     this.consecutiveCrashes++;
+    if (this.policy.maxRestarts !== undefined && this.consecutiveCrashes > this.policy.maxRestarts) {
+      this.logger('error', `[${this.name}] giving up after ${this.policy.maxRestarts} consecutive restarts`);
+      this.setState('failed');
+      this.runStartedAt = undefined;
+      return;
+    }
     this.restarts++;
     const delay = crashDelayMs(this.policy, this.consecutiveCrashes);
     this.logger('warn', `[${this.name}] restarting in ${(delay / 1000).toFixed(1)} s (restart #${this.restarts})`);

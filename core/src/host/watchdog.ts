@@ -10,20 +10,21 @@ export class Watchdog {
   private since = 0;
 
   constructor(
-    private readonly budgetMs: number,
-    private readonly onExpire: (call: PluginCall, elapsedMs: number) => void,
+    private readonly budgetMs: (call: PluginCall) => number,
+    private readonly onExpire: (call: PluginCall, budgetMs: number, elapsedMs: number) => void,
   ) {}
 
   enter(call: PluginCall): void {
     if (this.timer) return;
     this.call = call;
     this.since = Date.now();
+    const budget = this.budgetMs(call);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       const c = this.call!;
       this.call = undefined;
-      this.onExpire(c, Date.now() - this.since);
-    }, this.budgetMs);
+      this.onExpire(c, budget, Date.now() - this.since);
+    }, budget);
   }
 
   leave(): void {

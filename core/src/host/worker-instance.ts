@@ -12,7 +12,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { StateTree } from '../dstate/tree.js';
 import { SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { Watchdog } from './watchdog.js';
-import type { HostToWorker, InstanceSpec, WorkerToHost } from './worker-protocol.js';
+import type { HostToWorker, InstanceSpec, PluginCall, WorkerToHost } from './worker-protocol.js';
 
 export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
   maxOldGenerationSizeMb: 96,
@@ -32,6 +32,8 @@ export interface WorkerInstanceOptions {
   logger: InstanceLogger;
   workerPath?: string;
   resourceLimits?: ResourceLimits;
+  /** Budget for initups/initinfo (default: spec.watchdogMs). */
+  initWatchdogMs?: number;
 }
 
 export class WorkerInstance extends SupervisedInstance {
@@ -40,6 +42,7 @@ export class WorkerInstance extends SupervisedInstance {
   private readonly providerText: string;
   private readonly workerPath: string;
   private readonly limits: ResourceLimits;
+  private readonly initWatchdogMs: number | undefined;
   private isConnected = false;
   private heard = 0;
   private readonly runMessageListeners = new Set<(m: WorkerToHost) => void>();
@@ -50,6 +53,7 @@ export class WorkerInstance extends SupervisedInstance {
     this.providerText = options.provider;
     this.workerPath = options.workerPath ?? defaultWorkerPath();
     this.limits = options.resourceLimits ?? DEFAULT_RESOURCE_LIMITS;
+    this.initWatchdogMs = options.initWatchdogMs;
   }
 
   get connected(): boolean {
@@ -88,8 +92,10 @@ export class WorkerInstance extends SupervisedInstance {
     let stopRequested = false;
     let stoppedCleanly = false;
     let stopTimer: NodeJS.Timeout | undefined;
-    const watchdog = new Watchdog(spec.watchdogMs, (call, elapsed) => {
-      kill(`watchdog: ${call} did not return within ${spec.watchdogMs} ms (ran ${elapsed} ms); worker terminated`);
+    const initBudget = this.initWatchdogMs ?? spec.watchdogMs;
+    const budget = (call: PluginCall) => (call === 'initups' || call === 'initinfo' ? initBudget : spec.watchdogMs);
+    const watchdog = new Watchdog(budget, (call, ms, elapsed) => {
+      kill(`watchdog: ${call} did not return within ${ms} ms (ran ${elapsed} ms); worker terminated`);
     });
     const kill = (reason: string) => {
       if (killedFor === undefined) killedFor = reason;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Host } from '../../src/host/host.js';
-import { crashDelayMs, DEFAULT_RESTART } from '../../src/host/restart-policy.js';
+import { crashDelayMs, DEFAULT_RESTART, MIN_DELAY_MS } from '../../src/host/restart-policy.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const stubWorker = join(fixtures, 'stub-worker.mjs');
@@ -36,7 +36,7 @@ function makeHost(paths: ReturnType<typeof sandbox>['paths'], logs: string[]) {
     paths,
     settings: {
       pluginPaths: [join(fixtures, 'plugins')],
-      watchdogMs: 3000,
+      watchdogMs: 8000,
       resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 },
       restart: { maxDelayMs: 2000 },
     },
@@ -47,12 +47,16 @@ function makeHost(paths: ReturnType<typeof sandbox>['paths'], logs: string[]) {
 }
 
 describe('restart policy', () => {
-  it('backs off exponentially from retrydelay up to the cap', () => {
-    const p = { ...DEFAULT_RESTART, retrydelayMs: 5000, maxDelayMs: 60_000 };
+  it('backs off exponentially from initialDelayMs up to the cap', () => {
+    const p = { ...DEFAULT_RESTART, initialDelayMs: 5000, factor: 2, maxDelayMs: 60_000 };
     expect([1, 2, 3, 4, 5, 6].map((n) => crashDelayMs(p, n))).toEqual([5000, 10_000, 20_000, 40_000, 60_000, 60_000]);
   });
-  it('never spins with retrydelay = 0', () => {
-    expect(crashDelayMs({ ...DEFAULT_RESTART, retrydelayMs: 0 }, 1)).toBe(DEFAULT_RESTART.minDelayMs);
+  it('never spins with a zero delay', () => {
+    expect(crashDelayMs({ ...DEFAULT_RESTART, initialDelayMs: 0 }, 1)).toBe(MIN_DELAY_MS);
+    expect(crashDelayMs({ ...DEFAULT_RESTART, initialDelayMs: 0, factor: 1 }, 5)).toBe(MIN_DELAY_MS);
+  });
+  it('factor 1 keeps the delay constant', () => {
+    expect(crashDelayMs({ ...DEFAULT_RESTART, initialDelayMs: 700, factor: 1 }, 9)).toBe(700);
   });
 });
 
@@ -91,7 +95,7 @@ describe('a plugin that misbehaves is restarted while the others keep publishing
 
   const cases: Array<[string, RegExp]> = [
     ['throws', /test plugin throws on purpose/],
-    ['hangs', /watchdog: updateinfo did not return within 3000 ms/],
+    ['hangs', /watchdog: updateinfo did not return within 8000 ms/],
     ['exits', /worker exited with code 3/],
     ['oom', /out of memory/],
   ];
@@ -148,6 +152,31 @@ describe('a plugin that misbehaves is restarted while the others keep publishing
     expect(good.tree.stale).toBe(true);
     expect(good.lastError).toBeUndefined();
   });
+});
+
+describe('restart limits', () => {
+  it('gives up after maxRestarts consecutive crashes and says so', async () => {
+    const sb = sandbox('pollinterval = 1\n[t]\n driver = test-throws\n port = none\n');
+    const logs: string[] = [];
+    const host = new Host({
+      paths: sb.paths,
+      settings: { pluginPaths: [join(fixtures, 'plugins')], restart: { initialDelayMs: 200, maxRestarts: 2 } },
+      pluginSearch: { builtin: false, nodeModules: false },
+      workerPath: stubWorker,
+      log: (level, m) => logs.push(`${level} ${m}`),
+    });
+    try {
+      expect((await host.startInstance('t', { maxstartdelayMs: 20_000 })).ok).toBe(true);
+      const inst = host.instance('t')!;
+      await until('given up', () => inst.state === 'failed', 30_000);
+      expect(inst.restarts).toBe(2);
+      expect(inst.lastError).toMatch(/test plugin throws on purpose/);
+      expect(logs).toContain('error [t] giving up after 2 consecutive restarts');
+    } finally {
+      await host.close();
+      rmSync(sb.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('start attempts follow maxretry and retrydelay', () => {
