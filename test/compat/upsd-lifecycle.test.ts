@@ -16,8 +16,13 @@ const DEV = `${FIXTURES}/ddl/APC__Smart-UPS_1000__usbhid-ups__2.4.1__01.dev`;
 function nutUpsd(sb: Sandbox, args: string[]): SpawnSyncReturns<string> {
   return spawnSync(NUT_UPSD, [...args, '-u', 'root'], { env: sb.env, encoding: 'utf8', timeout: 30_000 });
 }
+/** Our upsd as a standalone process over NUT's driver sockets (no nut-ts host). */
 function ourUpsd(sb: Sandbox, args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [OUR_UPSD, ...args, '-u', 'root'], { env: sb.env, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, [OUR_UPSD, ...args, '-u', 'root'], {
+    env: { ...sb.env, NUT_TS_UPSD_STANDALONE: '1' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }
 
 /** Two sandboxes with the same config files, each with its own port. */

@@ -2,15 +2,22 @@
 /**
  * upsd: NUT 2.8.0's flags and messages.
  *   upsd [-F|-FF|-B] [-D…] [-c reload|stop] [-P pid] [-u user] [-4|-6] [-q] [-V] [-h]
- * Runs the network server in this process, serving one NUT driver socket per ups.conf
- * section (<statepath>/<driver>-<ups>). Without -F it starts itself in the background and
- * returns once the listeners are up, as NUT's does.
+ *
+ * Host mode (the default): the nut-ts host for this state path (started when none runs) opens
+ * the listeners from upsd.conf and serves its driver instances; `upsd` returns once they
+ * listen, `-c reload|stop` go through the host's control socket. With -F and no host running,
+ * or with NUT_TS_UPSD_STANDALONE=1, upsd runs the server in this process instead and serves
+ * one NUT driver socket per ups.conf section (<statepath>/<driver>-<ups>), like NUT's upsd;
+ * without -F that standalone server goes to the background once listening.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
+import { ensureHost, findHost, type ControlClient } from '../host/control-client.js';
+import type { ControlReply } from '../host/control-protocol.js';
+import { nutPaths } from '../host/paths.js';
 import {
   DriverSocketDirectory,
   UpsdServer,
@@ -53,6 +60,8 @@ usage: upsd [OPTIONS]
 const DAEMON_ENV = 'NUT_TS_UPSD_DAEMON';
 /** Seconds of client inactivity before the drop (NUT: 60). */
 const IDLE_ENV = 'NUT_TS_UPSD_IDLE_TIMEOUT';
+/** Serve NUT driver sockets in this process even when a host could do it. */
+const STANDALONE_ENV = 'NUT_TS_UPSD_STANDALONE';
 
 interface Options {
   command: string | undefined;
@@ -235,9 +244,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const daemonChild = env[DAEMON_ENV] === '1';
   if (!daemonChild) process.stdout.write(BANNER + '\n');
   const p = paths(env);
+  const foreground = (o.foreground > 0 || o.debug > 0) && !o.background;
+  const standalone = daemonChild || /^(1|yes|true|on)$/i.test(env[STANDALONE_ENV] ?? '');
+  if (!standalone) {
+    const viaHost = await hostMode(o, foreground, env, err);
+    if (viaHost !== undefined) return viaHost;
+  }
   if (o.command !== undefined) return sendSignal(o, p.pidFile, err);
 
-  const foreground = (o.foreground > 0 || o.debug > 0) && !o.background;
   if (!foreground && !daemonChild) return startInBackground(argv);
 
   let cfg: LoadedConfig;
@@ -358,6 +372,66 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stderr.on('error', () => {});
       sink = () => {};
     }
+  });
+}
+
+function printReply(reply: ControlReply, err: (s: string) => void): void {
+  for (const m of reply.messages) err(m + '\n');
+}
+
+/**
+ * upsd through the nut-ts host. Returns the exit status, or undefined when this run is for
+ * the standalone server (-F without a running host, or -c for a standalone upsd).
+ */
+async function hostMode(o: Options, foreground: boolean, env: NodeJS.ProcessEnv, err: (s: string) => void): Promise<number | undefined> {
+  const hostPaths = nutPaths(env);
+  if (o.command !== undefined) {
+    if (o.command !== 'reload' && o.command !== 'stop') return undefined;
+    const client = await findHost(hostPaths);
+    if (!client) return undefined;
+    try {
+      const reply = await client.request({ cmd: o.command === 'reload' ? 'upsd-reload' : 'upsd-stop' });
+      printReply(reply, err);
+      return reply.ok ? 0 : 1;
+    } finally {
+      client.close();
+    }
+  }
+  let client: ControlClient | undefined;
+  if (foreground) {
+    client = await findHost(hostPaths);
+    if (!client) return undefined;
+  } else {
+    try {
+      client = await ensureHost({ paths: hostPaths, env });
+    } catch (e) {
+      err(`${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  const started = await client.request({ cmd: 'upsd-start', family: o.family });
+  printReply(started, err);
+  if (!started.ok || !foreground) {
+    client.close();
+    return started.ok ? 0 : 1;
+  }
+  // -F with a host: stay until told to stop, then take the listeners down again
+  const host = client;
+  return new Promise<number>((resolve) => {
+    const finish = async (code: number) => {
+      try {
+        printReply(await host.request({ cmd: 'upsd-stop' }), err);
+      } catch {
+        // the host went away with its listeners
+      }
+      host.close();
+      resolve(code);
+    };
+    process.on('SIGHUP', () => {
+      void host.request({ cmd: 'upsd-reload' }).then((r) => printReply(r, err), () => {});
+    });
+    process.once('SIGTERM', () => void finish(0));
+    process.once('SIGINT', () => void finish(0));
   });
 }
 
