@@ -177,7 +177,10 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   let bestScore = Infinity;
   for (const c of candidates) {
     if (c === up) return c;
-    const score = editDistance(up, c);
+    let prefix = 0;
+    while (prefix < c.length && c[prefix] === up[prefix]) prefix++;
+    // a long shared beginning (SHUTDOWNCOMMAND → SHUTDOWNCMD) counts as close
+    const score = prefix >= 6 ? 1 : editDistance(up, c);
     if (score < bestScore) {
       bestScore = score;
       best = c;
