@@ -174,7 +174,9 @@ function valueProblem(err: ErrorObject, c: ScopeCheck, name: string, key: string
   });
 }
 
-const sectionValidators = new WeakMap<object, ValidateFunction>();
+/** Compiled section schemas: by plugin schema object, and by content (a registry may hand out copies). */
+const byIdentity = new WeakMap<object, ValidateFunction>();
+const byContent = new Map<string, ValidateFunction>();
 const OPEN = {};
 const CORE_ONLY = {};
 
@@ -182,28 +184,48 @@ interface DriverSchema {
   validate: ValidateFunction;
   options: Record<string, JsonSchema>;
   pluginKeys: Set<string>;
+  /** Why the plugin's options schema could not be used (then only core keys are checked). */
+  invalid?: string;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function driverSchema(core: JsonSchema, plugin: OptionsSchema | undefined, open: boolean): DriverSchema {
   const coreProps = core.properties ?? {};
   const pluginProps: Record<string, JsonSchema> = {};
   const pluginKeys = new Set<string>();
-  for (const [name, opt] of Object.entries(plugin?.properties ?? {})) {
+  const given: unknown = plugin?.properties;
+  if (plugin !== undefined && !isRecord(given)) {
+    return { ...driverSchema(core, undefined, true), invalid: "it has no 'properties' object" };
+  }
+  for (const [name, opt] of Object.entries(given ?? {})) {
     if (Object.hasOwn(coreProps, name)) continue;
-    pluginProps[name] = { ...(opt as unknown as JsonSchema) };
+    pluginProps[name] = isRecord(opt) ? ({ ...opt } as JsonSchema) : {};
     pluginKeys.add(name);
   }
   const options = { ...coreProps, ...pluginProps };
-  const cacheKey = open ? OPEN : (plugin ?? CORE_ONLY);
-  let validate = sectionValidators.get(cacheKey);
+  const identity = open ? OPEN : (plugin ?? CORE_ONLY);
+  let validate = byIdentity.get(identity);
   if (!validate) {
-    validate = compileLenient({
+    const schema: JsonSchema = {
       type: 'object',
       properties: options,
       required: core.required as string[],
       additionalProperties: open || plugin?.additionalProperties === true,
-    });
-    sectionValidators.set(cacheKey, validate);
+    };
+    const content = JSON.stringify(schema);
+    validate = byContent.get(content);
+    if (!validate) {
+      try {
+        validate = compileLenient(schema);
+      } catch (e) {
+        return { ...driverSchema(core, undefined, true), invalid: (e as Error).message };
+      }
+      byContent.set(content, validate);
+    }
+    byIdentity.set(identity, validate);
   }
   return { validate, options, pluginKeys };
 }
@@ -301,6 +323,11 @@ function validateSection(
   }
 
   const schema = driverSchema(core, plugin, open);
+  if (schema.invalid !== undefined) {
+    at('error', section.entries.get('driver')?.line ?? section.line, `the options schema of driver '${driver}' is invalid (${schema.invalid}); only the core keys are checked`, {
+      key: 'driver',
+    });
+  }
   const lowerPlugin = new Map<string, string>();
   for (const k of schema.pluginKeys) lowerPlugin.set(k.toLowerCase(), k);
   const sensitive = new Set<string>();

@@ -224,3 +224,38 @@ describe('ups.conf validation', () => {
     expect(first.map((p) => p.section)).toEqual(['b']);
   });
 });
+
+describe('ups.conf validation with broken plugin schemas', () => {
+  const BROKEN: unknown[] = [
+    { type: 'object', properties: null },
+    { type: 'object', properties: { x: { type: 'strng', description: '' } } },
+    { type: 'object', properties: { x: { type: 'string', pattern: '(', description: '' } } },
+    { type: 'object', properties: { x: null, y: 5 } },
+    { type: 'object', properties: [] },
+  ];
+  it.each(BROKEN.map((s, i) => [i, s]))('schema %i: reported on the driver line, never thrown', (_i, schema) => {
+    const conf = parseUpsConf('[x]\ndriver = weird\nport = p\nx = 1\nprot = 2\n');
+    const problems = validateUpsConf(conf, { lookupDriver: () => schema as OptionsSchema });
+    for (const p of problems) expect(p.line).toBeGreaterThan(0);
+    expect(problems.every((p) => typeof p.message === 'string')).toBe(true);
+  });
+
+  it('an invalid schema is an error naming the driver; core keys are still checked', () => {
+    const conf = parseUpsConf('[x]\ndriver = weird\nport = p\npollinterval = 0\n');
+    const problems = validateUpsConf(conf, { lookupDriver: () => ({ type: 'object', properties: { x: { type: 'strng', description: '' } } }) as unknown as OptionsSchema });
+    expect(problems.map((p) => [p.key, p.severity, p.line])).toEqual([
+      ['driver', 'error', 2],
+      ['pollinterval', 'error', 4],
+    ]);
+    expect(problems[0].message).toContain("driver 'weird'");
+  });
+
+  it('equal schemas handed out as copies share one compiled validator (same verdicts)', () => {
+    const make = (): OptionsSchema => ({ type: 'object', properties: { mode: { type: 'string', description: '', enum: ['a'] } } });
+    const conf = parseUpsConf('[x]\ndriver = d\nport = p\nmode = b\n');
+    const a = validateUpsConf(conf, { lookupDriver: make });
+    const b = validateUpsConf(conf, { lookupDriver: make });
+    expect(b).toEqual(a);
+    expect(a.map((p) => p.key)).toEqual(['mode']);
+  });
+});
