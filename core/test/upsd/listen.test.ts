@@ -22,7 +22,7 @@ describe('listeners', () => {
     expect(new UpsdServer(d, { listen: given, family: 4 }).listenAddresses()).toEqual([given[1], given[2]]);
   });
 
-  it('serves IPv4 and IPv6 at once; LIST CLIENT shows each address as inet_ntop does', async () => {
+  it('serves IPv4 and IPv6 at once; LIST CLIENT shows each address as inet_ntop does, newest connection first', async () => {
     const dev = sampleDevice();
     const server = new UpsdServer(new FakeDirectory([dev]), {
       listen: [
@@ -43,7 +43,7 @@ describe('listeners', () => {
         await c.ask('PASSWORD pw');
         expect(await c.ask('LOGIN dummy')).toBe('OK\n');
       }
-      expect(await v4.ask('LIST CLIENT dummy')).toBe('BEGIN LIST CLIENT dummy\nCLIENT dummy ::1\nCLIENT dummy 127.0.0.1\nEND LIST CLIENT dummy\n');
+      expect(await v4.ask('LIST CLIENT dummy')).toBe('BEGIN LIST CLIENT dummy\nCLIENT dummy 127.0.0.1\nCLIENT dummy ::1\nEND LIST CLIENT dummy\n');
       v6.close();
       v4.close();
     } finally {
