@@ -6,7 +6,7 @@
  * `-d N` prints the tree after N updates and exits; `-k` runs the plugin's shutdown.
  */
 import { unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { encodeValue } from '../config/parseconf.js';
 import { readUpsConf } from '../config/ups-conf.js';
 import { driverSocketPath, DriverSocketServer } from '../driver-socket/server.js';
@@ -217,7 +217,20 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write("Error: you must specify a port name in ups.conf or in '-x port=...' argument.\nTry -h for help.\n");
     return 1;
   }
-  const spec = toInstanceSpec(settings, m, { entryPath: found.entryPath, confPath: paths.confPath, pluginDir: found.dir, tables: found.tables }, flag('D'));
+  const dumpMode = parsed.d !== undefined && parsed.d > 0;
+  const confPath = resolve(paths.confPath);
+  const statePath = resolve(paths.statePath);
+  const altPidPath = resolve(paths.altPidPath);
+  if (!dumpMode && !flag('k')) {
+    // NUT's driver works from its state path (relative file names resolve there).
+    try {
+      process.chdir(statePath);
+    } catch (e) {
+      process.stderr.write(`chdir(${paths.statePath}): ${errorText(e)}\n`);
+      return 1;
+    }
+  }
+  const spec = toInstanceSpec(settings, m, { entryPath: found.entryPath, confPath, pluginDir: found.dir, tables: found.tables }, flag('D'));
   const log = makeLogger(spec.debugLevel);
   let plugin;
   try {
@@ -237,10 +250,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${errorText(e)}\n`);
     return 1;
   }
-  if (parsed.d !== undefined && parsed.d > 0) {
+  if (dumpMode) {
     try {
       runtime.publishRuntimeInfo();
-      await runtime.dumpUpdates(parsed.d);
+      await runtime.dumpUpdates(parsed.d ?? 1);
     } catch (e) {
       process.stderr.write(`${errorText(e)}\n`);
       return 1;
@@ -250,7 +263,7 @@ async function main(argv: string[]): Promise<number> {
     await runtime.cleanup();
     return 0;
   }
-  return serve(runtime, driver, upsname, paths.statePath, paths.altPidPath, log);
+  return serve(runtime, driver, upsname, statePath, altPidPath, log);
 }
 
 async function serve(
