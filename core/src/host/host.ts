@@ -16,6 +16,7 @@ import type { NutPaths } from './paths.js';
 import { DEFAULT_RESTART } from './restart-policy.js';
 import { mergeSettings, workerResourceLimits, type HostSettings, type HostSettingsInput } from './settings.js';
 import { int, problemLines, readUpsConf, str, type UpsConf, type UpsConfSection } from './ups-conf.js';
+import { SocketExport } from './socket-export.js';
 import { UpsdService } from './upsd-service.js';
 import { WorkerInstance } from './worker-instance.js';
 
@@ -34,6 +35,8 @@ export interface HostOptions {
   log?: HostLogger;
   /** A ups.conf to use instead of <confPath>/ups.conf (the built-in demo). */
   upsConf?: UpsConf;
+  /** Publish worker instances on NUT driver sockets in the state path (default true). */
+  driverSockets?: boolean;
 }
 
 export interface HostStatus {
@@ -97,6 +100,7 @@ export class Host implements DeviceDirectory {
   readonly startedAt = Date.now();
   readonly upsd: UpsdService;
   private readonly instances = new Map<string, SupervisedInstance>();
+  private readonly exports = new Map<SupervisedInstance, SocketExport>();
   /** Fingerprint of the section each instance was built from. */
   private readonly built = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
@@ -168,6 +172,9 @@ export class Host implements DeviceDirectory {
     instance.onStateChange((state) => {
       for (const l of this.stateListeners) l(instance, state);
     });
+    if (instance instanceof WorkerInstance && this.options.driverSockets !== false) {
+      this.exports.set(instance, new SocketExport(instance, this.paths.statePath, this.instanceLogger()));
+    }
     return instance;
   }
 
@@ -267,14 +274,14 @@ export class Host implements DeviceDirectory {
         next.set(section.name, existing);
         continue;
       }
-      if (existing) void existing.stop();
+      if (existing) this.retire(existing);
       next.set(section.name, this.createInstance(conf, section, debugLevel));
       this.built.set(section.name, print);
       changed = true;
     }
     for (const [name, inst] of this.instances) {
       if (!next.has(name)) {
-        void inst.stop();
+        this.retire(inst);
         this.built.delete(name);
         changed = true;
       }
@@ -287,6 +294,13 @@ export class Host implements DeviceDirectory {
     return { ok: true, messages };
   }
 
+  /** An instance replaced or removed: stop it and forget its socket. */
+  private retire(instance: SupervisedInstance): void {
+    const exp = this.exports.get(instance);
+    this.exports.delete(instance);
+    void instance.stop().then(() => exp?.close());
+  }
+
   /** Rebuilds one stopped instance with the debug level of this start request. */
   private refreshForStart(name: string, debugLevel: number): SupervisedInstance | undefined {
     const current = this.instance(name);
@@ -294,7 +308,7 @@ export class Host implements DeviceDirectory {
     const section = this.conf.sections.find((s) => s.name === current.name);
     if (!section) return current;
     const fresh = this.createInstance(this.conf, section, debugLevel);
-    fresh.restarts = 0;
+    this.retire(current);
     this.instances.set(current.name, fresh);
     this.changed();
     return fresh;
@@ -367,5 +381,7 @@ export class Host implements DeviceDirectory {
     this.closed = true;
     if (this.upsd.running) await this.upsd.stop();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
+    await Promise.all([...this.exports.values()].map((e) => e.close()));
+    this.exports.clear();
   }
 }
