@@ -61,7 +61,7 @@ describe("NUT's upsd serves a nut-ts host instance through its driver socket", (
 
   it('upscmd through NUT upsd reaches the plugin and its answer comes back', async () => {
     const ok = await run('upscmd', ['-u', 'admin', '-p', 'secret', '-w', `box@127.0.0.1:${port}`, 'test.battery.start'], { encoding: 'utf8' });
-    expect(ok.stdout.trim()).toBe('SUCCESS');
+    expect(`${ok.stdout}${ok.stderr}`.trim()).toBe('SUCCESS');
   });
 
   it('a stopped instance takes its socket away', async () => {
