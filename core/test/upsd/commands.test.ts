@@ -213,6 +213,15 @@ describe('LIST', () => {
     a.close();
     b.close();
   });
+  it('a repeated LIST VAR is served from the cached answer (no rebuild per request)', () => {
+    const l = ctx.server.context.listings(dev);
+    const first = l.listVar('dummy', false);
+    expect(l.listVar('dummy', false)).toBe(first);
+    expect(l.listVar('DUMMY', false)).not.toBe(first);
+    dev.tree.setInfo('zeta.var', 'new');
+    expect(l.listVar('DUMMY', false)).toContain('VAR DUMMY zeta.var "new"');
+  });
+
   it('listing reflects tree changes (cache invalidation)', async () => {
     await c.ask('LIST VAR dummy');
     dev.tree.setInfo('zeta.var', 'changed');
