@@ -93,9 +93,15 @@ export function parseNutConf(text: string | Uint8Array, file = 'nut.conf'): NutC
   const physical = source.split('\n');
   for (let n = 0; n < physical.length; n++) {
     const line = n + 1;
-    let content = physical[n].replace(/\r$/, '');
-    while (content.endsWith('\\') && n + 1 < physical.length) content = content.slice(0, -1) + physical[++n].replace(/\r$/, '');
-    const parsed = shellWords(content);
+    // a CR stays: the shell keeps it in the value (MODE=standalone<CR> matches no mode)
+    let content = physical[n];
+    while (content.endsWith('\\') && n + 1 < physical.length) content = content.slice(0, -1) + physical[++n];
+    let parsed = shellWords(content);
+    // a quote left open continues on the next lines, as in the shell
+    while (!parsed && n + 1 < physical.length) {
+      content += '\n' + physical[++n];
+      parsed = shellWords(content);
+    }
     if (!parsed) {
       problems.push(problem('error', file, line, 'unterminated quote; the shell refuses this file'));
       continue;
@@ -108,6 +114,13 @@ export function parseNutConf(text: string | Uint8Array, file = 'nut.conf'): NutC
       const eq = w.indexOf('=');
       if (eq > 0 && NAME.test(w.slice(0, eq))) {
         assign(conf, w.slice(0, eq), words[k].slice(words[k].indexOf('=') + 1), line);
+        if (/[$`]/.test(w.replace(/'[^']*'/g, ''))) {
+          problems.push(
+            problem('warning', file, line, `shell expansion ($…, \`…\`) in '${w}' is not evaluated here; the value is read literally`, {
+              key: w.slice(0, eq),
+            }),
+          );
+        }
         continue;
       }
       if (isExport && NAME.test(w)) continue;
@@ -135,6 +148,13 @@ export function parseNutConf(text: string | Uint8Array, file = 'nut.conf'): NutC
 
 function assign(conf: NutConf, name: string, value: string, line: number): void {
   conf.variables.set(name, { value, line });
+  if (value.endsWith('\r')) {
+    conf.problems.push(
+      problem('warning', conf.file, line, `the value of ${name} ends with a carriage return (a Windows line end); the shell keeps it in the value`, {
+        key: name,
+      }),
+    );
+  }
   if ((NUT_CONF_VARIABLES as readonly string[]).includes(name)) return;
   const suggestion = closest(name, NUT_CONF_VARIABLES);
   if (suggestion) {

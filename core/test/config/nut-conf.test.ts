@@ -51,17 +51,27 @@ describe('nut.conf (shell fragment)', () => {
   });
 
   it('reports an unterminated quote and a non-assignment', () => {
-    const { problems } = read('MODE="none\nMODE=none\nstart-things now\n');
+    const { problems } = read('MODE=none\nstart-things now\nMODE="none\nMODE=none\n');
     expect(problems.map((p) => [p.severity, p.line])).toEqual([
-      ['error', 1],
+      ['error', 2],
       ['error', 3],
     ]);
   });
 
-  it('handles CRLF line ends, comments after values, and backslash continuations', () => {
+  it('handles comments after values and backslash continuations', () => {
     const { conf, problems } = read('MODE=netclient # only upsmon\r\nUPSMON_OPTIONS="-p \\\n-D"\n');
     expect(problems).toEqual([]);
     expect(conf.mode?.value).toBe('netclient');
     expect(conf.variables.get('UPSMON_OPTIONS')?.value).toBe('-p -D');
+  });
+
+  it('keeps a CR at the end of a value, as the shell does, so MODE=standalone<CR> is refused', () => {
+    const { conf, problems } = read('MODE=standalone\r\n');
+    expect(conf.mode).toBeUndefined();
+    expect(problems.map((p) => [p.severity, p.line])).toEqual([
+      ['warning', 1],
+      ['error', 1],
+    ]);
+    expect(problems[0].message).toContain('carriage return');
   });
 });
