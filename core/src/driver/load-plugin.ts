@@ -6,7 +6,7 @@ import { DriverFatal, errorText } from './runtime.js';
 export async function loadDriverPlugin(entryPath: string): Promise<DriverPlugin> {
   let mod: unknown;
   try {
-    const jiti = createJiti(import.meta.url, { moduleCache: true, fsCache: false });
+    const jiti = createJiti(import.meta.url, { moduleCache: true });
     mod = await jiti.import(entryPath, { default: true });
   } catch (e) {
     throw new DriverFatal(`cannot load driver plugin ${entryPath}: ${errorText(e)}`);
