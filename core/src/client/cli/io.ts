@@ -37,6 +37,8 @@ export class CliOutput {
 
 /** Runs a CLI main and exits with its code after flushing its output. */
 export function runCli(main: (out: CliOutput, args: string[]) => Promise<number>): void {
+  // a closed pipe ends the program quietly, as SIGPIPE ends NUT's
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => process.exit(141));
   const out = new CliOutput();
   main(out, process.argv.slice(2))
     .catch((err: unknown) => {
@@ -55,9 +57,11 @@ let stdinEnded = false;
 let stdinBuffer = '';
 let waiters: Array<() => void> = [];
 
+let stdinStarted = false;
+
 function startStdin(): void {
-  if ((startStdin as { started?: boolean }).started) return;
-  (startStdin as { started?: boolean }).started = true;
+  if (stdinStarted) return;
+  stdinStarted = true;
   process.stdin.setEncoding('latin1');
   process.stdin.on('data', (chunk: string) => {
     stdinBuffer += chunk;
