@@ -72,7 +72,7 @@ function fatal(message: string): never {
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`Network UPS Tools upslog ${NUT_VERSION} (nut-ts)\n`);
+  process.stdout.write(`Network UPS Tools upslog ${NUT_VERSION}\n`);
   const argv = process.argv.slice(2);
   const { opts, rest, error } = getopt(argv, 'hs:l:i:f:u:Vp:FBm:Nd:');
   if (error) {

@@ -127,7 +127,8 @@ const SIGNALS = { fsd: 'SIGUSR1', stop: 'SIGTERM', reload: 'SIGHUP' } as const;
 
 function main(): void {
   const isChild = process.env[CHILD_ENV] === '1';
-  if (!isChild) process.stdout.write(`Network UPS Tools upsmon ${NUT_VERSION} (nut-ts)\n`);
+  const daemonized = process.env[BACKGROUND_ENV] === '1';
+  if (!isChild) process.stdout.write(`Network UPS Tools upsmon ${NUT_VERSION}\n`);
   const o = parseArgs(process.argv.slice(2));
   const pidfile = pidFile('upsmon');
 
@@ -151,15 +152,16 @@ function main(): void {
   }
 
   const foreground = o.foreground ?? o.debug > 0;
-  const daemonized = process.env[BACKGROUND_ENV] === '1';
   const stderrLine = makeStderrLogger();
   const log = (level: LogLevel, message: string) => {
     if (level === 'debug') {
       if (o.debug > 0) stderrLine(`[D1] ${message}`);
       return;
     }
-    if (foreground || o.debug > 0) stderrLine(message);
-    else syslog(level, message);
+    // like NUT: stderr until the process is in the background, syslog after
+    if (daemonized) syslog(level, message);
+    else if (o.debug > 0) stderrLine(message);
+    else process.stderr.write(`${message}\n`);
   };
 
   const load = (): UpsmonConfResult => readCheckedUpsmonConf(o.configFile);
@@ -171,6 +173,13 @@ function main(): void {
     process.exit(1);
   }
 
+  if (!isChild) {
+    for (const m of config.monitors) {
+      log('info', m.powerValue ? `UPS: ${m.system} (${m.primary ? 'primary' : 'secondary'}) (power value ${m.powerValue})` : `UPS: ${m.system} (monitoring only)`);
+    }
+    if (config.powerDownFlag) log('info', `Using power down flag file ${config.powerDownFlag}`);
+  }
+
   if (o.checkFlag) {
     const state = powerDownFlagState(config.powerDownFlag);
     if (state === 'set') {
@@ -178,7 +187,7 @@ function main(): void {
       process.exit(0);
     }
     if (state === 'foreign') log('error', `POWERDOWNFLAG (${config.powerDownFlag}) does not contain the upsmon magic string`);
-    else process.stderr.write('Power down flag is not set\n');
+    else log('error', 'Power down flag is not set');
     process.exit(1);
   }
 
@@ -189,10 +198,6 @@ function main(): void {
       process.stdout.write("Either stop the previous instance first, or use the 'reload' command.\n");
       process.exit(1);
     }
-    for (const m of config.monitors) {
-      log('info', m.powerValue ? `UPS: ${m.system} (${m.primary ? 'primary' : 'secondary'}) (power value ${m.powerValue})` : `UPS: ${m.system} (monitoring only)`);
-    }
-    if (config.powerDownFlag) log('info', `Using power down flag file ${config.powerDownFlag}`);
     if (config.shutdownCmd === undefined) process.stdout.write('Warning: no shutdown command defined!\n');
     if (config.totalPowerValue < config.minSupplies) {
       process.stdout.write('\nFatal error: insufficient power configured!\n\n');
