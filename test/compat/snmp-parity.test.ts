@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireOracle } from '../helpers/oracle.js';
 import { nutSnmpDump, NUT_SNMP_UPS } from '../../plugins/snmp-ups/test/helpers/nut.js';
 import { startSnmpsim, type Snmpsim } from '../../plugins/snmp-ups/test/helpers/snmpsim.js';
+import { builtinTableFiles, loadMibs, mibListing } from '../../plugins/snmp-ups/src/index.js';
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'snmprec');
@@ -69,4 +70,22 @@ describe('snmp-ups parity with NUT 2.8.0 on the command line (snmpsim, SNMP v1)'
       expect(ours.lines).toContainEqual(expect.stringMatching(/^driver\.version: 2\.8\.0/));
     });
   }
+});
+
+describe('snmp-ups mibs=--list', () => {
+  it('lists the same mappings, in the same order, as NUT 2.8.0', () => {
+    requireOracle(NUT_SNMP_UPS);
+    const state = mkdtempSync(join(tmpdir(), 'nut-ts-snmp-state-'));
+    try {
+      const r = spawnSync(NUT_SNMP_UPS, ['-s', 't', '-x', 'port=127.0.0.1', '-x', 'mibs=--list', '-u', 'root'], {
+        env: { ...process.env, NUT_STATEPATH: state },
+        encoding: 'latin1',
+      });
+      expect(r.status).toBe(0);
+      const nut = r.stdout.split('\n').filter((l) => !l.startsWith('Network UPS Tools - ')).join('\n').trimEnd();
+      expect(mibListing(loadMibs(builtinTableFiles()))).toBe(nut);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
 });

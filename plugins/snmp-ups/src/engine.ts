@@ -103,6 +103,24 @@ function oidArcs(oid: string): string {
   return oid.replace(/^\./, '');
 }
 
+/** What `mibs=--list` prints (upsdrv_initups, NUT 2.8.0), in detection order. */
+export function mibListing(mibs: readonly MibEntry[]): string {
+  const lines = [
+    `The 'mibs' argument is '--list', so just listing the mappings this driver knows,`,
+    `and for 'mibs=auto' these mappings will be tried in the following order until`,
+    `the first one matches your device`,
+    '',
+    `${'NUMBER'.padStart(7)}\t${'MAPPING NAME'.padEnd(23)}\t${'VERSION'.padEnd(7)}\t${'ENTRY POINT OID'.padEnd(31)}\tAUTO CHECK OID`,
+  ];
+  mibs.forEach((m, i) => {
+    lines.push(
+      ` ${String(i + 1).padStart(4)} \t${m.name.padEnd(23)}\t${m.version.padStart(7)}\t${(m.sysOID ?? '<NULL>').padEnd(31)}\t${m.autoCheckOID ?? '<NULL>'}`,
+    );
+  });
+  lines.push('', `Overall this driver has loaded ${mibs.length} MIB-to-NUT mapping tables`);
+  return lines.join('\n');
+}
+
 export class SnmpUpsEngine {
   mib: MibEntry | undefined;
   rows: Row[] = [];
@@ -281,20 +299,7 @@ export class SnmpUpsEngine {
   }
 
   listing(): string {
-    const lines = [
-      `The 'mibs' argument is '--list', so just listing the mappings this driver knows,`,
-      `and for 'mibs=auto' these mappings will be tried in the following order until`,
-      `the first one matches your device`,
-      '',
-      `${'NUMBER'.padStart(7)}\t${'MAPPING NAME'.padEnd(23)}\t${'VERSION'.padEnd(7)}\t${'ENTRY POINT OID'.padEnd(31)}\tAUTO CHECK OID`,
-    ];
-    this.mibs.forEach((m, i) => {
-      lines.push(
-        ` ${String(i + 1).padStart(4)} \t${m.name.padEnd(23)}\t${m.version.padStart(7)}\t${(m.sysOID ?? '<NULL>').padEnd(31)}\t${m.autoCheckOID ?? '<NULL>'}`,
-      );
-    });
-    lines.push('', `Overall this driver has loaded ${this.mibs.length} MIB-to-NUT mapping tables`);
-    return lines.join('\n');
+    return mibListing(this.mibs);
   }
 
   // ---------------------------------------------------------------- driver hooks

@@ -8,7 +8,7 @@ import { sessionConfig } from './options.js';
 import { NetSnmpTransport, type SnmpTransport } from './session.js';
 import { builtinTableFiles, loadMibs, type MibEntry } from './table.js';
 
-export { SnmpUpsEngine } from './engine.js';
+export { SnmpUpsEngine, mibListing } from './engine.js';
 export { loadMibs, builtinTableFiles, parseTable, loadTableFile } from './table.js';
 export type { SnmpTransport, SnmpValue } from './session.js';
 
