@@ -3,14 +3,18 @@
  * `nut check-config [confdir]`: reads every NUT config file and prints every problem, one per
  * line (`ups.conf:12: [myups] key 'prot' is not an option of driver dummy-ups; did you mean
  * 'port'?`). Exit status 1 when there is an error, 0 otherwise (warnings alone), 2 on bad usage.
+ * Driver options are checked against the installed plugins' manifests.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { checkConfig, type CheckConfigOptions } from '../config/check-config.js';
 import type { NutMode } from '../config/nut-conf.js';
 import { NUT_MODES } from '../config/nut-conf.js';
+import { loadHostSettings } from '../config/host-settings.js';
 import { formatProblem } from '../config/problems.js';
 import type { DriverOptionsLookup } from '../config/validate-ups-conf.js';
+import type { OptionsSchema } from '../plugins/manifest.js';
+import { discoverPlugins, findDriverPlugin } from '../plugins/registry.js';
 
 export interface CheckConfigDeps {
   /** The plugin registry's view of a driver name (H3 passes it from `nut check-config`). */
@@ -19,6 +23,37 @@ export interface CheckConfigDeps {
   out?: (line: string) => void;
   err?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Driver lookup from the installed plugins (host settings' pluginPaths, node_modules, plugins/).
+ * A plugin that extends an engine accepts the engine's options plus its own.
+ */
+export async function registryDeps(cwd: string): Promise<{ lookupDriver: DriverOptionsLookup; knownDrivers: string[]; notes: string[] }> {
+  const hs = await loadHostSettings(cwd);
+  const notes = hs.problems.map(formatProblem);
+  const settings = { pluginPaths: hs.settings.pluginPaths, cwd };
+  const listing = discoverPlugins(settings);
+  for (const p of listing.problems) notes.push(`plugin: ${p.message}`);
+  const lookupDriver: DriverOptionsLookup = (driver) => {
+    let runnable;
+    try {
+      runnable = findDriverPlugin(driver, settings, listing);
+    } catch {
+      return 'unknown-driver'; // a broken provider: its problem is among the notes
+    }
+    if (!runnable) return 'unknown-driver';
+    const own = runnable.plugin.manifest.options;
+    const engine = runnable.engine === runnable.plugin ? undefined : runnable.engine.manifest.options;
+    if (!engine) return own;
+    const merged: OptionsSchema = {
+      type: 'object',
+      properties: { ...engine.properties, ...own?.properties },
+      additionalProperties: engine.additionalProperties === true || own?.additionalProperties === true,
+    };
+    return merged;
+  };
+  return { lookupDriver, knownDrivers: listing.plugins.map((p) => p.driver), notes };
 }
 
 const USAGE = `usage: check-config [OPTIONS] [<confdir>]
@@ -66,14 +101,19 @@ export async function main(argv: string[], deps: CheckConfigDeps = {}): Promise<
     }
   }
   confPath ??= env.NUT_CONFPATH || '/etc/nut';
-  const opts: CheckConfigOptions = { env, mode, lookupDriver: deps.lookupDriver, knownDrivers: deps.knownDrivers };
+  let { lookupDriver, knownDrivers } = deps;
+  if (!lookupDriver) {
+    const found = await registryDeps(process.cwd());
+    ({ lookupDriver, knownDrivers } = found);
+    for (const n of found.notes) err(`check-config: ${n}`);
+  }
+  const opts: CheckConfigOptions = { env, mode, lookupDriver, knownDrivers };
   const result = checkConfig(confPath, opts);
   const shown = quiet ? result.problems.filter((p) => p.severity === 'error') : result.problems;
   if (json) {
     out(JSON.stringify({ confPath: result.confPath, mode: result.mode, errors: result.errors, warnings: result.warnings, problems: shown }, null, 2));
   } else {
     for (const p of shown) out(formatProblem(p));
-    if (!deps.lookupDriver) err('check-config: no plugin registry given; driver-specific options were not checked');
     err(`check-config: ${confPath}: ${result.errors} error(s), ${result.warnings} warning(s)`);
   }
   return result.errors > 0 ? 1 : 0;

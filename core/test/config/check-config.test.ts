@@ -146,6 +146,10 @@ describe('check-config CLI', () => {
     const byEnv = spawnSync(process.execPath, [CLI], { encoding: 'utf8', env: { ...process.env, NUT_CONFPATH: dir } });
     expect(byEnv.status).toBe(1);
     expect(byEnv.stderr).toContain(`${dir}: `);
+    // without a lookup, the program asks the installed plugins (dummy-ups declares `mode`)
+    const typo = confDir({ ...BROKEN, 'ups.conf': '[myups]\ndriver = dummy-ups\nport = x.dev\nmdoe = dummy-loop\n' });
+    const viaRegistry = spawnSync(process.execPath, [CLI, typo], { encoding: 'utf8' });
+    expect(viaRegistry.stdout).toContain("ups.conf:4: [myups] key 'mdoe' is not an option of driver dummy-ups; did you mean 'mode'?");
     const clean = confDir({ 'nut.conf': 'MODE=none\n' });
     expect(spawnSync(process.execPath, [CLI, clean], { encoding: 'utf8' }).status).toBe(0);
   });
