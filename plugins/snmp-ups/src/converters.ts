@@ -13,16 +13,55 @@ export type ValueConverter = (raw: number | string, state: ConverterState) => st
 /** Text -> integer (nuf_s2l). */
 export type TextParser = (text: string) => number;
 
-const usDate = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{1,4})/;
+/**
+ * glibc strptime(s, "%m/%d/%Y") as far as it gets, then strftime("%Y-%m-%d") of the fields it
+ * set (a zeroed struct tm otherwise): NUT formats even when parsing stops early, so
+ * "2001-01-01" becomes "1900-02-00".
+ */
+function usDateToIso(s: string): string {
+  const tm = { mon: 0, mday: 0, year: 0 };
+  let p = 0;
+  const number = (from: number, to: number, digits: number): number | undefined => {
+    while (p < s.length && /\s/.test(s[p])) p++;
+    if (!(s[p] >= '0' && s[p] <= '9')) return undefined;
+    let val = 0;
+    let n = digits;
+    do {
+      val = val * 10 + (s.charCodeAt(p++) - 48);
+    } while (--n > 0 && val * 10 <= to && s[p] >= '0' && s[p] <= '9');
+    return val < from || val > to ? undefined : val;
+  };
+  const steps: Array<() => boolean> = [
+    () => {
+      const v = number(1, 12, 2);
+      if (v === undefined) return false;
+      tm.mon = v - 1;
+      return true;
+    },
+    () => s[p++] === '/',
+    () => {
+      const v = number(1, 31, 2);
+      if (v === undefined) return false;
+      tm.mday = v;
+      return true;
+    },
+    () => s[p++] === '/',
+    () => {
+      const v = number(0, 9999, 4);
+      if (v === undefined) return false;
+      tm.year = v - 1900;
+      return true;
+    },
+  ];
+  for (const step of steps) if (!step()) break;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${tm.year + 1900}-${two(tm.mon + 1)}-${two(tm.mday)}`;
+}
 
 export const valueConverters: Record<string, ValueConverter> = {
-  /** su_usdate_to_isodate_info_fun: "mm/dd/yyyy" -> "yyyy-mm-dd" ("" when it does not parse). */
+  /** su_usdate_to_isodate_info_fun: "mm/dd/yyyy" -> "yyyy-mm-dd". */
   iso_date(raw) {
-    const m = usDate.exec(String(raw));
-    if (!m) return '';
-    const [mm, dd, yyyy] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (mm < 1 || mm > 12 || dd < 1 || dd > 31) return '';
-    return `${String(yyyy).padStart(4, '0')}-${String(mm).padStart(2, '0')}-${String(dd).padStart(2, '0')}`;
+    return usDateToIso(String(raw));
   },
   /** eaton_sensor_temperature_unit_fun: remembers the sensor unit, publishes "celsius". */
   eaton_sensor_temperature_unit(raw, state) {

@@ -545,6 +545,13 @@ export class SnmpUpsEngine {
     }
     const lname = row.name.toLowerCase();
 
+    // A row without an OID (and not ABSENT) is a server-side value: its default (pw outlet.id).
+    if (row.oid === null) {
+      if (row.dfl === null) return false;
+      this.setinfoRow(row, undefined);
+      return true;
+    }
+
     if (lname === 'ups.status') {
       const v = await this.getInt(row.oid);
       if (v === undefined) return false;

@@ -5,6 +5,7 @@
  */
 import type { DriverContext, DriverPlugin } from '@nut-ts/core/plugin-api';
 import { StateTree, compareNames } from '../../../../core/src/dstate/tree.js';
+import { encodeValue } from '../../../../core/src/config/parseconf.js';
 
 export interface TestInstance {
   ctx: DriverContext;
@@ -115,9 +116,9 @@ export async function startDriver(plugin: DriverPlugin, inst: TestInstance, o: I
   }
 }
 
-/** `-d N`: N more update loops, then the sorted `var: value` listing. */
+/** `-d N`: N more update loops, then the sorted `var: value` listing (values pconf-encoded, as NUT prints them). */
 export async function dumpDriver(plugin: DriverPlugin, inst: TestInstance, o: InstanceOptions, updates = 1): Promise<string[]> {
   await startDriver(plugin, inst, o);
   for (let i = 0; i < updates; i++) await plugin.updateinfo(inst.ctx);
-  return [...inst.tree.list()].sort((a, b) => compareNames(a.name, b.name)).map((v) => `${v.name}: ${v.value}`);
+  return [...inst.tree.list()].sort((a, b) => compareNames(a.name, b.name)).map((v) => `${v.name}: ${encodeValue(v.value)}`);
 }

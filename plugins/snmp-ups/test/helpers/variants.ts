@@ -16,7 +16,12 @@ const BASE_OF: Record<string, string> = {
   // The same, as a daisy chain of two: unitsPresent "0,1" and every per-unit object of unit 0
   // copied to unit 1 (another serial number).
   marlin_chain_of_two: join(FIX, 'eatonpdu_2.snmprec'),
+  // Eaton (Powerware XUPS MIB): the recording lacks the model NUT probes; with it, NUT selects
+  // "pw": ups.alarms walks the alarm table and maps alarm OIDs to status and alarm texts.
+  pw_alarms: join(FIX, 'eatonups.snmprec'),
+  pw_us_date: join(FIX, 'eatonups.snmprec'),
 };
+const XUPS = '1.3.6.1.4.1.534.1';
 const MARLIN = '1.3.6.1.4.1.534.6.6.7';
 
 /** Copies each object of Marlin unit 0 (the 15th arc) to unit 1. */
@@ -77,6 +82,23 @@ export const VARIANTS: Record<string, Record<string, string | null>> = {
   marlin_chain_of_two: {
     '1.3.6.1.4.1.534.6.6.7.1.2.1.2.0': '4|Eaton ePDU MA 1P IN:IEC309 16A 1P OUT:20xC13 4xC19',
     '1.3.6.1.4.1.534.6.6.7.1.1.0': '4|0,1',
+  },
+  pw_alarms: {
+    [`${XUPS}.1.2.0`]: '4|9130i3000T-XL',
+    [`${XUPS}.7.1.0`]: '66|3',
+    [`${XUPS}.7.2.1.1.1`]: '2|1',
+    [`${XUPS}.7.2.1.1.2`]: '2|2',
+    [`${XUPS}.7.2.1.1.3`]: '2|3',
+    [`${XUPS}.7.2.1.2.1`]: `6|${XUPS}.7.7`, // output overload
+    [`${XUPS}.7.2.1.2.2`]: `6|${XUPS}.7.11`, // on bypass
+    [`${XUPS}.7.2.1.2.3`]: `6|${XUPS}.7.4`, // low battery (listed without a leading dot in NUT's table)
+    [`${XUPS}.7.2.1.3.1`]: '67|1000',
+    [`${XUPS}.7.2.1.3.2`]: '67|2000',
+    [`${XUPS}.7.2.1.3.3`]: '67|3000',
+  },
+  pw_us_date: {
+    [`${XUPS}.1.2.0`]: '4|9130i3000T-XL',
+    [`${XUPS}.2.6.0`]: '4|05/14/2019',
   },
   edge_iem_no_unit: {
     [`${IEM}.4.1`]: '2|77', // IEM temperature with no unit object: taken as Fahrenheit
