@@ -3,14 +3,16 @@
  * Profiles our side under one load: starts our stack with --cpu-prof, drives it, stops it
  * cleanly so the profile is written, and prints where the time went.
  *   node bench/profile-run.mjs [--line "GET VAR ups ups.status"] [--clients 10] [--seconds 5]
- *                              [--mode host|host-split|upsd-only] [--dir bench/results/profiles]
+ *                              [--scrapes N] [--mode host|host-split|upsd-only]
+ *                              [--dir bench/results/profiles]
+ * --seconds 0 profiles the start alone; --scrapes N runs N exporter scrapes instead.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { FIXTURES, REPO } from './lib/sandbox.mjs';
 import { startOurs } from './lib/ours-side.mjs';
-import { closedLoop } from './lib/load.mjs';
+import { closedLoop, scrapes } from './lib/load.mjs';
 import { DDL } from './figures/upsd.mjs';
 
 const args = process.argv.slice(2);
@@ -33,8 +35,15 @@ if (!o.stack) {
   console.error(`our side cannot run: ${o.reason}`);
   process.exit(1);
 }
-console.log(`ours = ${o.stack.mode}; ${clients} clients sending "${line}" for ${seconds} s`);
-const m = await closedLoop({ port: o.stack.port, clients, line, durationMs: seconds * 1000, serverPids: o.stack.pids() });
-console.log(`p50 ${m.p50.toFixed(3)} ms, p99 ${m.p99.toFixed(3)} ms, ${m.rps.toFixed(0)} req/s, server CPU ${m.cpuUsPerReq.toFixed(1)} us/req`);
+const nScrapes = Number(opt('scrapes', '0'));
+if (nScrapes) {
+  console.log(`ours = ${o.stack.mode}; ${nScrapes} exporter scrapes`);
+  const s = await scrapes(o.stack.port, 'ups', nScrapes, 120_000);
+  console.log(`scrape p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (${s.requests} requests each)`);
+} else {
+  console.log(`ours = ${o.stack.mode}; ${clients} clients sending "${line}" for ${seconds} s`);
+  const m = await closedLoop({ port: o.stack.port, clients, line, durationMs: seconds * 1000, serverPids: o.stack.pids() });
+  console.log(`p50 ${m.p50.toFixed(3)} ms, p99 ${m.p99.toFixed(3)} ms, ${m.rps.toFixed(0)} req/s, server CPU ${m.cpuUsPerReq.toFixed(1)} us/req`);
+}
 await o.stack.stop();
 execFileSync(process.execPath, [join(REPO, 'bench/profile-summary.mjs'), dir, '--top', '30'], { stdio: 'inherit', cwd: REPO });
