@@ -71,14 +71,35 @@ interface Verdict {
   output: string;
 }
 
-function runNut(sb: Sandbox, name: string, line: string): Promise<Verdict> {
+/** Lines before the first section (global scope). */
+const GLOBAL_LINES = [
+  'pollinterval = 3',
+  'pollinterval = 0',
+  'pollinterval = x',
+  'maxretry = 3',
+  'retrydelay = 1',
+  'maxstartdelay = 10',
+  'nowait',
+  'driverpath = /lib/nut',
+  'user = root',
+  'synchronous = maybe',
+  'debug_min = x',
+  'foo = bar',
+  'foo',
+  'driver = other',
+  'port = elsewhere',
+  'mode = bogus',
+  'override.battery.charge = 5',
+];
+
+function runNut(sb: Sandbox, name: string, line: string, global = ''): Promise<Verdict> {
   const dir = join(sb.confPath, name);
   return new Promise((resolve) => {
     const env = { ...sb.env, NUT_CONFPATH: dir };
     import('node:fs').then(({ mkdirSync }) => {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'x.dev'), 'ups.status: OL\nbattery.charge: 100\n');
-      writeFileSync(join(dir, 'ups.conf'), `[x]\ndriver = dummy-ups\nport = x.dev\n${line}\n`);
+      writeFileSync(join(dir, 'ups.conf'), `${global}[x]\ndriver = dummy-ups\nport = x.dev\n${line}\n`);
       const child = spawn(join(NUT_DRIVER_DIR, 'dummy-ups'), ['-a', 'x', '-d', '1', '-u', 'root'], { env, cwd: dir });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString('latin1')));
@@ -88,8 +109,8 @@ function runNut(sb: Sandbox, name: string, line: string): Promise<Verdict> {
   });
 }
 
-function ourErrors(line: string): string[] {
-  const conf = parseUpsConf(`[x]\ndriver = dummy-ups\nport = x.dev\n${line}\n`);
+function ourErrors(line: string, global = ''): string[] {
+  const conf = parseUpsConf(`${global}[x]\ndriver = dummy-ups\nport = x.dev\n${line}\n`);
   const problems = [
     ...conf.problems,
     ...validateUpsConf(conf, { lookupDriver: (d) => (d === 'dummy-ups' ? DUMMY_UPS : 'unknown-driver'), cDriverPath: false }),
@@ -103,12 +124,15 @@ describe('ups.conf acceptance matches NUT 2.8.0 (dummy-ups)', () => {
   beforeAll(async () => {
     requireOracle();
     sb = makeSandbox('nut-ts-accept-');
-    const queue = LINES.map((line, i) => [line, i] as const);
+    const jobs: Array<() => Promise<void>> = [
+      ...LINES.map((line, i) => async () => void verdicts.set(line, await runNut(sb, `c${i}`, line))),
+      ...GLOBAL_LINES.map((line, i) => async () => void verdicts.set(`global: ${line}`, await runNut(sb, `g${i}`, '', `${line}\n`))),
+    ];
     const workers = Array.from({ length: 4 }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) verdicts.set(next[0], await runNut(sb, `c${next[1]}`, next[0]));
+      for (let job = jobs.shift(); job; job = jobs.shift()) await job();
     });
     await Promise.all(workers);
-  }, 240_000);
+  }, 480_000);
   afterAll(() => sb?.cleanup());
 
   it.each(LINES)('%s', (line) => {
@@ -117,6 +141,14 @@ describe('ups.conf acceptance matches NUT 2.8.0 (dummy-ups)', () => {
     const errors = ourErrors(line);
     if (nut!.accepted) expect(errors, `NUT accepts this line:\n${nut!.output}`).toEqual([]);
     else expect(errors.length, `NUT refuses this line:\n${nut!.output}`).toBeGreaterThan(0);
+  }, 120_000);
+
+  it.each(GLOBAL_LINES)('global: %s', (line) => {
+    const nut = verdicts.get(`global: ${line}`)!;
+    expect(nut, 'NUT verdict').toBeDefined();
+    const errors = ourErrors('', `${line}\n`);
+    if (nut.accepted) expect(errors, `NUT accepts this line:\n${nut.output}`).toEqual([]);
+    else expect(errors.length, `NUT refuses this line:\n${nut.output}`).toBeGreaterThan(0);
   }, 120_000);
 
   it('maxstartdelay in a section: NUT 2.8.0 refuses it, we warn (later NUT accepts it)', async () => {
