@@ -28,7 +28,8 @@
  * - Errors: NutError with `code` (upsd's ERR name such as `VAR-NOT-SUPPORTED`, or a client
  *   code such as `CONNECT-FAILED`, `NO-SUCH-HOST`, `TIMEOUT`, `SERVER-DISCONNECTED`) and
  *   `message` worded as libupsclient does ("Variable not supported by UPS", "Connection
- *   failure: Connection refused"…), so CLIs print `Error: ${err.message}`.
+ *   failure: Connection refused"…), so CLIs print `Error: ${err.message}`. A LIST that fails
+ *   inside its BEGIN/END block carries the items read so far in `err.partial`.
  * - Events: `connect`, `disconnect` (err), `reconnecting` ({attempt, delay}), `connectError`,
  *   `giveup`, `unsolicited` (line).
  * - Addresses: parseUpsName('ups[@host[:port]]'), parseHostPort('host[:port]'), both accept
