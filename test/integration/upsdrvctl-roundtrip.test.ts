@@ -61,6 +61,19 @@ describe('upsdrvctl start / status / stop round trip', () => {
     expect(json.instances[0].provider).toBe('plugin nut-ts-test-good@1.0.0');
   });
 
+  it('two upsdrvctl at once share one host', async () => {
+    expect((await runCli('upsdrvctl', ['stop', 'one'], { env, cwd: sb.dir })).status).toBe(0);
+    await waitGone(join(sb.statePath, 'nut-ts.ctl'));
+    const [a, b] = await Promise.all([
+      runCli('upsdrvctl', ['start', 'one'], { env, cwd: sb.dir }),
+      runCli('upsdrvctl', ['start', 'two'], { env, cwd: sb.dir }),
+    ]);
+    expect([a.status, b.status, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
+    const st = await runCli('upsdrvctl', ['status'], { env, cwd: sb.dir });
+    expect(st.stdout).toMatch(/^one\s+test-good\s+running/m);
+    expect(st.stdout).toMatch(/^two\s+test-good\s+running/m);
+  });
+
   it('start (all) reports the broken one with NUT messages and exit 1, the rest run', async () => {
     const r = await runCli('upsdrvctl', ['start'], { env, cwd: sb.dir });
     expect(r.status).toBe(1);

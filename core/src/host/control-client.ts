@@ -166,11 +166,16 @@ export async function ensureHost(options: EnsureHostOptions = {}): Promise<Contr
   });
   child.unref();
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  // A host that exits at once may have lost a race with another one starting: look a while longer.
+  let graceUntil: number | undefined;
   while (Date.now() < deadline) {
     const client = await findHost(paths);
     if (client) return client;
     if (exited !== undefined) {
-      throw new HostUnavailableError(`the nut-ts host exited at start (status ${exited}): ${logTail(logFile, since) || 'no output'}`);
+      graceUntil ??= Date.now() + 3_000;
+      if (Date.now() > graceUntil) {
+        throw new HostUnavailableError(`the nut-ts host exited at start (status ${exited}): ${logTail(logFile, since) || 'no output'}`);
+      }
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -147,8 +147,10 @@ export abstract class SupervisedInstance implements Device {
    * Starts the instance (no-op when it already runs). Resolves when the first run is ready,
    * when all start attempts failed, or when maxstartdelay elapsed (the run goes on).
    */
-  start(options: StartOptions = {}): Promise<StartResult> {
-    if (this.active) return Promise.resolve({ ok: true, messages: [] });
+  async start(options: StartOptions = {}): Promise<StartResult> {
+    // a stop in progress finishes first, so two runs never overlap
+    while (this.state === 'stopping') await new Promise<void>((resolve) => this.stopWaiters.push(resolve));
+    if (this.active) return { ok: true, messages: [] };
     this.startOptions = options;
     if (options.maxretry !== undefined) this.policy.maxretry = options.maxretry;
     if (options.retrydelayMs !== undefined) this.policy.retrydelayMs = options.retrydelayMs;
@@ -208,7 +210,8 @@ export abstract class SupervisedInstance implements Device {
       ended: (error, exitStatus) => {
         if (done) return;
         done = true;
-        if (this.run === handle) this.run = undefined;
+        if (this.run !== handle) return;
+        this.run = undefined;
         this.onRunEnded(error, exitStatus);
       },
       log: (level, message) => {
@@ -270,6 +273,7 @@ export abstract class SupervisedInstance implements Device {
 
   /** Stops the instance; resolves once its run has ended. */
   stop(): Promise<void> {
+    if (this.state === 'stopping') return new Promise<void>((resolve) => this.stopWaiters.push(resolve));
     if (this.restartTimer) {
       clearTimeout(this.restartTimer);
       this.restartTimer = undefined;

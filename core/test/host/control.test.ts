@@ -112,6 +112,31 @@ describe('control socket', () => {
     expect((await client.request({ cmd: 'ping' })).ok).toBe(true);
   });
 
+  it('reload re-reads ups.conf: new sections appear stopped, removed ones go', async () => {
+    writeFileSync(join(confPath, 'ups.conf'), 'pollinterval = 1\n[alpha]\n driver = test-good\n port = none\n[gamma]\n driver = test-good\n port = none\n');
+    const r = await client.request({ cmd: 'reload' });
+    expect(r.ok, r.messages.join('\n')).toBe(true);
+    const st = (await client.request({ cmd: 'status' })).status!;
+    expect(st.instances.map((i) => [i.name, i.state])).toEqual([
+      ['alpha', 'stopped'],
+      ['gamma', 'stopped'],
+    ]);
+    writeFileSync(join(confPath, 'ups.conf'), 'pollinterval = 1\n[alpha]\n driver = test-good\n port = none\n[beta]\n driver = test-good\n port = none\n');
+    expect((await client.request({ cmd: 'reload' })).ok).toBe(true);
+  });
+
+  it('start right after stop waits for the stop to finish', async () => {
+    expect((await client.request({ cmd: 'start', ups: 'alpha', maxstartdelayMs: 20_000 })).ok).toBe(true);
+    const inst = running.host.instance('alpha')!;
+    const stopping = inst.stop();
+    const restarted = await inst.start({ maxstartdelayMs: 20_000 });
+    await stopping;
+    expect(restarted).toEqual({ ok: true, messages: [] });
+    expect(inst.state).toBe('running');
+    expect(inst.restarts).toBe(0);
+    await inst.stop();
+  });
+
   it('host-stop stops everything and removes the socket', async () => {
     await client.request({ cmd: 'start', ups: 'beta', maxstartdelayMs: 20_000 });
     const r = await client.request({ cmd: 'host-stop' });
