@@ -118,6 +118,8 @@ beforeAll(async () => {
     [1, 2, 3].map((i) => ({ name: `ups${i}`, file: 'none' })),
     TEST_USERS,
     '',
+    {},
+    UPS_CONF,
   );
   // both attached to all three drivers
   for (let i = 0; i < 100 && [full, silent, stale].some((d) => d.peers.length < 2); i++) await new Promise((r) => setTimeout(r, 100));
@@ -173,7 +175,7 @@ describe('upsd over a scripted driver, against NUT 2.8.0 upsd', () => {
       'SET VAR ups1 ups.delay.shutdown 150abc',
       'SET VAR ups1 output.voltage 235',
       'SET VAR ups1 ups.id "anything"',
-      'SET VAR ups1 custom.hash "with # and \\" and \\\\"',
+      'SET VAR ups1 custom.hash "with \\# and \\" and \\\\"',
       'SET VAR ups1 custom.hash "thirteen chars"',
       'SET VAR ups1 Battery.Charge "50 %" extra words',
       'SET VAR ups1 driver.name x',

@@ -102,10 +102,11 @@ export async function startOurUpsd(
   users: string,
   extraConf: string,
   env: NodeJS.ProcessEnv = {},
+  upsConfText?: string,
 ): Promise<Side> {
   const sb = makeSandbox('upsd-ours-');
   const port = await freePort();
-  sb.write('ups.conf', upsConf(fixtures));
+  sb.write('ups.conf', upsConfText ?? upsConf(fixtures));
   sb.write('upsd.users', users);
   sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\nSTATEPATH ${nutSandbox.statePath}\n${extraConf}`);
   const child = spawn(process.execPath, [OUR_UPSD, '-F'], { env: { ...sb.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
