@@ -103,7 +103,7 @@ async function main() {
       rows.naAll('nut', why);
       rows.naAll('ours', why);
     }
-    figures[name] = { title: mod.title, seconds: Math.round((Date.now() - t0) / 1000), rows: rows.list().map((r) => r.toJSON()) };
+    figures[name] = { title: mod.title, runs: opts.runs, quick: opts.quick, seconds: Math.round((Date.now() - t0) / 1000), rows: rows.list().map((r) => r.toJSON()) };
     console.log(printTable(figures[name].rows));
     const reasons = new Set(figures[name].rows.flatMap((r) => [r.oursNa && `ours n/a: ${r.oursNa}`, r.nutNa && `NUT n/a: ${r.nutNa}`]).filter(Boolean));
     for (const why of reasons) console.log(`  ${why}`);

@@ -1,6 +1,8 @@
 /** One reported figure: values per run for each side, medians, ratio ours/NUT. */
 import { median } from './stats.mjs';
 
+const round = (v) => (v === null || !Number.isFinite(v) ? v : Number(v.toPrecision(4)));
+
 export class Row {
   /**
    * @param {string} id stable key in latest.json
@@ -33,12 +35,12 @@ export class Row {
       figure: this.figure,
       unit: this.unit,
       better: this.better,
-      ours,
-      nut,
-      ratio,
+      ours: round(ours),
+      nut: round(nut),
+      ratio: round(ratio),
       verdict,
-      oursRuns: this.oursRuns,
-      nutRuns: this.nutRuns,
+      oursRuns: this.oursRuns.map(round),
+      nutRuns: this.nutRuns.map(round),
       ...(this.oursNa && ours === null ? { oursNa: this.oursNa } : {}),
       ...(this.nutNa && nut === null ? { nutNa: this.nutNa } : {}),
     };
