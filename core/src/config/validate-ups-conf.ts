@@ -61,6 +61,7 @@ function convert(
   option: JsonSchema,
   note: (severity: Severity, message: string) => void,
   key: string,
+  shown: string,
 ): unknown {
   if (value === true) return true;
   const numeric = option.type === 'integer' || option.type === 'number';
@@ -69,7 +70,7 @@ function convert(
   if (integer ? isCleanInteger(value) : isCleanNumber(value)) return integer ? cAtoi(value) : cAtof(value);
   const read = integer ? cAtoi(value) : cAtof(value);
   if (option.cParse === 'atoi') {
-    note('warning', `value '${value}' of '${key}' is not a plain number; NUT reads it as ${read}`);
+    note('warning', `value '${shown}' of '${key}' is not a plain number; NUT reads it as ${read}`);
     return read;
   }
   return value;
@@ -107,12 +108,13 @@ function checkScope(c: ScopeCheck, problems: ConfigProblem[]): void {
       continue;
     }
     const plugin = c.pluginKeys.has(name);
+    const shown = option.sensitive ? '***' : String(entry.value);
     if (isFlagOption(option) && entry.value !== true) {
       note(
         'warning',
         plugin
-          ? `'${key}' is a flag: write it alone on its line (NUT passes the value '${entry.value}' on, the driver only looks for the flag)`
-          : `'${key}' is a flag: write it alone on its line; the value '${entry.value}' is ignored`,
+          ? `'${key}' is a flag: write it alone on its line (NUT passes the value '${shown}' on, the driver only looks for the flag)`
+          : `'${key}' is a flag: write it alone on its line; the value '${shown}' is ignored`,
       );
       data[name] = true;
       continue;
@@ -122,7 +124,7 @@ function checkScope(c: ScopeCheck, problems: ConfigProblem[]): void {
       else note('error', `'${key}' needs a value ('${key} = …'); NUT refuses it as a flag ("not a valid flag")`);
       continue;
     }
-    data[name] = convert(entry.value, option, note, key);
+    data[name] = convert(entry.value, option, note, key, shown);
   }
   if (c.validate(data)) return;
   for (const err of c.validate.errors ?? []) {
