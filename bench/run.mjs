@@ -14,6 +14,7 @@ import { REPO } from './lib/sandbox.mjs';
 import { Rows } from './lib/rows.mjs';
 import { machine, printTable, markdownTable } from './lib/report.mjs';
 import { nutMissing } from './lib/nut-side.mjs';
+import { killAllLive } from './lib/stack.mjs';
 
 const FIGURES = ['upsd', 'devices', 'events', 'coldstart'];
 
@@ -136,6 +137,14 @@ async function main() {
   console.log(`\nmodes: ${JSON.stringify(modes)}`);
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`wrote ${opts.out}`);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    console.error(`\n${sig}: stopping every process this run started`);
+    killAllLive();
+    process.exit(130);
+  });
 }
 
 main().catch((e) => {

@@ -19,8 +19,26 @@ export function spawnLogged(cmd, args, env, log, cwd) {
   return child;
 }
 
+/** Stacks not yet stopped: an interrupted run (Ctrl-C) still stops their processes. */
+const live = new Set();
+
+export function killAllLive() {
+  for (const st of live) {
+    for (const pid of st.pids()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    st.sb.cleanup();
+  }
+  live.clear();
+}
+
 export class Stack {
   constructor({ side, mode, sb, port }) {
+    live.add(this);
     this.side = side;
     this.mode = mode;
     this.sb = sb;
@@ -74,6 +92,7 @@ export class Stack {
       const deadline = Date.now() + (round === 0 ? 5000 : 2000);
       while (Date.now() < deadline && this.pids().length) await sleep(50);
     }
+    live.delete(this);
     this.sb.cleanup();
   }
 }
