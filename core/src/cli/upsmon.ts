@@ -11,7 +11,7 @@ import type { UpsmonConfig, UpsmonConfResult } from '../config/upsmon-conf.js';
 import { readCheckedUpsmonConf } from '../config/monitor-conf-schema.js';
 import { systemClock } from '../monitor/clock.js';
 import { clearPowerDownFlag, createNotifier, powerDownFlagState, runShutdown, wall } from '../monitor/deliver.js';
-import { tcpLink } from '../monitor/link.js';
+import { clientLink } from '../monitor/client-link.js';
 import {
   confPath,
   DEFAULT_USER,
@@ -284,7 +284,7 @@ async function runMonitor(isChild: boolean, config: UpsmonConfig, load: () => Up
   const startPpid = process.ppid;
   const monitor = new Upsmon({
     config,
-    link: tcpLink,
+    link: clientLink,
     clock: systemClock,
     hooks: {
       log,

@@ -118,9 +118,11 @@ class TcpLink implements UpsLink {
     if (!this.closed) this.socket.write(line + '\n', 'latin1');
   }
 
+  /** LOGOUT without waiting for the answer, then close (libupsclient's upscli_disconnect). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.socket.end('LOGOUT\n', 'latin1');
     this.socket.destroy();
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);

@@ -302,7 +302,6 @@ export class Upsmon {
     ups.linestate = 0;
     ups.loggedIn = false;
     ups.connected = false;
-    if (ups.link?.open) ups.link.send('LOGOUT');
     ups.link?.close();
     ups.link = undefined;
   }
