@@ -16,6 +16,7 @@ import { DEFAULT_PORT, type ListenAddress, type UpsUser } from './config.js';
 import type { Describer } from './descriptions.js';
 import { DeviceListings } from './listing.js';
 import { TrackingTable } from './tracking.js';
+import { err } from './protocol.js';
 
 /** upsd reads client sockets in 512-byte chunks; a parse error drops the rest of one. */
 const READ_CHUNK = 512;
@@ -415,8 +416,7 @@ export class UpsdServer {
           const r = c.machine.feed(buf[i]);
           if (r === Feed.Line) {
             c.lastHeard = Date.now();
-            const answer = execute(this.ctx, c.session, c.machine.words);
-            socket.write(answer);
+            socket.write(this.answer(c));
             if (c.session.after) {
               stop = c.session.after;
               c.session.after = undefined;
@@ -465,6 +465,16 @@ export class UpsdServer {
     if (c.closed) return;
     c.socket.end();
     c.socket.once('finish', () => this.dropConnection(c));
+  }
+
+  /** One complete request line → its answer; a failing device never takes the server down. */
+  private answer(c: Connection): string {
+    try {
+      return execute(this.ctx, c.session, c.machine.words);
+    } catch (e) {
+      this.log('error', `request from ${c.session.addr} failed (${c.machine.words.join(' ')}): ${(e as Error).stack ?? e}`);
+      return err('INVALID-ARGUMENT');
+    }
   }
 
   private finishLogout(c: Connection): void {

@@ -282,3 +282,21 @@ describe('hostile input', () => {
     expect(c.buffer).toBe('1.3\nVAR dummy ups.status "OL CHRG"\n');
   });
 });
+
+describe('robustness', () => {
+  it('a device that throws does not take the server down; the client gets an answer', async () => {
+    const dev = sampleDevice();
+    dev.instcmd = () => {
+      throw new Error('plugin exploded');
+    };
+    const logs: string[] = [];
+    ctx = await startServer([dev], { log: (_l, m) => logs.push(m) });
+    const c = await open(ctx.port);
+    await c.ask('USERNAME admin');
+    await c.ask('PASSWORD secret');
+    expect(await c.ask('INSTCMD dummy load.off')).toBe('ERR INVALID-ARGUMENT\n');
+    expect(await c.ask('GET VAR dummy ups.status')).toBe('VAR dummy ups.status "OL CHRG"\n');
+    expect(logs.join('\n')).toContain('plugin exploded');
+    expect(logs.join('\n')).toContain('127.0.0.1');
+  });
+});
