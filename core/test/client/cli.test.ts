@@ -5,10 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeUpsd, scriptServer, type ScriptServer } from './script-server.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/', import.meta.url));
+// each test spawns several node processes: allow for a loaded machine
+vi.setConfig({ testTimeout: 180_000 });
 const servers: ScriptServer[] = [];
 
 afterEach(async () => {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NutClient, NutError } from '../../src/client/index.js';
 import { scriptServer, type ScriptServer } from './script-server.js';
 
@@ -30,6 +30,9 @@ function garbage(r: () => number): string {
   }
   return s;
 }
+
+// the CLI cases spawn several node processes each: allow for a loaded machine
+vi.setConfig({ testTimeout: 180_000 });
 
 const servers: ScriptServer[] = [];
 afterEach(async () => {
