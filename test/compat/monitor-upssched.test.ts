@@ -5,7 +5,7 @@
  * the way upsmon does (UPSNAME, NOTIFYTYPE, message argument).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeSandbox } from '../helpers/oracle.js';
@@ -114,6 +114,63 @@ describe.each(['nut', 'ours'] as const)('%s upssched alone', (impl) => {
     expect(r.stdout).toBe('Error: UPSNAME and NOTIFYTYPE must be set.\nThis program should only be run from upsmon.\n');
   });
 });
+
+describe('our timer daemon', () => {
+  it('sleeps while a timer is pending (NUT 2.8.0 spins at 100% CPU here)', async () => {
+    requireMonitorOracle();
+    const sb = makeSandbox('nut-ts-upssched-idle-');
+    try {
+      const sched = writeSched(sb.confPath, 'AT ONBATT * START-TIMER later 3600\nAT ONLINE * CANCEL-TIMER later\n');
+      const call = (type: string) =>
+        spawnSync('/bin/sh', ['-c', `${upssched('ours')} msg`], { env: { ...sb.env, UPSNAME: 'u', NOTIFYTYPE: type }, encoding: 'latin1', timeout: 30_000 });
+      expect(call('ONBATT').status).toBe(0);
+      const pipe = join(sb.confPath, 'upssched.pipe');
+      expect(existsSync(pipe)).toBe(true);
+      // the daemon is the process holding the socket: find it through /proc/net/unix inodes
+      const pid = findSocketOwner(pipe);
+      expect(pid, 'daemon found').toBeDefined();
+      const states: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        states.push(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1][0]);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(states.filter((st) => st === 'S').length).toBeGreaterThanOrEqual(8);
+      const before = cpuTicks(pid!);
+      await new Promise((r) => setTimeout(r, 1000));
+      // a spinning process burns ~100 ticks per second; a sleeping one next to none
+      expect(cpuTicks(pid!) - before).toBeLessThan(50);
+      expect(call('ONLINE').status).toBe(0);
+      expect(sched.runs()).toEqual([]);
+      process.kill(pid!, 'SIGTERM');
+    } finally {
+      sb.cleanup();
+    }
+  });
+});
+
+function cpuTicks(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+
+function findSocketOwner(path: string): number | undefined {
+  const inode = readFileSync('/proc/net/unix', 'latin1')
+    .split('\n')
+    .find((l) => l.endsWith(` ${path}`))
+    ?.trim()
+    .split(/\s+/)[6];
+  if (!inode) return undefined;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`) return Number(pid);
+      }
+    } catch {
+      // process gone or not ours to read
+    }
+  }
+  return undefined;
+}
 
 describe('all runs agree with NUT', () => {
   it('same CMDSCRIPT runs in the same order', () => {
