@@ -217,7 +217,11 @@ export function formatStatusTable(instances: readonly InstanceStatus[]): string 
       i.connected ? (i.stale ? 'stale' : 'ok') : '-',
       formatUptime(i.uptimeSec),
       String(i.restarts),
-      i.lastError ?? '',
+      (i.lastError ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' '),
     ]),
   ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

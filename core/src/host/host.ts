@@ -9,7 +9,7 @@ import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { StateTree } from '../dstate/tree.js';
 import { closest } from '../plugins/validate.js';
 import { discoverPlugins, findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
-import { buildInstanceSpec } from './instance-spec.js';
+import { buildInstanceSpec, SettingsError } from './instance-spec.js';
 import { SupervisedInstance, type InstanceLogger, type InstanceState, type InstanceStatus, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { NutDriverInstance } from './nut-driver-instance.js';
 import type { NutPaths } from './paths.js';
@@ -59,6 +59,7 @@ class UnavailableInstance extends SupervisedInstance {
     desc: string | undefined,
     logger: InstanceLogger,
     private readonly reasons: string[],
+    private readonly exitStatus = 1,
   ) {
     super(name, driver, desc, logger);
   }
@@ -74,7 +75,7 @@ class UnavailableInstance extends SupervisedInstance {
   protected launch(cb: RunCallbacks): RunHandle {
     setImmediate(() => {
       for (const r of this.reasons.slice(0, -1)) cb.log('error', r);
-      cb.ended(this.reasons[this.reasons.length - 1], 1);
+      cb.ended(this.reasons[this.reasons.length - 1], this.exitStatus);
     });
     return { runId: undefined, stop() {}, kill() {}, shutdown: () => false, instcmd: () => false, setvar: () => false };
   }
@@ -191,11 +192,17 @@ export class Host implements DeviceDirectory {
     }
     let instance: SupervisedInstance;
     if (runnable) {
-      const spec = buildInstanceSpec(conf, section, runnable, {
-        confPath: this.paths.confPath,
-        debugLevel,
-        watchdogMs: this.settings.watchdogMs,
-      });
+      let spec;
+      try {
+        spec = buildInstanceSpec(conf, section, runnable, {
+          confPath: this.paths.confPath,
+          debugLevel,
+          watchdogMs: this.settings.watchdogMs,
+        });
+      } catch (e) {
+        if (!(e instanceof SettingsError)) throw e;
+        return new UnavailableInstance(section.name, driver, desc, logger, [e.message], e.exitCode);
+      }
       instance = new WorkerInstance({
         spec,
         desc,

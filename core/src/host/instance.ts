@@ -237,6 +237,19 @@ export abstract class SupervisedInstance implements Device {
     const reason = error ?? 'ended unexpectedly';
     this.lastError = reason;
     this.logger('error', `[${this.name}] ${reason}`);
+    if (!this.everReady && exitStatus === 0) {
+      // NUT's drivers exit 0 on some fatal config errors (unknown variable): upsdrvctl
+      // counts that as started and does not retry; the instance simply is not running.
+      if (!this.attemptMessages.includes(reason)) this.attemptMessages.push(reason);
+      this.failedMessages.push(...this.attemptMessages);
+      this.attemptMessages = [];
+      this.setState('failed');
+      this.runStartedAt = undefined;
+      const messages = this.failedMessages;
+      this.failedMessages = [];
+      for (const w of [...this.waiters]) w('ready', messages);
+      return;
+    }
     if (!this.everReady) {
       if (!this.attemptMessages.includes(reason)) this.attemptMessages.push(reason);
       this.attemptMessages.push(`Driver failed to start (exit status=${exitStatus})`);
