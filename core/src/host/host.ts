@@ -315,6 +315,7 @@ export class Host implements DeviceDirectory {
     const section = this.conf.sections.find((s) => s.name === current.name);
     if (!section) return current;
     const fresh = this.createInstance(this.conf, section, debugLevel);
+    this.built.set(current.name, this.fingerprint(this.conf, section));
     this.retire(current);
     this.instances.set(current.name, fresh);
     this.changed();
@@ -324,7 +325,15 @@ export class Host implements DeviceDirectory {
   async startInstance(name: string, options: StartOptions = {}): Promise<StartResult> {
     const loaded = this.loadConfig(options.debugLevel ?? 0);
     if (!loaded.ok) return { ok: false, messages: loaded.messages };
-    const inst = this.refreshForStart(name, options.debugLevel ?? 0);
+    const current = this.instance(name);
+    if (!current) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
+    const section = this.conf?.sections.find((s) => s.name === current.name);
+    if (current.active && section && this.conf && this.built.get(current.name) !== this.fingerprint(this.conf, section)) {
+      // like NUT's upsdrvctl start over a running driver: the new configuration replaces it
+      this.log('info', `[${current.name}] configuration changed: restarting`);
+      await current.stop();
+    }
+    const inst = this.refreshForStart(current.name, options.debugLevel ?? 0);
     if (!inst) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
     return inst.start(options);
   }

@@ -137,6 +137,25 @@ describe('control socket', () => {
     await inst.stop();
   });
 
+  it('start over a running instance whose section changed restarts it with the new settings', async () => {
+    expect((await client.request({ cmd: 'start', ups: 'alpha', maxstartdelayMs: 20_000 })).ok).toBe(true);
+    const before = running.host.instance('alpha')!;
+    // unchanged: nothing happens
+    expect(await client.request({ cmd: 'start', ups: 'alpha' })).toMatchObject({ ok: true, messages: [] });
+    expect(running.host.instance('alpha')).toBe(before);
+    writeFileSync(
+      join(confPath, 'ups.conf'),
+      'pollinterval = 1\n[alpha]\n driver = test-good\n port = none\n desc = "first"\n override.battery.charge = 77\n[beta]\n driver = test-good\n port = none\n',
+    );
+    expect((await client.request({ cmd: 'start', ups: 'alpha', maxstartdelayMs: 20_000 })).ok).toBe(true);
+    const after = running.host.instance('alpha')!;
+    expect(after).not.toBe(before);
+    expect(before.state).toBe('stopped');
+    expect(after.state).toBe('running');
+    expect(after.tree.getValue('battery.charge')).toBe('77');
+    await client.request({ cmd: 'stop', ups: 'alpha' });
+  });
+
   it('host-stop stops everything and removes the socket', async () => {
     await client.request({ cmd: 'start', ups: 'beta', maxstartdelayMs: 20_000 });
     const r = await client.request({ cmd: 'host-stop' });
