@@ -7,8 +7,8 @@
  *   NUT's upsd serving NUT's dummy-ups.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -92,10 +92,25 @@ describe('dummy-ups -d 1 equals NUT 2.8.0 dummy-ups -d 1', () => {
   }, 300_000);
 });
 
-/** Connects to a driver socket, sends DUMPALL and records every ups.status it is told. */
-function watchStatus(path: string): { values: string[]; close(): void } {
+/** Connects to a driver socket (the file exists a moment before it accepts). */
+async function connectUnix(path: string, timeoutMs = 20_000): Promise<Socket> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const sock = await new Promise<Socket | undefined>((res) => {
+      const s = connect(path);
+      s.once('connect', () => res(s));
+      s.once('error', () => res(undefined));
+    });
+    if (sock) return sock;
+    if (Date.now() > deadline) throw new Error(`cannot connect to ${path}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Sends DUMPALL and records every ups.status the driver tells (consecutive duplicates folded). */
+async function watchStatus(path: string): Promise<{ values: string[]; close(): void }> {
   const values: string[] = [];
-  const sock = connect(path);
+  const sock = await connectUnix(path);
   let buf = '';
   sock.setEncoding('latin1');
   sock.on('data', (chunk: string) => {
@@ -122,9 +137,22 @@ async function waitForFile(path: string, timeoutMs = 20_000): Promise<void> {
 }
 
 function startOurDriver(sb: Sandbox, ups = 'dev'): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'dummy-ups', '-a', ups], { env: sb.env, stdio: 'ignore' });
+  const log = openSync(join(sb.dir, 'nut-driver.log'), 'a');
+  const child = spawn(process.execPath, [CLI, 'dummy-ups', '-a', ups], { env: sb.env, stdio: ['ignore', log, log] });
   children.push(child);
   return child;
+}
+
+/** Waits for a driver's socket file; says what the driver printed if it never comes. */
+async function waitForSocket(sb: Sandbox, timeoutMs = 90_000): Promise<string> {
+  const path = join(sb.statePath, 'dummy-ups-dev');
+  try {
+    await waitForFile(path, timeoutMs);
+  } catch (e) {
+    const log = join(sb.dir, 'nut-driver.log');
+    throw new Error(`${(e as Error).message}${existsSync(log) ? `\n${readFileSync(log, 'latin1')}` : ''}`);
+  }
+  return path;
 }
 
 describe('a .seq with short TIMERs plays in order, as in NUT', () => {
@@ -134,8 +162,7 @@ describe('a .seq with short TIMERs plays in order, as in NUT', () => {
   /** Starts one driver and watches its socket from the moment it exists. */
   async function watchDriver(sb: Sandbox, start: (sb: Sandbox) => ChildProcess, seconds: number): Promise<string[]> {
     children.push(start(sb));
-    await waitForFile(join(sb.statePath, 'dummy-ups-dev'));
-    const w = watchStatus(join(sb.statePath, 'dummy-ups-dev'));
+    const w = await watchStatus(await waitForSocket(sb));
     await new Promise((r) => setTimeout(r, seconds * 1000));
     w.close();
     return w.values;
@@ -203,7 +230,7 @@ describe("NUT's upsd serving our standalone dummy-ups", () => {
     const [pa, pb] = [await freePort(), await freePort()];
     children.push(startNutDriver(a, 'dummy-ups', 'dev'));
     startOurDriver(b);
-    await Promise.all([waitForFile(join(a.statePath, 'dummy-ups-dev')), waitForFile(join(b.statePath, 'dummy-ups-dev'))]);
+    await Promise.all([waitForSocket(a), waitForSocket(b)]);
     children.push(await startNutUpsd(a, pa), await startNutUpsd(b, pb));
     const ready = (s: string) => /ups\.status: /.test(s) && !/ups\.status: WAIT/.test(s);
     const nut = comparable(await untilStable(() => upsc(pa), ready));

@@ -72,7 +72,15 @@ function upsert<T>(list: Array<[string, T]>, key: string, value: T): void {
 
 export function unknownVariableText(name: string, flag: boolean, manifest: PluginManifest): string {
   const known = Object.keys(manifest.options?.properties ?? {});
-  const hint = closest(name, [...known, ...CORE_FLAGS, ...CORE_VALUE_KEYS, 'pollinterval']);
+  if (name === 'pollinterval') {
+    return (
+      `\nFatal error: '${name}' is not a valid variable name for this driver.\n\n` +
+      'Look in the man page or call this driver with -h for a list of\n' +
+      'valid variable names and flags.\n\n' +
+      'Hint: set the poll interval with -i <seconds>, or pollinterval in ups.conf.\n'
+    );
+  }
+  const hint = closest(name, [...known, ...CORE_FLAGS, ...CORE_VALUE_KEYS].filter((k) => k !== name));
   return (
     `\nFatal error: '${name}' is not a valid ${flag ? 'flag' : 'variable name'} for this driver.\n\n` +
     'Look in the man page or call this driver with -h for a list of\n' +
