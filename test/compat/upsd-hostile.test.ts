@@ -90,6 +90,46 @@ describe('hostile input', () => {
     expect(await run(pair.ours.port)).toEqual(await run(pair.nut.port));
   });
 
+  it('odd but valid request lines: the same bytes as NUT', async () => {
+    const lines = [
+      'GET VAR ups1 ups.status ' + 'x '.repeat(40),
+      '"GET" "VAR" "ups1" "ups.status"',
+      'GET VAR ups1 ups.status # a comment',
+      'GET VAR ups1 ups.st\\atus',
+      'GET VAR ups1 ups.st\xc3\xa4tus',
+      'GET VAR ups1 ups.\tstatus',
+      'GET VAR ups1 ""',
+      'GET VAR "" ups.status',
+      'GET VAR ups1=ups.status',
+      '\\GET VAR ups1 ups.status',
+      'GET\\ VAR ups1 ups.status',
+      'LIST VAR ups1 extra words here',
+      'LIST UPS extra',
+      'LIST ENUM ups1 ups.status extra',
+      'SET TRACKING',
+      'INSTCMD',
+      'USERNAME "a b"',
+      `GET VAR ${'u'.repeat(600)} ups.status`,
+      `GET TYPE ups1 ${'v'.repeat(513)}`,
+      'get upsdesc ups1',
+      'Get NumLogins UPS1',
+      '\x7f\x01GET VAR ups1 ups.status',
+    ];
+    const run = async (port: number) => {
+      const out: string[] = [];
+      for (const l of lines) {
+        const c = await TestClient.open(port);
+        c.send(Buffer.from(l + '\nNETVER\n', 'latin1'));
+        await c.waitFor(() => c.buffer.endsWith('1.3\n'), 30_000);
+        out.push(c.buffer);
+        c.close();
+      }
+      return out;
+    };
+    const nut = await run(pair.nut.port);
+    expect(await run(pair.ours.port)).toEqual(nut);
+  });
+
   it('random bytes: both servers stay up; ours keeps answering everyone', async () => {
     let seed = 99;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16) & 0xff;
