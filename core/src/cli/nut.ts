@@ -12,6 +12,8 @@ import { findHost } from '../host/control-client.js';
 import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, hasNutConfig } from '../host/demo.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
 import { consoleLogger, runHost } from '../host/run.js';
+import { loadHostSettings } from '../host/settings.js';
+import { discoverPlugins } from '../plugins/registry.js';
 
 /** Tools that `nut <tool>` runs (their module in core/dist/cli). */
 export const TOOLS = ['upsdrvctl', 'upsd', 'upsc', 'upsrw', 'upscmd', 'upslog', 'upsmon', 'upssched', 'nut-scanner', 'check-config', 'driver'];
@@ -24,6 +26,7 @@ function usage(): string {
     '                     (no ups.conf found: a demo UPS on 127.0.0.1:3493)',
     '  status             what the running host does (same as upsdrvctl status)',
     '  stop               stop the running host (drivers and upsd)',
+    '  plugins [--json]   driver plugins found from here (and host settings), with manifest problems',
     ...TOOLS.map((t) => `  ${t.padEnd(18)} run ${t} (nut ${t} -h for its options)`),
     '',
     'Environment: NUT_CONFPATH (ups.conf etc.), NUT_STATEPATH (sockets), NUT_ALTPIDPATH.',
@@ -123,6 +126,30 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
   return 0;
 }
 
+/** `nut plugins`: what the host would find from this directory. */
+async function plugins(json: boolean): Promise<number> {
+  const loaded = await loadHostSettings(process.cwd());
+  const { plugins: found, problems } = discoverPlugins({ pluginPaths: loaded.settings.pluginPaths });
+  if (json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          plugins: found.map((p) => ({ driver: p.driver, package: p.packageName, version: p.packageVersion, kind: p.manifest.kind, source: p.source, dir: p.dir, extends: p.manifest.extends })),
+          problems: [...loaded.problems, ...problems.map((p) => p.message)],
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    const rows = [['DRIVER', 'KIND', 'PACKAGE', 'FROM'], ...found.map((p) => [p.driver, p.manifest.kind + (p.manifest.extends ? ` (extends ${p.manifest.extends})` : ''), `${p.packageName}@${p.packageVersion}`, `${p.source} ${p.dir}`])];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    for (const r of rows) process.stdout.write(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ') + '\n');
+    for (const p of [...loaded.problems, ...problems.map((x) => x.message)]) process.stderr.write(`warning: ${p}\n`);
+  }
+  return problems.length > 0 || loaded.problems.length > 0 ? 1 : 0;
+}
+
 async function stopHost(env: NodeJS.ProcessEnv): Promise<number> {
   const paths = nutPaths(env);
   const client = await findHost(paths);
@@ -143,6 +170,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   if (command === 'start') return start(rest, env);
   if (command === 'stop') return stopHost(env);
+  if (command === 'plugins') return plugins(rest.includes('--json'));
   if (command === 'status') return runTool('upsdrvctl', ['status', ...rest]);
   if (TOOLS.includes(command)) return runTool(command, rest);
   process.stderr.write(`nut: unknown command "${command}"\n\n${usage()}`);

@@ -11,7 +11,8 @@ import { ensureHost, findHost, type ControlClient } from '../host/control-client
 import type { InstanceStatus } from '../host/instance.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
 import { int, readUpsConf, str, type UpsConf, type UpsConfSection } from '../host/ups-conf.js';
-import { findDriverPlugin, PluginError } from '../plugins/registry.js';
+import { findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
+import { loadHostSettings } from '../host/settings.js';
 import { existsSync } from 'node:fs';
 
 export const BANNER = 'Network UPS Tools - UPS driver controller 2.8.0';
@@ -166,11 +167,18 @@ function entries(conf: UpsConf): UpsEntry[] {
 }
 
 /** What would run for a section, for -t and -D output. */
-function execLine(conf: UpsConf, paths: NutPaths, ups: UpsEntry, o: Options, extra: string[]): { line?: string; error?: string } {
+function execLine(
+  conf: UpsConf,
+  paths: NutPaths,
+  ups: UpsEntry,
+  o: Options,
+  extra: string[],
+  search: PluginSearchSettings,
+): { line?: string; error?: string } {
   const debugArgs = o.passDebug ? Array<string>(o.debug).fill('-D') : [];
   const tail = [...debugArgs, '-a', ups.name, ...extra, ...(o.chroot ? ['-r', o.chroot] : []), ...(o.user ? ['-u', o.user] : [])];
   try {
-    const plugin = findDriverPlugin(ups.driver, {});
+    const plugin = findDriverPlugin(ups.driver, search);
     if (plugin) return { line: `exec:  nut-ts worker ${plugin.plugin.packageName} (${plugin.entryPath}) ${tail.join(' ')}` };
   } catch (e) {
     if (e instanceof PluginError) return { error: e.message };
@@ -317,6 +325,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
 
   if (o.testMode) {
+    const search: PluginSearchSettings = { pluginPaths: (await loadHostSettings(process.cwd())).settings.pluginPaths };
     // stop looks at what runs (NUT checks the pid files even in testing mode)
     let active = new Set<string>();
     if (command === 'stop') {
@@ -340,7 +349,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         }
         continue;
       }
-      const x = execLine(conf!, paths, ups, o, command === 'shutdown' ? ['-k'] : []);
+      const x = execLine(conf!, paths, ups, o, command === 'shutdown' ? ['-k'] : [], search);
       if (command === 'start' && !x.error) r.debug(2, `${maxretry} remaining attempts`);
       if (x.error && command === 'shutdown' && x.line) {
         // NUT checks that the driver exists only when starting

@@ -212,6 +212,12 @@ export function readPluginPackage(dir: string, source: PluginSource = 'pluginPat
 /** All plugins and all problems found, in search order. */
 export function discoverPlugins(settings: PluginSearchSettings = {}): PluginListing {
   const seenDirs = new Set<string>();
+  let builtinDir: string | undefined;
+  try {
+    builtinDir = join(realpathSync(repoRoot()), 'plugins') + '/';
+  } catch {
+    builtinDir = undefined;
+  }
   const byDriver = new Map<string, PluginInfo>();
   const plugins: PluginInfo[] = [];
   const problems: PluginProblem[] = [];
@@ -224,7 +230,7 @@ export function discoverPlugins(settings: PluginSearchSettings = {}): PluginList
     }
     if (seenDirs.has(real)) continue;
     seenDirs.add(real);
-    const found = readPluginPackage(real, c.source);
+    const found = readPluginPackage(real, builtinDir && real.startsWith(builtinDir) ? 'builtin' : c.source);
     if (!found) continue;
     if (!('driver' in found)) {
       problems.push(found);
