@@ -32,8 +32,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let bestPrefix = -1;
   for (const c of candidates) {
     const lc = c.toLowerCase();
-    const d = editDistance(w, lc);
     const limit = Math.max(1, Math.floor(Math.max(w.length, c.length) / 3));
+    // the distance is at least the length difference: skip hopeless pairs (and long junk) cheaply
+    if (Math.abs(w.length - lc.length) > limit) continue;
+    const d = editDistance(w, lc);
     if (d > limit) continue;
     // ties go to the candidate sharing the longer prefix (`v2` → `v2c`, not `v1`)
     const prefix = commonPrefix(w, lc);
