@@ -22,6 +22,8 @@ import { err } from './protocol.js';
 const READ_CHUNK = 512;
 /** Stop reading a client whose unread answers exceed this (slow or half-open readers). */
 const OUTPUT_HIGH_WATER = 1 << 20;
+/** Requests answered for one client before the others get a turn (pipelined floods). */
+const LINES_PER_TURN = 256;
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -404,9 +406,18 @@ export class UpsdServer {
   /** Works through pending input, stopping when the client does not read its answers. */
   private pump(c: Connection): void {
     const socket = c.socket;
+    let budget = LINES_PER_TURN;
     socket.cork();
     try {
       while (c.pending && !c.closed) {
+        if (budget <= 0) {
+          // let other clients in; this one continues on the next turn
+          socket.pause();
+          setImmediate(() => {
+            if (!c.closed && !c.held && c.pending) this.pump(c);
+          });
+          break;
+        }
         const buf = c.pending;
         const start = c.pendingOffset;
         const end = Math.min(start + READ_CHUNK, buf.length);
@@ -415,6 +426,7 @@ export class UpsdServer {
         for (; i < end; i++) {
           const r = c.machine.feed(buf[i]);
           if (r === Feed.Line) {
+            budget--;
             c.lastHeard = Date.now();
             socket.write(this.answer(c));
             if (c.session.after) {

@@ -300,3 +300,19 @@ describe('robustness', () => {
     expect(logs.join('\n')).toContain('127.0.0.1');
   });
 });
+
+describe('fairness', () => {
+  it('a client flooding pipelined requests does not hold the others back until it is done', async () => {
+    ctx = await startServer([sampleDevice()]);
+    const flood = await open(ctx.port);
+    const other = await open(ctx.port);
+    const n = 20_000;
+    flood.send('GET VAR dummy ups.status\n'.repeat(n));
+    await flood.waitFor(() => flood.buffer.length > 0);
+    const answer = await other.ask('NETVER');
+    const doneWhenOtherAnswered = flood.buffer.split('\n').length - 1;
+    expect(answer).toBe('1.3\n');
+    expect(doneWhenOtherAnswered).toBeLessThan(n);
+    await flood.waitFor(() => flood.buffer.split('\n').length - 1 === n, 60_000);
+  });
+});
