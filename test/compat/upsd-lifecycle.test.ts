@@ -86,6 +86,39 @@ describe('startup refusals, as NUT', () => {
     }
   });
 
+  it('LISTEN 0.0.0.0 then LISTEN :: on one port: :: is bound first and dual-stack, 0.0.0.0 is not', async () => {
+    requireOracle();
+    const t = await twin((p) => ({
+      'upsd.conf': `LISTEN 0.0.0.0 ${p}\nLISTEN :: ${p}\n`,
+      'upsd.users': '',
+      'ups.conf': '[a]\n driver = dummy-ups\n port = a.dev\n',
+    }));
+    try {
+      const nut = nutUpsd(t.nut, []);
+      const ours = ourUpsd(t.ours, []);
+      expect(nut.status).toBe(0);
+      expect(ours.status).toBe(0);
+      for (const [r, port] of [
+        [nut, t.nutPort],
+        [ours, t.ourPort],
+      ] as const) {
+        const text = r.stderr + r.stdout;
+        expect(text).toContain(`listening on :: port ${port}`);
+        expect(text).toContain(`not listening on 0.0.0.0 port ${port}`);
+        await waitForPort(port, '127.0.0.1');
+        await waitForPort(port, '::1');
+        const [a] = await exchange(port, ['NETVER']);
+        expect(a).toBe('1.3\n');
+      }
+    } finally {
+      nutUpsd(t.nut, ['-c', 'stop']);
+      ourUpsd(t.ours, ['-c', 'stop']);
+      await new Promise((r) => setTimeout(r, 500));
+      t.nut.cleanup();
+      t.ours.cleanup();
+    }
+  });
+
   it('-h prints the same help; -c stop without a running upsd fails the same way', async () => {
     const t = await twin(() => ({}));
     try {

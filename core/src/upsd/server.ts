@@ -223,11 +223,16 @@ export class UpsdServer {
     }
   }
 
-  /** Binds every listener. Fails like NUT: only when the primary listener cannot be bound. */
+  /**
+   * Binds every listener, as NUT does: the list is built by prepending LISTEN lines, so the
+   * last line is bound first and is the only one whose failure is fatal. IPv6 listeners are
+   * dual-stack (`LISTEN ::` also takes IPv4 clients), so `LISTEN 0.0.0.0` before `LISTEN ::`
+   * on one port leaves the IPv4 line unbound, with a warning.
+   */
   async start(): Promise<void> {
-    const wanted = this.listenAddresses();
+    const order = [...this.listenAddresses()].reverse();
     const results: Array<{ addr: ListenAddress; error?: Error }> = [];
-    for (const addr of wanted) {
+    for (const addr of order) {
       try {
         await this.bind(addr);
         results.push({ addr });
@@ -235,7 +240,7 @@ export class UpsdServer {
         results.push({ addr, error: e as Error });
       }
     }
-    const primary = results[results.length - 1];
+    const primary = results[0];
     for (const r of results) {
       if (r.error && r !== primary) this.log('warn', `not listening on ${r.addr.host} port ${r.addr.port}: ${r.error.message}`);
     }
@@ -273,7 +278,7 @@ export class UpsdServer {
     const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ port: addr.port, host, ipv6Only: isIP(host) === 6 }, () => {
+      server.listen({ port: addr.port, host }, () => {
         server.off('error', reject);
         resolve();
       });

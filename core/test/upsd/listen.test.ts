@@ -33,9 +33,10 @@ describe('listeners', () => {
     });
     await server.start();
     try {
-      expect(server.bound.map((b) => b.host)).toEqual(['::1', '127.0.0.1']);
-      const v6 = await TestClient.open(server.bound[0].port, '::1');
-      const v4 = await TestClient.open(server.bound[1].port, '127.0.0.1');
+      // bound last line first, as NUT does
+      expect(server.bound.map((b) => b.host)).toEqual(['127.0.0.1', '::1']);
+      const v6 = await TestClient.open(server.bound[1].port, '::1');
+      const v4 = await TestClient.open(server.bound[0].port, '127.0.0.1');
       expect(await v6.ask('NETVER')).toBe('1.3\n');
       expect(await v4.ask('NETVER')).toBe('1.3\n');
       for (const c of [v4, v6]) {
@@ -45,6 +46,18 @@ describe('listeners', () => {
       }
       expect(await v4.ask('LIST CLIENT dummy')).toBe('BEGIN LIST CLIENT dummy\nCLIENT dummy 127.0.0.1\nCLIENT dummy ::1\nEND LIST CLIENT dummy\n');
       v6.close();
+      v4.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('LISTEN :: is dual-stack: IPv4 clients connect too (as with NUT)', async () => {
+    const server = new UpsdServer(new FakeDirectory([sampleDevice()]), { listen: [{ host: '::', port: 0 }] });
+    await server.start();
+    try {
+      const v4 = await TestClient.open(server.bound[0].port, '127.0.0.1');
+      expect(await v4.ask('NETVER')).toBe('1.3\n');
       v4.close();
     } finally {
       await server.close();
