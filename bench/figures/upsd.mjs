@@ -18,7 +18,7 @@ export async function run(ctx) {
   const { rows, runs, quick, log } = ctx;
   const devices = [{ name: 'ups', port: 'device.dev', src: join(FIXTURES, 'ddl', DDL) }];
   const levels = quick ? [1, 10] : [1, 10, 100, 1000];
-  const durationMs = quick ? 300 : 1500;
+  const durationMs = quick ? 300 : 1000;
   const ops = [
     ['getvar', 'GET VAR', 'GET VAR ups ups.status', (a) => a.startsWith('VAR ')],
     ['listvar', 'LIST VAR', 'LIST VAR ups', (a) => a.startsWith('BEGIN LIST VAR')],
