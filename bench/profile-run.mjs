@@ -45,5 +45,9 @@ if (nScrapes) {
   const m = await closedLoop({ port: o.stack.port, clients, line, durationMs: seconds * 1000, serverPids: o.stack.pids() });
   console.log(`p50 ${m.p50.toFixed(3)} ms, p99 ${m.p99.toFixed(3)} ms, ${m.rps.toFixed(0)} req/s, server CPU ${m.cpuUsPerReq.toFixed(1)} us/req`);
 }
+if (seconds === 0) {
+  console.log(`\nstart-up timeline (ms since spawn; first answer at ${(performance.now() - o.stack.t0).toFixed(0)} ms or earlier):`);
+  for (const { ms, line } of o.stack.log.timeline.slice(0, 40)) console.log(`  ${ms.toFixed(0).padStart(6)}  ${line}`);
+}
 await o.stack.stop();
 execFileSync(process.execPath, [join(REPO, 'bench/profile-summary.mjs'), dir, '--top', '30'], { stdio: 'inherit', cwd: REPO });

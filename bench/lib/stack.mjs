@@ -11,7 +11,13 @@ import { oneShot } from './nutclient.mjs';
 export function spawnLogged(cmd, args, env, log, cwd) {
   const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (d) => {
-    if (log.text.length < 20_000) log.text += d.toString('latin1');
+    const text = d.toString('latin1');
+    if (log.text.length < 20_000) log.text += text;
+    // when each line arrived, relative to the stack's creation (for start-up timelines)
+    if (log.timeline && log.timeline.length < 400) {
+      const ms = performance.now() - log.since;
+      for (const line of text.split('\n')) if (line.trim()) log.timeline.push({ ms, line });
+    }
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
@@ -43,7 +49,7 @@ export class Stack {
     this.mode = mode;
     this.sb = sb;
     this.port = port;
-    this.log = { text: '' };
+    this.log = { text: '', timeline: [], since: performance.now() };
     this.children = [];
   }
 
