@@ -113,6 +113,8 @@ describe('hostile input', () => {
       `GET TYPE ups1 ${'v'.repeat(513)}`,
       'get upsdesc ups1',
       'Get NumLogins UPS1',
+      'LOGOUT',
+      'USERNAME a\nPASSWORD b\nLOGIN ups1\nLOGOUT\nGET NUMLOGINS ups1',
       '\x7f\x01GET VAR ups1 ups.status',
     ];
     const run = async (port: number) => {

@@ -434,8 +434,12 @@ export class UpsdServer {
             budget--;
             c.lastHeard = Date.now();
             socket.write(this.answer(c));
-            if (c.session.after) {
-              stop = c.session.after;
+            // after LOGOUT NUT still answers the rest of that read, then closes
+            if (stop === 'logout' || c.session.after === 'logout') {
+              stop = 'logout';
+              c.session.after = 'logout';
+            } else if (c.session.after === 'starttls') {
+              stop = 'starttls';
               c.session.after = undefined;
               break;
             }

@@ -59,6 +59,11 @@ describe('misc commands', () => {
     expect(await c.ask('LOGOUT')).toBe('OK Goodbye\n');
     await c.waitFor(() => c.closed);
   });
+  it('after LOGOUT the rest of that read is still answered, later input is not (as NUT)', async () => {
+    c.send('LOGOUT\nNETVER\nLOGOUT\n');
+    await c.waitFor(() => c.closed);
+    expect(c.buffer).toBe('OK Goodbye\n1.3\nOK Goodbye\n');
+  });
   it('STARTTLS without a certificate: FEATURE-NOT-CONFIGURED, session goes on in clear', async () => {
     expect(await c.ask('STARTTLS')).toBe('ERR FEATURE-NOT-CONFIGURED\n');
     expect(await c.ask('STARTTLS extra args')).toBe('ERR FEATURE-NOT-CONFIGURED\n');
