@@ -213,6 +213,25 @@ describe('running upsd, as NUT', () => {
       expect(ourStale).toBe(nutStale);
       beta.kill('SIGCONT');
       await waitReady([nutPort, ourPort], ['beta']);
+
+      // a driver that dies: DRIVER-NOT-CONNECTED on both; restarted, both reattach
+      const gamma = drivers[3];
+      await stopChild(gamma);
+      const gone = async (port: number) => {
+        for (let i = 0; i < 100; i++) {
+          const [a] = await exchange(port, ['GET VAR gamma ups.status']);
+          if (a === 'ERR DRIVER-NOT-CONNECTED\n') return a;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        return 'still connected';
+      };
+      expect(await gone(nutPort)).toBe('ERR DRIVER-NOT-CONNECTED\n');
+      expect(await gone(ourPort)).toBe('ERR DRIVER-NOT-CONNECTED\n');
+      drivers.push(startNutDriver(sb, 'dummy-ups', 'gamma'));
+      await waitReady([nutPort, ourPort], ['gamma']);
+      const [n1] = await exchange(nutPort, ['LIST VAR gamma']);
+      const [o1] = await exchange(ourPort, ['LIST VAR gamma']);
+      expect(o1).toBe(n1);
       for (const w of watchers) w.close();
 
       expect(nutUpsd(sb, ['-c', 'stop']).status).toBe(0);
