@@ -20,8 +20,8 @@ const instances = Array.from({ length: n }, (_, i) => {
 });
 
 async function main(): Promise<void> {
-  for (let i = 0; i < instances.length; i += 50) {
-    await Promise.all(instances.slice(i, i + 50).map(({ o, inst }) => startDriver(plugin, inst, o)));
+  for (let i = 0; i < instances.length; i += 10) {
+    await Promise.all(instances.slice(i, i + 10).map(({ o, inst }) => startDriver(plugin, inst, o)));
   }
   process.stdout.write('ready\n');
   for (;;) {

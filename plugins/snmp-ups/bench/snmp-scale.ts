@@ -77,11 +77,23 @@ async function run(n: number): Promise<void> {
     );
     writeFileSync(join(dir, 'conf', 'ups.conf'), sections.join(''));
     const env = { ...process.env, NUT_CONFPATH: join(dir, 'conf'), NUT_STATEPATH: join(dir, 'state') };
-    const nut = Array.from({ length: n }, (_, i) => spawn('/lib/nut/snmp-ups', ['-a', `dev${i}`, '-F', '-u', 'root'], { env, stdio: 'ignore' }));
-    const deadline = Date.now() + 600_000;
-    while (!Array.from({ length: n }, (_, i) => existsSync(join(dir, 'state', `snmp-ups-dev${i}`))).every(Boolean)) {
-      if (Date.now() > deadline) throw new Error('NUT drivers did not all start');
-      await new Promise((r) => setTimeout(r, 500));
+    // Started ten at a time (a single snmpsim answers slowly under a burst of detections);
+    // a driver that gives up during detection is started again.
+    const nut: ChildProcess[] = [];
+    const socket = (i: number) => join(dir, 'state', `snmp-ups-dev${i}`);
+    for (let first = 0; first < n; first += 10) {
+      const batch = Array.from({ length: Math.min(10, n - first) }, (_, k) => first + k);
+      for (let attempt = 0; attempt < 5 && batch.some((i) => !existsSync(socket(i))); attempt++) {
+        for (const i of batch) {
+          if (existsSync(socket(i)) || (nut[i] && nut[i].exitCode === null)) continue;
+          nut[i] = spawn('/lib/nut/snmp-ups', ['-a', `dev${i}`, '-F', '-u', 'root'], { env, stdio: 'ignore' });
+        }
+        const until = Date.now() + 120_000;
+        while (batch.some((i) => !existsSync(socket(i)) && nut[i].exitCode === null) && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+      if (batch.some((i) => !existsSync(socket(i)))) throw new Error(`NUT drivers ${batch.join(',')} did not all start`);
     }
     const nutResult = await measure(nut.map((c) => c.pid!));
     await stopAll(nut);

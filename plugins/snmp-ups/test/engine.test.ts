@@ -144,4 +144,27 @@ describe('snmp-ups engine', () => {
     const b = engineFor(rows, agent, { mibs: 'test' });
     await expect(b.engine.initups()).rejects.toThrow("Requested 'mibs' value 'test' did not match this device [t] (host fake)");
   });
+
+  it('shutdown (-k) applies offdelay/ondelay, then tries shutdown.return, shutdown.reboot, load.off.delay', async () => {
+    const agent = new FakeAgent({ [`${P}.1.0`]: 'UPS', [`${P}.7.0`]: 0, [`${P}.8.0`]: 0, [`${P}.9.0`]: 1 });
+    const rows = [
+      { name: 'ups.model', oid: `.${P}.1.0`, len: 32, string: true, flags: ['OK', 'STATIC'] },
+      { name: 'ups.delay.shutdown', oid: `.${P}.7.0`, len: 1, rw: true, flags: ['OK', 'TYPE_TIME'] },
+      { name: 'ups.delay.start', oid: `.${P}.8.0`, len: 1, rw: true, flags: ['OK', 'TYPE_TIME'] },
+      { name: 'load.off.delay', oid: `.${P}.9.0`, len: 1, default: '2', flags: ['OK', 'TYPE_CMD'] },
+    ];
+    const { engine, inst } = engineFor(rows, agent, { offdelay: '20', ondelay: '40' });
+    await engine.initups(); // -k runs initups and shutdown only
+    agent.sets.length = 0;
+    await engine.shutdown();
+    expect(agent.sets).toEqual([
+      { oid: `${P}.8.0`, type: 't', value: '4000' },
+      { oid: `${P}.7.0`, type: 't', value: '2000' },
+      { oid: `${P}.9.0`, type: 'i', value: '2' },
+    ]);
+    expect(inst.tree.commands()).toEqual(['load.off']);
+
+    agent.down = true;
+    await expect(engine.shutdown()).rejects.toThrow('Shutdown failed!');
+  });
 });
