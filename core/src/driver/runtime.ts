@@ -283,6 +283,17 @@ export class DriverRuntime {
   }
 
   private async loop(): Promise<void> {
+    try {
+      await this.cycle();
+    } catch (e) {
+      // A fatal update still closes the device, as NUT's atexit(upsdrv_cleanup) does.
+      await this.cleanup();
+      throw e;
+    }
+    await this.cleanup();
+  }
+
+  private async cycle(): Promise<void> {
     const intervalMs = Math.max(1, this.spec.pollinterval) * 1000;
     while (!this.stopping) {
       const deadline = Date.now() + intervalMs;
@@ -306,7 +317,6 @@ export class DriverRuntime {
         });
       }
     }
-    await this.cleanup();
   }
 
   async cleanup(): Promise<void> {

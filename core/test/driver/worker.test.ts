@@ -79,13 +79,13 @@ describe('driver worker (worker-protocol.ts)', () => {
       expect(calls[i]).toMatchObject({ t: 'enter' });
       expect(calls[i + 1]).toEqual({ t: 'leave', call: (calls[i] as { call: string }).call });
     }
-  });
+  }, 120_000);
 
   it('a missing data file is fatal, the worker exits non-zero', async () => {
     const w = startWorker(spec({ port: 'missing.dev' }));
     expect(await w.exited).toBe(1);
     expect(w.messages.find((m) => m.t === 'fatal')).toMatchObject({ message: expect.stringContaining("Can't open dummy-ups definition file") });
-  });
+  }, 120_000);
 
   it("mode 'shutdown' runs initups and shutdown only (dummy-ups: not supported)", async () => {
     writeFileSync(join(dir, 'w.dev'), '');
@@ -93,5 +93,5 @@ describe('driver worker (worker-protocol.ts)', () => {
     expect(await w.exited).toBe(1);
     expect(w.messages.filter((m) => m.t === 'enter').map((m) => (m as { call: string }).call)).toEqual(['initups', 'shutdown']);
     expect(w.messages.find((m) => m.t === 'fatal')).toMatchObject({ message: 'shutdown not supported' });
-  });
+  }, 120_000);
 });
