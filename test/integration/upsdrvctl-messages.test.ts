@@ -87,4 +87,15 @@ describe('upsdrvctl messages and exit codes match NUT 2.8.0', () => {
     expect(mine.status).toBe(nut.status);
     expect(mine.status).toBe(0);
   }, 60_000);
+
+  it('incomplete sections fail to start as in NUT', async () => {
+    for (const conf of ['[np]\n driver = dummy-ups\n', '[nd]\n port = x\n']) {
+      sb.write('ups.conf', conf);
+      const nut = spawnSync(NUT_UPSDRVCTL, ['-u', 'root', 'start'], { env: sb.env, encoding: 'utf8' });
+      const mine = await runCli('upsdrvctl', ['start'], { env: sb.env });
+      await stopHostIfAny(sb);
+      expect(mine.status, conf).toBe(nut.status);
+      expect(mine.stderr, conf).toBe(nut.stderr);
+    }
+  }, 60_000);
 });

@@ -393,6 +393,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           user: o.user,
         });
         for (const m of reply.messages) r.say(m);
+        if (reply.fatal) return 1;
         if (!reply.ok) errors++;
       } else if (command === 'stop') {
         r.debug(1, `Stopping UPS: ${ups.name}`);

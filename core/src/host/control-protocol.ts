@@ -28,6 +28,8 @@ export interface ControlReplyBase {
   ok: boolean;
   /** Lines for the user, in NUT's wording where NUT has one. */
   messages: string[];
+  /** start: nothing could run at all; upsdrvctl stops there as NUT's does. */
+  fatal?: boolean;
 }
 
 export interface PingReply extends ControlReplyBase {

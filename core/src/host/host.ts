@@ -60,8 +60,13 @@ class UnavailableInstance extends SupervisedInstance {
     logger: InstanceLogger,
     private readonly reasons: string[],
     private readonly exitStatus = 1,
+    /** Nothing can be executed at all: start fails at once, like NUT's "Can't start". */
+    private readonly fatal = false,
   ) {
     super(name, driver, desc, logger);
+  }
+  protected override cannotStart(): string[] | undefined {
+    return this.fatal ? [...this.reasons] : undefined;
   }
   get connected(): boolean {
     return false;
@@ -102,6 +107,8 @@ export class Host implements DeviceDirectory {
   readonly upsd: UpsdService;
   private readonly instances = new Map<string, SupervisedInstance>();
   private readonly exports = new Map<SupervisedInstance, SocketExport>();
+  /** Sections without driver or port: upsd ignores them, a start fails as NUT's does. */
+  private readonly incomplete = new Map<string, SupervisedInstance>();
   /** Fingerprint of the section each instance was built from. */
   private readonly built = new Map<string, string>();
   private readonly listeners = new Set<() => void>();
@@ -144,7 +151,7 @@ export class Host implements DeviceDirectory {
   }
 
   instance(name: string): SupervisedInstance | undefined {
-    const exact = this.instances.get(name);
+    const exact = this.instances.get(name) ?? this.incomplete.get(name);
     if (exact) return exact;
     const lower = name.toLowerCase();
     for (const [k, v] of this.instances) if (k.toLowerCase() === lower) return v;
@@ -218,10 +225,18 @@ export class Host implements DeviceDirectory {
       if (!existsSync(program)) {
         const known = discoverPlugins(this.searchSettings()).plugins.map((p) => p.driver);
         const hint = closest(driver, known);
-        return new UnavailableInstance(section.name, driver, desc, logger, [
-          `no nut-ts plugin provides driver "${driver}"${hint ? ` (did you mean "${hint}"?)` : ''}, and NUT has no such driver either`,
-          `Can't start ${program}: No such file or directory`,
-        ]);
+        return new UnavailableInstance(
+          section.name,
+          driver,
+          desc,
+          logger,
+          [
+            `no nut-ts plugin provides driver "${driver}"${hint ? ` (did you mean "${hint}"?)` : ''}, and NUT has no such driver either`,
+            `Can't start ${program}: No such file or directory`,
+          ],
+          1,
+          true,
+        );
       }
       instance = new NutDriverInstance({
         name: section.name,
@@ -268,11 +283,18 @@ export class Host implements DeviceDirectory {
     this.configProblems = problemLines(conf);
     const messages = [...this.configProblems];
     const next = new Map<string, SupervisedInstance>();
+    const incomplete = new Map<string, SupervisedInstance>();
     let changed = false;
     for (const section of conf.sections) {
       if (next.has(section.name)) continue;
-      if (!str(section.values.get('driver')) || !str(section.values.get('port'))) {
+      const driverName = str(section.values.get('driver'));
+      if (!driverName || !str(section.values.get('port'))) {
         messages.push(`ignoring incomplete configuration for UPS [${section.name}]`);
+        const driverPath = str(conf.global.get('driverpath')) ?? this.paths.driverPath;
+        const reasons = driverName
+          ? ["Error: you must specify a port name in ups.conf or in '-x port=...' argument.", 'Try -h for help.']
+          : [`Can't start ${join(driverPath, '(null)')}: No such file or directory`];
+        incomplete.set(section.name, new UnavailableInstance(section.name, driverName ?? '(null)', undefined, this.instanceLogger(), reasons, 1, !driverName));
         continue;
       }
       const existing = this.instances.get(section.name);
@@ -293,6 +315,8 @@ export class Host implements DeviceDirectory {
         changed = true;
       }
     }
+    this.incomplete.clear();
+    for (const [k, v] of incomplete) if (!next.has(k)) this.incomplete.set(k, v);
     if (changed || next.size !== this.instances.size) {
       this.instances.clear();
       for (const [k, v] of next) this.instances.set(k, v);
@@ -311,7 +335,7 @@ export class Host implements DeviceDirectory {
   /** Rebuilds one stopped instance with the debug level of this start request. */
   private refreshForStart(name: string, debugLevel: number): SupervisedInstance | undefined {
     const current = this.instance(name);
-    if (!current || current.active || !this.conf) return current;
+    if (!current || current.active || !this.conf || this.incomplete.has(current.name)) return current;
     const section = this.conf.sections.find((s) => s.name === current.name);
     if (!section) return current;
     const fresh = this.createInstance(this.conf, section, debugLevel);

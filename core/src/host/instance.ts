@@ -39,6 +39,8 @@ export interface StartOptions {
 
 export interface StartResult {
   ok: boolean;
+  /** The driver cannot be run at all (NUT's upsdrvctl stops there: "Can't start ..."). */
+  fatal?: boolean;
   /** Lines to show the user, NUT-style ("Driver failed to start (exit status=1)"). */
   messages: string[];
 }
@@ -107,6 +109,11 @@ export abstract class SupervisedInstance implements Device {
   /** Tells the running plugin to shut the device down. */
   protected abstract shutdownRunning(): Promise<StartResult>;
 
+  /** Messages when there is nothing that could run (no driver program or plugin). */
+  protected cannotStart(): string[] | undefined {
+    return undefined;
+  }
+
   setPolicy(policy: Partial<RestartPolicy>): void {
     this.policy = { ...this.policy, ...policy };
   }
@@ -151,6 +158,12 @@ export abstract class SupervisedInstance implements Device {
     // a stop in progress finishes first, so two runs never overlap
     while (this.state === 'stopping') await new Promise<void>((resolve) => this.stopWaiters.push(resolve));
     if (this.active) return { ok: true, messages: [] };
+    const fatal = this.cannotStart();
+    if (fatal) {
+      this.lastError = fatal[fatal.length - 1];
+      this.setState('failed');
+      return { ok: false, fatal: true, messages: fatal };
+    }
     this.startOptions = options;
     if (options.maxretry !== undefined) this.policy.maxretry = options.maxretry;
     if (options.retrydelayMs !== undefined) this.policy.retrydelayMs = options.retrydelayMs;
