@@ -3,7 +3,7 @@
  * upsd and read with NUT's own upsc; SIGTERM stops it cleanly.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,5 +64,57 @@ describe('nut start without NUT configuration runs the demo', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(existsSync(join(sb.statePath, 'nut-ts.ctl'))).toBe(false);
+  }, 30_000);
+});
+
+describe('nut start with a NUT configuration runs it in the foreground', () => {
+  const testPlugins = join(import.meta.dirname, '..', '..', 'core', 'test', 'host', 'fixtures', 'plugins');
+  let sb: Sandbox;
+  let child: ChildProcess;
+  let port: number;
+  let stdout = '';
+  let stderr = '';
+
+  beforeAll(async () => {
+    requireOracle('/usr/bin/upsc');
+    sb = makeSandbox('nut-ts-start-');
+    port = await freePort();
+    writeFileSync(join(sb.dir, '.nut-tsrc.json'), JSON.stringify({ pluginPaths: [testPlugins] }));
+    sb.write('ups.conf', 'pollinterval = 1\n[left]\n driver = test-good\n port = none\n[right]\n driver = test-good\n port = none\n');
+    sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\n`);
+    sb.write('upsd.users', '');
+    child = spawn(process.execPath, [join(CLI_DIR, 'nut.js'), 'start'], { env: sb.env, cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const t0 = Date.now();
+    while (!stdout.includes('Ctrl-C stops.')) {
+      if (child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`nut start did not come up:\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 90_000);
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    sb?.cleanup();
+  });
+
+  it('starts every section and upsd from upsd.conf', async () => {
+    expect(stdout).toContain(`nut-ts running: 2 UPS, upsd on 127.0.0.1:${port}`);
+    const { stdout: list } = await promisify(execFile)('upsc', ['-l', `127.0.0.1:${port}`], { encoding: 'utf8' });
+    expect(list.trim().split('\n')).toEqual(['left', 'right']);
+    const { stdout: mfr } = await promisify(execFile)('upsc', [`right@127.0.0.1:${port}`, 'ups.mfr'], { encoding: 'utf8' });
+    expect(mfr.trim()).toBe('nut-ts tests');
+  });
+
+  it('refuses a second nut start on the same state path', async () => {
+    const r = await runCli('nut', ['start'], { env: sb.env, cwd: sb.dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('a nut-ts host is already running');
+  });
+
+  it('nut stop ends it', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    expect((await runCli('nut', ['stop'], { env: sb.env })).status).toBe(0);
+    expect(await exited).toBe(0);
   }, 30_000);
 });
