@@ -6,8 +6,24 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Host } from './host.js';
 import { MAX_REQUEST_BYTES, type ControlReply, type ControlRequest } from './control-protocol.js';
+import type { StartOptions } from './instance.js';
 
 export const HOST_VERSION = '0.1.0';
+
+/** Only well-typed start options pass from a request (anything else is ignored). */
+function startOptions(request: object): StartOptions {
+  const req = request as Record<string, unknown>;
+  const o: StartOptions = {};
+  const count = (v: unknown, max: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max ? v : undefined);
+  o.maxretry = count(req.maxretry, 1000);
+  o.retrydelayMs = count(req.retrydelayMs, 86_400_000);
+  o.maxstartdelayMs = count(req.maxstartdelayMs, 86_400_000);
+  o.debugLevel = count(req.debugLevel, 100);
+  if (typeof req.nowait === 'boolean') o.nowait = req.nowait;
+  if (typeof req.user === 'string' && /^[A-Za-z0-9._-]+$/.test(req.user)) o.user = req.user;
+  for (const k of Object.keys(o) as Array<keyof StartOptions>) if (o[k] === undefined) delete o[k];
+  return o;
+}
 
 export interface ControlServerOptions {
   /** Called after a request that may leave the host with nothing to do (stop, upsd-stop). */
@@ -141,8 +157,7 @@ export class ControlServer {
       case 'start': {
         const ups = needUps(req);
         if (!ups) return { ok: false, messages: ['start: no UPS named'] };
-        const { cmd: _c, ups: _u, ...options } = req;
-        return host.startInstance(ups, options);
+        return host.startInstance(ups, startOptions(req));
       }
       case 'stop': {
         const ups = needUps(req);
@@ -152,8 +167,7 @@ export class ControlServer {
       case 'shutdown': {
         const ups = needUps(req);
         if (!ups) return { ok: false, messages: ['shutdown: no UPS named'] };
-        const { cmd: _c, ups: _u, ...options } = req;
-        return host.shutdownInstance(ups, options);
+        return host.shutdownInstance(ups, startOptions(req));
       }
       case 'status':
         return { ok: true, messages: [], status: host.status() };
