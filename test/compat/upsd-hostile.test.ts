@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../../core/test/upsd/helpers.js';
-import { FIXTURES, TEST_USERS, startOurUpsd, startPair, type Pair, type Side } from './upsd-harness.js';
+import { FIXTURES, TEST_USERS, startOurUpsd, startPair, waitReady, type Pair, type Side } from './upsd-harness.js';
 import { stopChild } from '../helpers/oracle.js';
 
 let pair: Pair;
@@ -17,6 +17,7 @@ beforeAll(async () => {
   const fixtures = [{ name: 'ups1', file: `${FIXTURES}/ddl/Eaton__93PM__snmp-ups__2.7.4__02.dev` }];
   pair = await startPair({ fixtures });
   limited = await startOurUpsd(pair.nut.sandbox, fixtures, TEST_USERS, 'MAXCONN 4\n');
+  await waitReady([limited.port], ['ups1']);
 }, 300_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Conversation, FIXTURES, startOurUpsd, startPair, TEST_USERS, type Pair, type Side } from './upsd-harness.js';
+import { Conversation, FIXTURES, startOurUpsd, startPair, TEST_USERS, waitReady, type Pair, type Side } from './upsd-harness.js';
 import { stopChild } from '../helpers/oracle.js';
 
 let pair: Pair;
@@ -29,6 +29,7 @@ beforeAll(async () => {
   ]);
   if (r.status !== 0) throw new Error(`openssl req failed: ${r.stdout}`);
   tls = await startOurUpsd(pair.nut.sandbox, fixtures, TEST_USERS, `CERTFILE ${pem}\n`);
+  await waitReady([tls.port], ['ups1']);
 }, 300_000);
 
 afterAll(async () => {
