@@ -34,8 +34,9 @@ export async function waitFor(pred: () => boolean, what: string, timeoutMs = 90_
   }
 }
 
+/** Signals the child's whole process group, even when the leader is gone (orphaned halves). */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -131,6 +132,7 @@ export interface MonitorRun {
   impl: Impl;
   child: ChildProcess;
   stderr: () => string;
+  stdout: () => string;
   exit: Promise<number | null>;
   exitCode: () => number | null | undefined;
   dir: string;
@@ -175,10 +177,12 @@ export function startUpsmon(stack: Stack, o: MonitorOptions): MonitorRun {
   const env = { ...stack.sb.env, NUT_ALTPIDPATH: dir, NUT_STATEPATH: dir, ...o.extraEnv };
   const child =
     o.impl === 'nut'
-      ? spawn('unshare', ['-m', 'sh', '-c', `mount -t tmpfs tmpfs /run/nut && exec ${NUT_UPSMON} "$@"`, 'upsmon', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true })
-      : spawn(process.execPath, [join(OUR_CLI, 'upsmon.js'), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      ? spawn('unshare', ['-m', 'sh', '-c', `mount -t tmpfs tmpfs /run/nut && exec ${NUT_UPSMON} "$@"`, 'upsmon', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      : spawn(process.execPath, [join(OUR_CLI, 'upsmon.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let err = '';
+  let out = '';
   child.stderr?.on('data', (c: Buffer) => (err += c.toString('latin1')));
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString('latin1')));
   // 'close', not 'exit': the last stderr lines may still be in the pipe at exit
   const exit = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   let code: number | null | undefined;
@@ -199,6 +203,7 @@ export function startUpsmon(stack: Stack, o: MonitorOptions): MonitorRun {
     impl: o.impl,
     child,
     stderr: () => err,
+    stdout: () => out,
     exit,
     exitCode: () => code,
     dir,

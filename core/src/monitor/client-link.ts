@@ -1,13 +1,18 @@
 /** UpsLink over the shared client library (H5's NutClient): the link upsmon uses by default. */
+import { checkServerIdentity } from 'node:tls';
 import { NutClient } from '../client/client.js';
-import { LinkError, type LinkFactory, type UpsLink } from './link.js';
+import { LinkError, loadCertPath, type LinkFactory, type UpsLink } from './link.js';
 
 export const clientLink: LinkFactory = async (opts) => {
+  const ca = loadCertPath(opts.certPath);
   const client = new NutClient({
     host: opts.host,
     port: opts.port,
     tls: opts.requireTls ? 'require' : opts.tryTls ? 'try' : 'off',
     verify: opts.certVerify,
+    ...(ca ? { ca } : {}),
+    // certificates are checked against the MONITOR host, IP literals included
+    tlsOptions: { checkServerIdentity: (_name, cert) => checkServerIdentity(opts.host, cert) },
     timeout: opts.timeoutMs,
     connectTimeout: opts.timeoutMs,
   });

@@ -5,6 +5,8 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { splitLine } from '../client/words.js';
 
 export interface LinkOptions {
@@ -15,6 +17,8 @@ export interface LinkOptions {
   /** Fail unless TLS comes up (FORCESSL / REQSSL). */
   requireTls: boolean;
   certVerify: boolean;
+  /** CERTPATH: a directory of PEM certificates (or one PEM file) trusted for verification. */
+  certPath?: string;
   /** Per-line answer timeout (NUT: 10 s alarm around each poll). */
   timeoutMs: number;
 }
@@ -182,3 +186,18 @@ export const tcpLink: LinkFactory = async (opts) => {
   }
   return link;
 };
+
+/** PEM certificates under CERTPATH (*.pem, *.crt, *.cert), or the file itself. */
+export function loadCertPath(path: string | undefined): string[] | undefined {
+  if (!path) return undefined;
+  try {
+    if (statSync(path).isFile()) return [readFileSync(path, 'latin1')];
+    const pems = readdirSync(path)
+      .filter((f) => /\.(pem|crt|cert)$/i.test(f))
+      .map((f) => readFileSync(join(path, f), 'latin1'))
+      .filter((text) => text.includes('-----BEGIN CERTIFICATE-----'));
+    return pems.length ? pems : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -221,6 +221,7 @@ export class Upsmon {
         tryTls: this.config.forceSsl !== 1,
         requireTls: this.config.forceSsl === 1,
         certVerify: this.config.certVerify === 1,
+        ...(this.config.certPath ? { certPath: this.config.certPath } : {}),
         timeoutMs: NET_TIMEOUT_MS,
       });
     } catch (err) {
