@@ -34,7 +34,7 @@ describe('our upsmon and TLS', () => {
     await stack.stopServer();
     stack = await startStackAgain(stack);
     const ok = startUpsmon(stack, { name: 'tls', impl: 'ours', body: `MONITOR u1@127.0.0.1:@PORT 1 mon pw primary\nPOLLFREQ 1\nCERTVERIFY 1\nCERTPATH ${join(stack.sb.dir, 'good')}` });
-    await waitFor(() => ok.stderr().includes('[SSL]'), `a poll over TLS: ${ok.stdout()} ${ok.stderr().slice(-1500)} exit ${ok.exitCode()} pid ${ok.child.pid} ${spawnSync("ps", ["-o", "pid,stat,cmd", "-p", String(ok.child.pid)], { encoding: "latin1" }).stdout}`, 30_000);
+    await waitFor(() => ok.stderr().includes('[SSL]'), 'a poll over TLS');
     expect(types(ok)).toEqual([]);
     const bad = startUpsmon(stack, { name: 'bad', impl: 'ours', body: `MONITOR u1@127.0.0.1:@PORT 1 mon pw primary\nPOLLFREQ 1\nCERTVERIFY 1\nCERTPATH ${join(stack.sb.dir, 'other')}` });
     await waitFor(() => types(bad).includes('COMMBAD'), 'COMMBAD with the wrong CA');
