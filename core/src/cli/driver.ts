@@ -133,13 +133,14 @@ function splitX(text: string): [string, string | true] {
   return eq < 0 ? [text, true] : [text.slice(0, eq), text.slice(eq + 1)];
 }
 
-function makeLogger(debugLevel: number): (level: LogLevel, message: string) => void {
+/** NUT's log shape: with -D, seconds since start and [Dn] on debug lines. */
+function makeLogger(debugLevel: number): (level: LogLevel, message: string, n?: number) => void {
   const start = process.hrtime.bigint();
-  return (level, message) => {
-    if (level === 'debug' && debugLevel < 1) return;
+  return (level, message, n) => {
+    if (level === 'debug' && debugLevel < (n ?? 1)) return;
     const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
     const prefix = debugLevel > 0 ? `${elapsed.toFixed(6).padStart(10)}\t` : '';
-    process.stderr.write(`${prefix}${level === 'debug' ? '[D] ' : ''}${message}\n`);
+    process.stderr.write(`${prefix}${level === 'debug' ? `[D${n ?? 1}] ` : ''}${message}\n`);
   };
 }
 
@@ -272,7 +273,7 @@ async function serve(
   upsname: string,
   statePath: string,
   altPidPath: string,
-  log: (level: LogLevel, message: string) => void,
+  log: (level: LogLevel, message: string, n?: number) => void,
 ): Promise<number> {
   let server: DriverSocketServer;
   const path = driverSocketPath(statePath, driver, upsname);

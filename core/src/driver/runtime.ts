@@ -22,7 +22,8 @@ export interface RuntimeHooks {
   leave?(call: PluginCall): void;
   /** A tracked INSTCMD/SET was handled (HandlerStatus value). */
   tracking?(id: string, status: number): void;
-  log?(level: LogLevel, message: string): void;
+  /** debugLevel: for 'debug', the level the plugin gave (NUT's upsdebugx level). */
+  log?(level: LogLevel, message: string, debugLevel?: number): void;
 }
 
 /** The instance cannot go on (NUT's fatalx); `exitCode` as NUT's driver would exit. */
@@ -68,8 +69,8 @@ export class DriverRuntime {
     this.ctx = this.makeContext();
   }
 
-  private log(level: LogLevel, message: string): void {
-    this.hooks.log?.(level, message);
+  private log(level: LogLevel, message: string, debugLevel?: number): void {
+    this.hooks.log?.(level, message, debugLevel);
   }
 
   private makeContext(): DriverContext {
@@ -79,7 +80,7 @@ export class DriverRuntime {
       warn: (m) => this.log('warn', m),
       error: (m) => this.log('error', m),
       debug: (level, m) => {
-        if (spec.debugLevel >= level) this.log('debug', m);
+        if (spec.debugLevel >= level) this.log('debug', m, level);
       },
     };
     const options = new Map<string, string | true>();
