@@ -249,7 +249,7 @@ async function ensureConnected(t: Target): Promise<void> {
     t.link = await tcpLink({ host: t.addr.host, port: t.addr.port, tryTls: !t.everConnected, requireTls: false, certVerify: false, timeoutMs: 5000 });
     t.everConnected = true;
   } catch (err) {
-    if (!t.everConnected) process.stderr.write(`Warning: initial connect for UPS [${t.spec}] failed: ${(err as Error).message}\n`);
+    if (!t.everConnected) process.stderr.write(`Warning: initial connect failed: ${(err as Error).message}\n`);
     t.link = undefined;
   }
 }
