@@ -2,7 +2,7 @@
  * N SNMP devices on one host: NUT 2.8.0 (one snmp-ups process per device) against nut-ts (all
  * instances in one process). snmpsim serves N copies of one recording (one community each).
  * Measures resident memory (sum of VmRSS) and CPU time per device per poll over a window.
- * Usage: npx jiti plugins/snmp-ups/bench/snmp-scale.ts [N ...] [--seconds S] [--pollfreq P]
+ * Usage: npx jiti plugins/snmp-ups/bench/snmp-scale.ts [N ...] [--seconds S] [--pollfreq P] [--ours-only]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ const opt = (name: string, dflt: number) => {
 };
 const seconds = opt('--seconds', 30);
 const pollfreq = opt('--pollfreq', 5);
+const oursOnly = args.includes('--ours-only');
+if (oursOnly) args.splice(args.indexOf('--ours-only'), 1);
 const sizes = args.length ? args.map(Number) : [10, 100];
 const TICK = 100; // clock ticks per second on Linux
 
@@ -67,37 +69,40 @@ async function run(n: number): Promise<void> {
   });
   const dir = mkdtempSync(join(tmpdir(), 'nut-ts-bench-snmp-'));
   try {
-    // NUT: one process per device.
-    mkdirSync(join(dir, 'conf'));
-    mkdirSync(join(dir, 'state'));
-    const sections = Array.from(
-      { length: n },
-      (_, i) =>
-        `[dev${i}]\n  driver = snmp-ups\n  port = 127.0.0.1:${sim.port}\n  community = dev${String(i).padStart(4, '0')}\n  snmp_retries = 1\n  pollfreq = ${pollfreq}\n`,
-    );
-    writeFileSync(join(dir, 'conf', 'ups.conf'), sections.join(''));
-    const env = { ...process.env, NUT_CONFPATH: join(dir, 'conf'), NUT_STATEPATH: join(dir, 'state') };
-    // Started ten at a time (a single snmpsim answers slowly under a burst of detections);
-    // a driver that gives up during detection is started again.
-    const nut: ChildProcess[] = [];
-    const socket = (i: number) => join(dir, 'state', `snmp-ups-dev${i}`);
-    for (let first = 0; first < n; first += 10) {
-      const batch = Array.from({ length: Math.min(10, n - first) }, (_, k) => first + k);
-      for (let attempt = 0; attempt < 5 && batch.some((i) => !existsSync(socket(i))); attempt++) {
-        for (const i of batch) {
-          if (existsSync(socket(i)) || (nut[i] && nut[i].exitCode === null)) continue;
-          nut[i] = spawn('/lib/nut/snmp-ups', ['-a', `dev${i}`, '-F', '-u', 'root'], { env, stdio: 'ignore' });
+    let nutResult = { cpuMsPerDevicePoll: NaN, rssMbPerDevice: NaN, rssMbTotal: NaN };
+    if (!oursOnly) {
+      // NUT: one process per device.
+      mkdirSync(join(dir, 'conf'));
+      mkdirSync(join(dir, 'state'));
+      const sections = Array.from(
+        { length: n },
+        (_, i) =>
+          `[dev${i}]\n  driver = snmp-ups\n  port = 127.0.0.1:${sim.port}\n  community = dev${String(i).padStart(4, '0')}\n  snmp_retries = 1\n  pollfreq = ${pollfreq}\n`,
+      );
+      writeFileSync(join(dir, 'conf', 'ups.conf'), sections.join(''));
+      const env = { ...process.env, NUT_CONFPATH: join(dir, 'conf'), NUT_STATEPATH: join(dir, 'state') };
+      // Started ten at a time (a single snmpsim answers slowly under a burst of detections);
+      // a driver that gives up during detection is started again.
+      const nut: ChildProcess[] = [];
+      const socket = (i: number) => join(dir, 'state', `snmp-ups-dev${i}`);
+      for (let first = 0; first < n; first += 10) {
+        const batch = Array.from({ length: Math.min(10, n - first) }, (_, k) => first + k);
+        for (let attempt = 0; attempt < 5 && batch.some((i) => !existsSync(socket(i))); attempt++) {
+          for (const i of batch) {
+            if (existsSync(socket(i)) || (nut[i] && nut[i].exitCode === null)) continue;
+            nut[i] = spawn('/lib/nut/snmp-ups', ['-a', `dev${i}`, '-F', '-u', 'root'], { env, stdio: 'ignore' });
+          }
+          const until = Date.now() + 120_000;
+          while (batch.some((i) => !existsSync(socket(i)) && nut[i].exitCode === null) && Date.now() < until) {
+            await new Promise((r) => setTimeout(r, 250));
+          }
         }
-        const until = Date.now() + 120_000;
-        while (batch.some((i) => !existsSync(socket(i)) && nut[i].exitCode === null) && Date.now() < until) {
-          await new Promise((r) => setTimeout(r, 250));
-        }
+        if (batch.some((i) => !existsSync(socket(i)))) throw new Error(`NUT drivers ${batch.join(',')} did not all start`);
       }
-      if (batch.some((i) => !existsSync(socket(i)))) throw new Error(`NUT drivers ${batch.join(',')} did not all start`);
-    }
-    const nutResult = await measure(nut.map((c) => c.pid!));
-    await stopAll(nut);
+      nutResult = await measure(nut.map((c) => c.pid!));
+      await stopAll(nut);
 
+    }
     // nut-ts: every instance in one process.
     const ours = spawn(process.execPath, [join(__dirname, '..', '..', '..', 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs'), join(__dirname, 'instances.ts'), String(sim.port), 'dev', String(n), String(pollfreq)], {
       stdio: ['ignore', 'pipe', 'inherit'],
