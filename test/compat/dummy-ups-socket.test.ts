@@ -21,13 +21,13 @@ afterAll(async () => {
 
 const QUIRKS = 'ups.mfr: ACME "Quoted" Inc\nups.model: "M  1"\ncustom.hash: "a\\#b"\nAlpha.var: A\nzeta.var: z\nbattery.charge: 100\nups.status: OL CHRG\nups.id: x\n';
 
-async function startBoth(data: string, file = 'test.dev'): Promise<{ nut: string; ours: string }> {
+async function startBoth(data: string, file = 'test.dev', extra = ''): Promise<{ nut: string; ours: string }> {
   const paths: string[] = [];
   for (const who of ['nut', 'ours']) {
     const sb = makeSandbox(`nut-ts-sock-${who}-`);
     sandboxes.push(sb);
     sb.write(file, data);
-    sb.write('ups.conf', `[dev]\n\tdriver = dummy-ups\n\tport = ${file}\n`);
+    sb.write('ups.conf', `[dev]\n\tdriver = dummy-ups\n\tport = ${file}\n${extra}`);
     children.push(who === 'nut' ? startNutDriver(sb, 'dummy-ups', 'dev') : spawn(process.execPath, [CLI, 'dummy-ups', '-a', 'dev'], { env: sb.env, stdio: 'ignore' }));
     paths.push(join(sb.statePath, 'dummy-ups-dev'));
   }
@@ -110,6 +110,14 @@ describe('driver socket: ours = NUT 2.8.0 dummy-ups', () => {
     const { nut, ours } = await startBoth(data, name);
     const [a, b] = await Promise.all([dumpall(nut), dumpall(ours)]);
     expect(b.length).toBeGreaterThan(10);
+    expect(b).toEqual(a);
+  }, 240_000);
+
+  it('override.* (IMMUTABLE: SETFLAGS without words), default.*, flags in the dump', async () => {
+    const extra = '\toverride.ups.mfr = "O \\"R\\""\n\toverride.ups.serial = S1\n\tdefault.ups.id = d\n\tdefault.new.var = n\n\tnolock\n';
+    const { nut, ours } = await startBoth(QUIRKS, 'test.dev', extra);
+    const [a, b] = await Promise.all([dumpall(nut), dumpall(ours)]);
+    expect(a).toContain('SETFLAGS ups.serial');
     expect(b).toEqual(a);
   }, 240_000);
 
