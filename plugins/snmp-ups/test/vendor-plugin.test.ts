@@ -71,6 +71,25 @@ describe('vendor MIB package extending snmp-ups', () => {
     expect(inst.logs).toContain('Detected Dell UPS Tower 1000W HV on host ' + o.port + ' (mib: dell_ups 0.1)');
   });
 
+  it('runs through the nut-driver CLI from the project that installed it', () => {
+    const state = mkdtempSync(join(tmpdir(), 'nut-ts-vendor-state-'));
+    try {
+      const cli = join(__dirname, '..', '..', '..', 'core', 'dist', 'cli', 'driver.js');
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'snmp-ups-dell', '-s', 't', '-x', `port=127.0.0.1:${sim.port}`, '-x', 'community=dell-ups_tower1000w', '-x', 'snmp_retries=1', '-d', '1'],
+        { cwd: project, env: { ...process.env, NUT_STATEPATH: state }, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain('driver.version.data: dell_ups MIB 0.1\n');
+      expect(r.stdout).toContain('ups.model: Dell UPS Tower 1000W HV\n');
+      expect(r.stdout).toContain('driver.name: snmp-ups-dell\n');
+      expect(r.stdout).not.toContain('community');
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('without the vendor table, the engine refuses the device as NUT does', async () => {
     const o = { port: `127.0.0.1:${sim.port}`, options: { community: 'dell-ups_tower1000w', snmp_retries: '1' } as Record<string, string> };
     const inst = makeInstance(o);
