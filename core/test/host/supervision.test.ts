@@ -199,6 +199,27 @@ describe('start attempts follow maxretry and retrydelay', () => {
     }
   }, 60_000);
 
+  it('an init that never returns is cut by the init watchdog and counts as a failed attempt', async () => {
+    const sb = sandbox('maxstartdelay = 30\n[slow]\n driver = test-hanginit\n port = none\n');
+    const host = new Host({
+      paths: sb.paths,
+      settings: { pluginPaths: [join(fixtures, 'plugins')], initWatchdogMs: 1000 },
+      pluginSearch: { builtin: false, nodeModules: false },
+      workerPath: stubWorker,
+      log: () => {},
+    });
+    try {
+      const r = await host.startInstance('slow', { maxstartdelayMs: 30_000 });
+      expect(r.ok).toBe(false);
+      expect(r.messages[0]).toMatch(/^watchdog: initups did not return within 1000 ms/);
+      expect(r.messages[1]).toBe('Driver failed to start (exit status=1)');
+      expect(host.instance('slow')!.state).toBe('failed');
+    } finally {
+      await host.close();
+      rmSync(sb.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('an unknown driver names the missing plugin and NUT driver', async () => {
     const sb = sandbox('[x]\n driver = test-goood\n port = none\n');
     const host = makeHost(sb.paths, []);
