@@ -5,8 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FLAG_NUMBER, FLAG_RW, FLAG_STRING } from '../../../core/src/dstate/ops.js';
 import { DriverRuntime } from '../../../core/src/driver/runtime.js';
 import type { InstanceSpec } from '../../../core/src/host/worker-protocol.js';
+import type { DriverPlugin } from '../../../core/src/plugin-api/index.js';
 import { createDummyUps } from '../src/index.js';
 import { chooseMode } from '../src/mode.js';
+
+/** The plugin typed against core/src (it is written against the published core/dist types). */
+const dummyUps = () => createDummyUps() as unknown as DriverPlugin;
 
 const dir = mkdtempSync(join(tmpdir(), 'nut-ts-dummy-plugin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +38,7 @@ function spec(port: string, options: Record<string, string | true> = {}): Instan
 /** The plugin without its 1 s pause per update. */
 async function start(file: string, text: string, options: Record<string, string | true> = {}) {
   writeFileSync(join(dir, file), text);
-  const rt = new DriverRuntime(spec(file, options), createDummyUps());
+  const rt = new DriverRuntime(spec(file, options), dummyUps());
   (rt.ctx as { sleep: (ms: number) => Promise<void> }).sleep = async () => {};
   await rt.init();
   rt.publishRuntimeInfo();
@@ -112,6 +116,6 @@ describe('dummy-ups plugin', () => {
 
   it('-k: shutdown is not supported (fatal)', async () => {
     writeFileSync(join(dir, 'k.dev'), '');
-    await expect(new DriverRuntime(spec('k.dev'), createDummyUps()).forceShutdown()).rejects.toThrow('shutdown not supported');
+    await expect(new DriverRuntime(spec('k.dev'), dummyUps()).forceShutdown()).rejects.toThrow('shutdown not supported');
   });
 });
