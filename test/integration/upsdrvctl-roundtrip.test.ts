@@ -52,7 +52,7 @@ describe('upsdrvctl start / status / stop round trip', () => {
     expect(r.status).toBe(0);
     const st = await runCli('upsdrvctl', ['status', '--json'], { env, cwd: sb.dir });
     expect(st.status).toBe(0);
-    const json = JSON.parse(st.stdout.slice(st.stdout.indexOf('{'))) as { instances: Array<{ name: string; state: string; provider: string }> };
+    const json = JSON.parse(st.stdout) as { instances: Array<{ name: string; state: string; provider: string }> };
     expect(json.instances.map((i) => [i.name, i.state])).toEqual([
       ['one', 'running'],
       ['two', 'stopped'],

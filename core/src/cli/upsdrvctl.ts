@@ -268,7 +268,8 @@ async function status(io: CliIO, paths: NutPaths, conf: UpsConf | undefined, o: 
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, io: CliIO = defaultIO): Promise<number> {
   const prog = 'upsdrvctl';
-  io.stdout(`${BANNER}\n`);
+  // --json is ours: keep its output parseable
+  if (!argv.includes('--json')) io.stdout(`${BANNER}\n`);
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     if (parsed.error) io.stderr(`${prog}: ${parsed.error}\n`);
