@@ -221,4 +221,20 @@ describe('DriverRuntime main loop', () => {
     await loop2;
     expect(r2.tracking).toEqual([['s2', 3]]);
   });
+
+  it('a throwing updateinfo in the loop is fatal, and cleanup still runs', async () => {
+    let n = 0;
+    let cleaned = false;
+    const rt = new DriverRuntime(spec(), {
+      updateinfo() {
+        if (++n === 2) throw new Error('device gone');
+      },
+      cleanup() {
+        cleaned = true;
+      },
+    });
+    await rt.init();
+    await expect(rt.runLoop()).rejects.toThrow('device gone');
+    expect(cleaned).toBe(true);
+  });
 });
