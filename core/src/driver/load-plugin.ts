@@ -1,12 +1,22 @@
 /** Loads a driver plugin's entry module (TypeScript or JavaScript) with jiti. */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createJiti } from 'jiti';
 import type { DriverPlugin } from '../plugin-api/index.js';
 import { DriverFatal, errorText } from './runtime.js';
 
+/**
+ * A plugin installed outside this repository (npm install of a vendor package) has no
+ * @nut-ts/core of its own: its `import ... from '@nut-ts/core/plugin-api'` gets the host's copy.
+ */
+const PLUGIN_API_ALIAS = {
+  '@nut-ts/core/plugin-api': join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'plugin-api', 'index.js'),
+};
+
 export async function loadDriverPlugin(entryPath: string): Promise<DriverPlugin> {
   let mod: unknown;
   try {
-    const jiti = createJiti(import.meta.url, { moduleCache: true });
+    const jiti = createJiti(import.meta.url, { moduleCache: true, alias: PLUGIN_API_ALIAS });
     mod = await jiti.import(entryPath, { default: true });
   } catch (e) {
     throw new DriverFatal(`cannot load driver plugin ${entryPath}: ${errorText(e)}`);

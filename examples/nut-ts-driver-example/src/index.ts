@@ -1,7 +1,8 @@
-// A simulated UPS. Only types come from nut-ts (erased at load time), so the package runs
-// under any nut-ts host without depending on a particular copy of @nut-ts/core.
-import type { DriverContext, DriverPlugin } from '@nut-ts/core/plugin-api';
+// A simulated UPS. '@nut-ts/core/plugin-api' is provided by the host that loads the plugin,
+// so the package needs no copy of nut-ts of its own (it is an optional peer dependency).
+import { defineDriver, type DriverContext } from '@nut-ts/core/plugin-api';
 
+// NUT's handler results (STAT_INSTCMD_HANDLED / STAT_INSTCMD_UNKNOWN)
 const HANDLED = 0;
 const UNKNOWN = 1;
 
@@ -21,7 +22,7 @@ function publish(ctx: DriverContext): void {
   ctx.dstate.dataok();
 }
 
-const driver: DriverPlugin = {
+export default defineDriver({
   initups(ctx) {
     onBattery = ctx.testvar('on_battery');
     ctx.log.info(`simulating a UPS on port ${ctx.port}`);
@@ -45,6 +46,4 @@ const driver: DriverPlugin = {
     publish(ctx);
     return HANDLED;
   },
-};
-
-export default driver;
+});
