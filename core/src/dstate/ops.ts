@@ -46,10 +46,12 @@ export function flagsFromWords(words: readonly string[]): number {
   return flags;
 }
 
-/** Status codes a driver returns for INSTCMD and SET (drivers/upshandler.h). */
-export const enum HandlerStatus {
-  Handled = 0,
-  Unknown = 1,
-  Invalid = 2,
-  Failed = 3,
-}
+/** Status codes a driver returns for INSTCMD and SET (drivers/upshandler.h). A real object, so
+ * plugins loaded at run time can use HandlerStatus.Handled as a value. */
+export const HandlerStatus = {
+  Handled: 0,
+  Unknown: 1,
+  Invalid: 2,
+  Failed: 3,
+} as const;
+export type HandlerStatus = (typeof HandlerStatus)[keyof typeof HandlerStatus];
