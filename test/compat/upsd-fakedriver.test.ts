@@ -121,9 +121,9 @@ beforeAll(async () => {
     {},
     UPS_CONF,
   );
-  // both attached to all three drivers
-  for (let i = 0; i < 100 && [full, silent, stale].some((d) => d.peers.length < 2); i++) await new Promise((r) => setTimeout(r, 100));
-  for (let i = 0; i < 100; i++) {
+  // both attached to all three drivers (generous: a loaded CI machine is slow to connect)
+  for (let i = 0; i < 600 && [full, silent, stale].some((d) => d.peers.length < 2); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600; i++) {
     const [a] = await exchange(nutPort, ['GET VAR ups1 ups.status']);
     const [b] = await exchange(ours.port, ['GET VAR ups1 ups.status']);
     if (a.includes('OL CHRG') && b.includes('OL CHRG')) break;
