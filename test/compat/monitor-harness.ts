@@ -108,10 +108,16 @@ export async function startStack(upsd: Impl, seqs: Record<string, string>): Prom
   try {
     await waitForPort(port, '127.0.0.1', 30_000);
     // the server answers once it has the drivers' data
-    await waitFor(() => {
-      const r = spawnSync('upsc', [`${Object.keys(seqs)[0]}@127.0.0.1:${port}`, 'ups.status'], { encoding: 'latin1' });
-      return r.status === 0 && r.stdout.trim() !== '';
-    }, `upsd data (${serverErr})`, 30_000);
+    // the server answers once it has each driver's data, and the .seq has replaced WAIT
+    await waitFor(
+      () =>
+        Object.keys(seqs).every((u) => {
+          const r = spawnSync('upsc', [`${u}@127.0.0.1:${port}`, 'ups.status'], { encoding: 'latin1' });
+          return r.status === 0 && r.stdout.trim() !== '' && r.stdout.trim() !== 'WAIT';
+        }),
+      `upsd data (${serverErr})`,
+      30_000,
+    );
   } catch (err) {
     await stack.cleanup();
     throw err;
