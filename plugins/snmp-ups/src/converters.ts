@@ -69,16 +69,19 @@ export const valueConverters: Record<string, ValueConverter> = {
     state.temperatureUnit = v === 0 ? 'kelvin' : v === 1 ? 'celsius' : v === 2 ? 'fahrenheit' : 'unknown';
     return 'celsius';
   },
-  /** su_temperature_read_fun: tenths of the device unit -> degrees Celsius ("%.1f"). */
+  /** su_temperature_read_fun: tenths of the sensor unit -> whole degrees Celsius, in C long
+   * arithmetic (observed with NUT 2.8.0: 235 (C) -> "23", 743 (F) -> "23"). */
   eaton_sensor_temperature(raw, state) {
-    const v = (typeof raw === 'number' ? raw : Number.parseInt(raw, 10)) / 10;
+    const tenths = Math.trunc(typeof raw === 'number' ? raw : Number.parseInt(raw, 10));
+    if (!Number.isFinite(tenths)) return undefined;
+    const v = Math.trunc(tenths / 10);
     switch (state.temperatureUnit) {
       case 'kelvin':
-        return (v - 273.15).toFixed(1);
+        return String(v - 273);
       case 'fahrenheit':
-        return (((v - 32) * 5) / 9).toFixed(1);
+        return String(Math.trunc(((v - 32) * 5) / 9));
       case 'celsius':
-        return v.toFixed(1);
+        return String(v);
       default:
         return undefined;
     }

@@ -140,6 +140,7 @@ export class SnmpUpsEngine {
   private ambientBase = -1;
   private deviceBase = -1;
   private deviceOffset = -1;
+  private templateIndexBase = -1;
   private deviceAlarms: string[] = [];
   /** Alarms of all devices of a chain in this walk: they raise ALARM in ups.status only. */
   private chainAlarms: string[] = [];
@@ -671,17 +672,14 @@ export class SnmpUpsEngine {
 
   private async baseSnmpTemplateIndex(row: Row): Promise<number> {
     if (row.oid === null) return -1;
+    // NUT keeps the last known base in one static variable: a row whose name is of no template
+    // kind (e.g. "ups.alarm" flagged AMBIENT_TEMPLATE) reuses whatever the previous call left.
     const type = templateFlag(row.name);
-    let base =
-      type === SU.OUTLET
-        ? this.outletBase
-        : type === SU.OUTLET_GROUP
-          ? this.outletGroupBase
-          : type === SU.AMBIENT_TEMPLATE
-            ? this.ambientBase
-            : type === SU.DAISY
-              ? this.deviceBase
-              : -1;
+    if (type === SU.OUTLET) this.templateIndexBase = this.outletBase;
+    else if (type === SU.OUTLET_GROUP) this.templateIndexBase = this.outletGroupBase;
+    else if (type === SU.AMBIENT_TEMPLATE) this.templateIndexBase = this.ambientBase;
+    else if (type === SU.DAISY) this.templateIndexBase = this.deviceBase;
+    let base = this.templateIndexBase;
     if (base !== -1) return base;
     const multiple = (row.oid.match(/%/g) ?? []).length > 1;
     for (base = 0; base < 2; base++) {
@@ -763,7 +761,7 @@ export class SnmpUpsEngine {
       if (row.oid !== null) {
         if (type === 'device') {
           inst.oid = this.currentDevice > 0 ? fmtTemplate(row.oid, this.currentDevice + this.deviceOffset) : '';
-        } else if (this.daisychain) {
+        } else if (this.daisychain && (row.oid.match(/%i/g) ?? []).length > 1) {
           inst.oid =
             row.flags & SU.TYPE_DAISY_1
               ? fmtTemplate(row.oid, this.currentDevice + this.deviceOffset, n)

@@ -18,6 +18,8 @@ const BASE_OF: Record<string, string> = {
   marlin_chain_of_two: join(FIX, 'eatonpdu_2.snmprec'),
   // Eaton (Powerware XUPS MIB): the recording lacks the model NUT probes; with it, NUT selects
   // "pw": ups.alarms walks the alarm table and maps alarm OIDs to status and alarm texts.
+  marlin_sensor_c: join(FIX, 'eatonpdu_2.snmprec'),
+  marlin_sensor_f: join(FIX, 'eatonpdu_2.snmprec'),
   pw_alarms: join(FIX, 'eatonups.snmprec'),
   pw_us_date: join(FIX, 'eatonups.snmprec'),
 };
@@ -82,6 +84,23 @@ export const VARIANTS: Record<string, Record<string, string | null>> = {
   marlin_chain_of_two: {
     '1.3.6.1.4.1.534.6.6.7.1.2.1.2.0': '4|Eaton ePDU MA 1P IN:IEC309 16A 1P OUT:20xC13 4xC19',
     '1.3.6.1.4.1.534.6.6.7.1.1.0': '4|0,1',
+  },
+  // An environment sensor (EMP) on the Marlin: ambient templates and the temperature converters.
+  marlin_sensor_c: {
+    '1.3.6.1.4.1.534.6.6.7.1.2.1.2.0': '4|Eaton ePDU MA 1P IN:IEC309 16A 1P OUT:20xC13 4xC19',
+    '1.3.6.1.4.1.534.6.8.1.1.1.0': '2|1',
+    '1.3.6.1.4.1.534.6.8.1.1.3.1.1.1': '4|EMP 1',
+    '1.3.6.1.4.1.534.6.8.1.1.4.1.1.1': '2|1',
+    '1.3.6.1.4.1.534.6.8.1.2.3.1.3.1.1': '2|235',
+    '1.3.6.1.4.1.534.6.8.1.2.5.0': '2|1',
+  },
+  marlin_sensor_f: {
+    '1.3.6.1.4.1.534.6.6.7.1.2.1.2.0': '4|Eaton ePDU MA 1P IN:IEC309 16A 1P OUT:20xC13 4xC19',
+    '1.3.6.1.4.1.534.6.8.1.1.1.0': '2|1',
+    '1.3.6.1.4.1.534.6.8.1.1.3.1.1.1': '4|EMP 1',
+    '1.3.6.1.4.1.534.6.8.1.1.4.1.1.1': '2|1',
+    '1.3.6.1.4.1.534.6.8.1.2.3.1.3.1.1': '2|743',
+    '1.3.6.1.4.1.534.6.8.1.2.5.0': '2|2',
   },
   pw_alarms: {
     [`${XUPS}.1.2.0`]: '4|9130i3000T-XL',
