@@ -50,6 +50,8 @@ export interface HostSettings {
   pluginPaths: string[];
   workersPerInstance: WorkerPolicy;
   watchdogMs: number;
+  /** upsd's idle drop; NUT's fixed value is 60 s. */
+  clientIdleTimeoutMs: number;
   /** Undefined: use the section's maxstartdelay. */
   initWatchdogMs?: number;
   restart: RestartSettings;
@@ -95,6 +97,7 @@ export function defaultHostSettings(): HostSettings {
     pluginPaths: [],
     workersPerInstance: 'instance',
     watchdogMs: 30_000,
+    clientIdleTimeoutMs: 60_000,
     restart: { initialDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, resetAfterMs: 60_000 },
     resourceLimits: { maxOldGenerationSizeMb: 128, stackSizeMb: 4 },
   };
@@ -208,6 +211,7 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
   }
   if (ok('workersPerInstance') && typeof data.workersPerInstance === 'string') settings.workersPerInstance = data.workersPerInstance as WorkerPolicy;
   if (ok('watchdogMs') && typeof data.watchdogMs === 'number') settings.watchdogMs = data.watchdogMs;
+  if (ok('clientIdleTimeoutMs') && typeof data.clientIdleTimeoutMs === 'number') settings.clientIdleTimeoutMs = data.clientIdleTimeoutMs;
   if (ok('initWatchdogMs') && typeof data.initWatchdogMs === 'number') settings.initWatchdogMs = data.initWatchdogMs;
   for (const group of ['restart', 'resourceLimits'] as const) {
     const given = data[group];

@@ -123,7 +123,12 @@ export class Host implements DeviceDirectory {
     this.paths = options.paths;
     this.settings = mergeSettings(options.settings);
     this.log = options.log ?? (() => {});
-    this.upsd = new UpsdService(this, this.paths.confPath, (level, message) => this.log(level, `upsd: ${message}`));
+    this.upsd = new UpsdService(
+      this,
+      this.paths.confPath,
+      (level, message) => this.log(level, `upsd: ${message}`),
+      this.settings.clientIdleTimeoutMs,
+    );
   }
 
   // DeviceDirectory

@@ -39,6 +39,7 @@ export class UpsdService {
     private readonly directory: DeviceDirectory,
     private readonly confPath: string,
     private readonly log: Logger,
+    private readonly idleTimeoutMs = 60_000,
   ) {}
 
   get running(): boolean {
@@ -49,7 +50,7 @@ export class UpsdService {
     return this.server ? [...this.server.bound] : [];
   }
 
-  private load(options: UpsdStartOptions): LoadedUpsdConfig | { error: string } {
+  private load(options: UpsdStartOptions, starting: boolean): LoadedUpsdConfig | { error: string } {
     const messages: string[] = [];
     if (options.noConfigFiles) {
       return { conf: parseUpsdConf({ path: 'upsd.conf', text: '' }), users: new Map(), messages };
@@ -73,6 +74,9 @@ export class UpsdService {
       } catch (e) {
         messages.push((e as Error).message);
       }
+    } else if (starting) {
+      // NUT 2.8.0 refuses to start without upsd.users (its permission check stats the file)
+      return { error: `stat ${usersFile}: No such file or directory` };
     } else {
       messages.push(`Can't open ${usersFile}: No such file or directory`);
     }
@@ -81,7 +85,7 @@ export class UpsdService {
 
   async start(options: UpsdStartOptions = {}): Promise<UpsdResult> {
     if (this.server) return { ok: true, messages: ['upsd is already running'], bound: this.bound };
-    const loaded = this.load(options);
+    const loaded = this.load(options, true);
     if ('error' in loaded) return { ok: false, messages: [loaded.error] };
     const { conf, users, messages } = loaded;
     if (!options.noConfigFiles && this.directory.list().length === 0 && !conf.allowNoDevice) {
@@ -93,6 +97,7 @@ export class UpsdService {
       maxAge: conf.maxAge,
       trackingDelay: conf.trackingDelay,
       maxConn: conf.maxConn,
+      idleTimeoutMs: this.idleTimeoutMs,
       certFile: conf.certFile,
       users,
       describer: await loadDescriber(conf.dataPath),
@@ -122,7 +127,7 @@ export class UpsdService {
   async reload(): Promise<UpsdResult> {
     const server = this.server;
     if (!server) return { ok: false, messages: ['upsd is not running'] };
-    const loaded = this.load(this.options);
+    const loaded = this.load(this.options, false);
     if ('error' in loaded) return { ok: false, messages: [loaded.error] };
     server.reload({
       users: loaded.users,

@@ -1,0 +1,68 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Host } from '../../src/host/host.js';
+import { freePort } from '../../../test/helpers/oracle.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+
+async function makeHost(files: Record<string, string>, settings: Record<string, unknown> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'nut-ts-upsd-svc-'));
+  const confPath = join(dir, 'conf');
+  const statePath = join(dir, 'state');
+  mkdirSync(confPath);
+  mkdirSync(statePath);
+  const port = await freePort();
+  const all: Record<string, string> = {
+    'ups.conf': '[alpha]\n driver = test-good\n port = none\n',
+    'upsd.conf': `LISTEN 127.0.0.1 ${port}\n`,
+    ...files,
+  };
+  for (const [name, text] of Object.entries(all)) writeFileSync(join(confPath, name), text, { mode: 0o640 });
+  const host = new Host({
+    paths: { confPath, statePath, altPidPath: statePath, driverPath: '/lib/nut' },
+    settings: { pluginPaths: [join(fixtures, 'plugins')], ...settings },
+    pluginSearch: { builtin: false, nodeModules: false },
+    workerPath: join(fixtures, 'stub-worker.mjs'),
+  });
+  host.loadConfig();
+  return { host, dir, confPath, port };
+}
+
+let cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanup) await c();
+  cleanup = [];
+});
+
+describe("the host's upsd", () => {
+  it('refuses to start without upsd.users, with the message NUT 2.8.0 prints', async () => {
+    const { host, dir, confPath } = await makeHost({});
+    cleanup.push(async () => {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const result = await host.upsd.start();
+    expect(result.ok).toBe(false);
+    // NUT 2.8.0's upsd exits 1 after "stat <confpath>/upsd.users: No such file or directory"
+    expect(result.messages).toContain(`stat ${join(confPath, 'upsd.users')}: No such file or directory`);
+  });
+
+  it('drops a silent client after the configured clientIdleTimeoutMs', async () => {
+    const { host, dir, port } = await makeHost({ 'upsd.users': '' }, { clientIdleTimeoutMs: 1000 });
+    cleanup.push(async () => {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    expect((await host.upsd.start()).ok).toBe(true);
+    const socket = connect(port, '127.0.0.1');
+    const closed = await new Promise<boolean>((resolve) => {
+      socket.once('close', () => resolve(true));
+      setTimeout(() => resolve(false), 20_000).unref();
+    });
+    socket.destroy();
+    expect(closed).toBe(true);
+  });
+});
