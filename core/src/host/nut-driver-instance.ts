@@ -38,8 +38,9 @@ export class NutDriverInstance extends SupervisedInstance {
     return this.socket.tree;
   }
 
+  /** As NUT's upsd: connected as soon as the socket is; until the dump ends clients see WAIT. */
   get connected(): boolean {
-    return this.socket.connected && this.socket.dumpComplete;
+    return this.socket.connected;
   }
 
   get lastHeard(): number {
@@ -105,7 +106,7 @@ export class NutDriverInstance extends SupervisedInstance {
     const child = this.exec(this.args(['-F'], this.startOptions), { log: logWrap });
     this.socket.start();
     const readyPoll = setInterval(() => {
-      if (this.connected) {
+      if (this.socket.connected && this.socket.dumpComplete) {
         clearInterval(readyPoll);
         cb.ready();
       }
