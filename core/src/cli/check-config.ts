@@ -5,6 +5,7 @@
  * 'port'?`). Exit status 1 when there is an error, 0 otherwise (warnings alone), 2 on bad usage.
  * Driver options are checked against the installed plugins' manifests.
  */
+import { effectiveManifest } from '../plugins/effective-manifest.js';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { checkConfig, type CheckConfigOptions } from '../config/check-config.js';
@@ -13,7 +14,6 @@ import { NUT_MODES } from '../config/nut-conf.js';
 import { loadHostSettings } from '../config/host-settings.js';
 import { formatProblem } from '../config/problems.js';
 import type { DriverOptionsLookup } from '../config/validate-ups-conf.js';
-import type { OptionsSchema } from '../plugins/manifest.js';
 import { discoverPlugins, findDriverPlugin } from '../plugins/registry.js';
 
 export interface CheckConfigDeps {
@@ -43,15 +43,7 @@ export async function registryDeps(cwd: string): Promise<{ lookupDriver: DriverO
       return 'unknown-driver'; // a broken provider: its problem is among the notes
     }
     if (!runnable) return 'unknown-driver';
-    const own = runnable.plugin.manifest.options;
-    const engine = runnable.engine === runnable.plugin ? undefined : runnable.engine.manifest.options;
-    if (!engine) return own;
-    const merged: OptionsSchema = {
-      type: 'object',
-      properties: { ...engine.properties, ...own?.properties },
-      additionalProperties: engine.additionalProperties === true || own?.additionalProperties === true,
-    };
-    return merged;
+    return effectiveManifest(runnable).options;
   };
   return { lookupDriver, knownDrivers: listing.plugins.map((p) => p.driver), notes };
 }

@@ -1,4 +1,5 @@
 /** Which plugin runs `<driver>` for the standalone driver CLI (the host's registry). */
+import { effectiveManifest } from '../plugins/effective-manifest.js';
 import { findDriverPlugin } from '../plugins/registry.js';
 import type { PluginManifest } from '../plugins/manifest.js';
 
@@ -12,10 +13,5 @@ export interface CliPlugin {
 export function findDriverPluginForCli(driver: string): CliPlugin | undefined {
   const r = findDriverPlugin(driver);
   if (!r) return undefined;
-  // A plugin that feeds an engine (`extends`) accepts the engine's options besides its own.
-  const own = r.plugin.manifest.options?.properties ?? {};
-  const engine = r.engine === r.plugin ? {} : (r.engine.manifest.options?.properties ?? {});
-  const manifest: PluginManifest =
-    r.engine === r.plugin ? r.plugin.manifest : { ...r.plugin.manifest, options: { type: 'object', properties: { ...engine, ...own } } };
-  return { manifest, entryPath: r.entryPath, dir: r.plugin.dir, tables: r.tables };
+  return { manifest: effectiveManifest(r), entryPath: r.entryPath, dir: r.plugin.dir, tables: r.tables };
 }

@@ -5,12 +5,12 @@
  * host and `driver -a <ups>` agree; the host adds its watchdog budget and the tables.
  */
 import { applyUpsConf, emptySettings, SettingsError, toInstanceSpec } from '../driver/settings.js';
-import type { PluginManifest } from '../plugins/manifest.js';
+import { effectiveManifest } from '../plugins/effective-manifest.js';
 import type { RunnablePlugin } from '../plugins/registry.js';
 import type { UpsConf, UpsConfSection } from './ups-conf.js';
 import type { InstanceSpec } from './worker-protocol.js';
 
-export { SettingsError };
+export { SettingsError, effectiveManifest };
 
 export const DEFAULT_WATCHDOG_MS = 30_000;
 
@@ -19,19 +19,6 @@ export interface SpecContext {
   /** Debug level passed through by upsdrvctl -d (count of -D). */
   debugLevel?: number;
   watchdogMs?: number;
-}
-
-/** The plugin's manifest with the options of its engine chain merged in (vendor wins). */
-export function effectiveManifest(runnable: RunnablePlugin): PluginManifest {
-  const own = runnable.plugin.manifest;
-  if (runnable.engine === runnable.plugin) return own;
-  return {
-    ...own,
-    options: {
-      type: 'object',
-      properties: { ...(runnable.engine.manifest.options?.properties ?? {}), ...(own.options?.properties ?? {}) },
-    },
-  };
 }
 
 /** Throws SettingsError (with NUT's text and exit status) when the section is not acceptable. */
