@@ -7,6 +7,7 @@ import type { NutConf } from './nut-conf.js';
 import { problem, type ConfigProblem } from './problems.js';
 import { allowedBy, pointerParts, severityOf, validatorFor, type ErrorObject, type SchemaName } from './schemas.js';
 import { closest } from './suggest.js';
+import { SERVICES_FILE, tcpServicePort } from './tcp-service.js';
 import type { UpsdConf } from './upsd-conf.js';
 import type { UpsdUsers } from './upsd-users.js';
 
@@ -89,6 +90,14 @@ export function validateUpsdConf(conf: UpsdConf): ConfigProblem[] {
         return { address: l.address, port: n % 65536 || 65536 };
       }
       return { address: l.address, port: n };
+    }
+    if (tcpServicePort(l.port) === undefined) {
+      problems.push(
+        problem('warning', conf.file, l.line, `port '${l.port}' is neither a number nor a TCP service name in ${SERVICES_FILE}; upsd cannot listen there`, {
+          key: 'LISTEN',
+          allowed: '1-65535 or a service name',
+        }),
+      );
     }
     return { address: l.address, port: l.port };
   });

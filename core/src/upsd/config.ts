@@ -9,6 +9,7 @@ import { formatProblem, type ConfigProblem } from '../config/problems.js';
 import { parseUpsConf as readUpsConfText } from '../config/ups-conf.js';
 import { parseUpsdConf as readUpsdConfText } from '../config/upsd-conf.js';
 import { parseUpsdUsers as readUpsdUsersText } from '../config/upsd-users.js';
+import { tcpServicePort } from '../config/tcp-service.js';
 
 export const DEFAULT_PORT = 3493;
 
@@ -75,12 +76,12 @@ export function defaultUpsdConf(): UpsdConf {
 }
 
 /** upsd.conf through the config reader (core/src/config/upsd-conf.ts), as upsd uses it. */
-export function parseUpsdConf(input: FileText): UpsdConf {
+export function parseUpsdConf(input: FileText, servicesText?: string): UpsdConf {
   const read = readUpsdConfText(input.text, basename(input.path));
   const conf = defaultUpsdConf();
   for (const l of read.listen) {
-    const port = Number.parseInt(l.port, 10);
-    if (!/^\d+$/.test(l.port) || port > 65535) {
+    const port = tcpServicePort(l.port, servicesText);
+    if (port === undefined || port > 65535) {
       conf.warnings.push(`${read.file}:${l.line}: LISTEN ${l.address} ${l.port}: invalid port, not listening there`);
       continue;
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/config/problems.js';
 import { parseUpsdConf } from '../../src/config/upsd-conf.js';
 import { parseUpsdUsers } from '../../src/config/upsd-users.js';
+import { tcpServicePort } from '../../src/config/tcp-service.js';
 import { validateUpsdConf, validateUpsdUsers } from '../../src/config/validate-files.js';
 
 const upsd = (text: string) => {
@@ -96,6 +97,20 @@ describe('upsd.conf', () => {
       [4, 'warning'],
     ]);
     expect(problems[3].message).toContain('17957');
+  });
+
+  it('accepts a service name as LISTEN port (NUT passes it to getaddrinfo), warns about an unknown one', () => {
+    // NUT 2.8.0's upsd with "LISTEN 127.0.0.1 nut" listens on 127.0.0.1:3493 (nut = 3493/tcp in /etc/services).
+    const { problems } = upsd('LISTEN 127.0.0.1 nut\nLISTEN 127.0.0.1 notaport\n');
+    expect(problems.map((p) => [p.line, p.severity, p.key])).toEqual([[2, 'warning', 'LISTEN']]);
+    expect(problems[0].message).toContain("'notaport'");
+    expect(tcpServicePort('nut')).toBe(3493);
+    const services = '# comment\nnut\t\t3493/tcp\t\t\t# Network UPS Tools\nnut\t\t3493/udp\nfoo 7000/udp\nbar 7001/tcp baz qux\n';
+    expect(tcpServicePort('3494', services)).toBe(3494);
+    expect(tcpServicePort('nut', services)).toBe(3493);
+    expect(tcpServicePort('qux', services)).toBe(7001);
+    expect(tcpServicePort('foo', services)).toBeUndefined();
+    expect(tcpServicePort('Network', services)).toBeUndefined();
   });
 
   it('warns about a repeated listener and an unusual CERTREQUEST', () => {

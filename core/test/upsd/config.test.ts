@@ -20,6 +20,12 @@ describe('upsd.conf', () => {
     const d = parseUpsdConf({ path: 'x', text: '' });
     expect(d).toMatchObject({ listen: [], maxAge: 15, trackingDelay: 3600, allowNoDevice: false, maxConn: undefined });
   });
+  it('LISTEN with a service name listens on its port (NUT uses getaddrinfo); an unknown name is skipped with a warning', () => {
+    const services = 'nut\t\t3493/tcp\t\t\t# Network UPS Tools\nnut\t\t3493/udp\n';
+    const c = parseUpsdConf({ path: 'upsd.conf', text: 'LISTEN 127.0.0.1 nut\nLISTEN ::1 nosuchservice\n' }, services);
+    expect(c.listen).toEqual([{ host: '127.0.0.1', port: 3493 }]);
+    expect(c.warnings).toEqual(['upsd.conf:2: LISTEN ::1 nosuchservice: invalid port, not listening there']);
+  });
   it('warns about invalid directives with file and line, keeps going', () => {
     const c = parseUpsdConf({ path: 'upsd.conf', text: 'maxage 5\nMAXAGE x5\nACL all 0.0.0.0/0\nFOO\nMAXAGE 7\n' });
     expect(c.maxAge).toBe(7);
