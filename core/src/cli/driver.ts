@@ -146,8 +146,13 @@ function makeLogger(debugLevel: number): (level: LogLevel, message: string, n?: 
 
 async function main(argv: string[]): Promise<number> {
   const driver = argv[0];
+  const usage = 'usage: nut-driver <driver> (-a <id>|-s <id>) [OPTIONS]   (nut-driver <driver> -h for help)\n';
+  if (driver === '-h' || driver === '--help') {
+    process.stdout.write(usage);
+    return 0;
+  }
   if (!driver || driver.startsWith('-')) {
-    process.stderr.write('usage: nut-driver <driver> (-a <id>|-s <id>) [OPTIONS]   (nut-driver <driver> -h for help)\n');
+    process.stderr.write(usage);
     return 1;
   }
   let found: CliPlugin | undefined;
