@@ -382,6 +382,7 @@ export class NutClient extends EventEmitter {
         ...this.opts.tlsOptions,
         socket: plain,
         ca: this.opts.ca ?? this.opts.tlsOptions?.ca,
+        host: this.host, // identity check against an IP literal (no SNI is sent for one)
         servername,
         rejectUnauthorized: this.opts.verify ?? false,
       });

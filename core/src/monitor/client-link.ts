@@ -1,5 +1,4 @@
 /** UpsLink over the shared client library (H5's NutClient): the link upsmon uses by default. */
-import { checkServerIdentity } from 'node:tls';
 import { NutClient } from '../client/client.js';
 import { LinkError, loadCertPath, type LinkFactory, type UpsLink } from './link.js';
 
@@ -11,8 +10,6 @@ export const clientLink: LinkFactory = async (opts) => {
     tls: opts.requireTls ? 'require' : opts.tryTls ? 'try' : 'off',
     verify: opts.certVerify,
     ...(ca ? { ca } : {}),
-    // certificates are checked against the MONITOR host, IP literals included
-    tlsOptions: { checkServerIdentity: (_name, cert) => checkServerIdentity(opts.host, cert) },
     timeout: opts.timeoutMs,
     connectTimeout: opts.timeoutMs,
   });

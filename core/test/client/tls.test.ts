@@ -153,4 +153,11 @@ describe('STARTTLS', () => {
     expect((err as NutError).code).toBe('SSL-ERROR');
     expect((err as NutError).message).toMatch(/^SSL error: /);
   });
+
+  it('verify: checks an IP literal host against the certificate (upsmon MONITOR ups@127.0.0.1)', async () => {
+    const u = await tlsUpsd(true);
+    const c = client(u.port, { host: '127.0.0.1', tls: 'require', verify: true, ca: cert });
+    await c.connect();
+    expect(await c.getVar('ups', 'ups.status')).toBe('secret');
+  });
 });
