@@ -10,6 +10,8 @@ import { NutClient, NutError } from '../../src/client/index.js';
 let dir: string;
 let key: Buffer;
 let cert: Buffer;
+/** A certificate naming only IP:127.0.0.1 (no DNS name, CN not a host). */
+let ipOnly: { key: Buffer; cert: Buffer };
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nut-ts-tls-'));
@@ -20,6 +22,12 @@ beforeAll(() => {
   ], { stdio: 'ignore' });
   key = readFileSync(join(dir, 'key.pem'));
   cert = readFileSync(join(dir, 'cert.pem'));
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+    '-keyout', join(dir, 'ip-key.pem'), '-out', join(dir, 'ip-cert.pem'),
+    '-subj', '/CN=nut-test-upsd', '-addext', 'subjectAltName=IP:127.0.0.1',
+  ], { stdio: 'ignore' });
+  ipOnly = { key: readFileSync(join(dir, 'ip-key.pem')), cert: readFileSync(join(dir, 'ip-cert.pem')) };
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +44,7 @@ const running: TlsUpsd[] = [];
 const clients: NutClient[] = [];
 
 /** An upsd imitation; STARTTLS → `OK STARTTLS` and a TLS handshake when `tls` is true. */
-async function tlsUpsd(tls: boolean): Promise<TlsUpsd> {
+async function tlsUpsd(tls: boolean, identity?: { key: Buffer; cert: Buffer }): Promise<TlsUpsd> {
   const lines: string[] = [];
   const secureLines: string[] = [];
   const sockets: Socket[] = [];
@@ -57,7 +65,7 @@ async function tlsUpsd(tls: boolean): Promise<TlsUpsd> {
           }
           socket.off('data', onData);
           socket.write('OK STARTTLS\n');
-          const t = new TLSSocket(socket, { isServer: true, key, cert });
+          const t = new TLSSocket(socket, { isServer: true, key: identity?.key ?? key, cert: identity?.cert ?? cert });
           t.on('error', () => undefined);
           handle(t, true);
           return;
@@ -155,8 +163,8 @@ describe('STARTTLS', () => {
   });
 
   it('verify: checks an IP literal host against the certificate (upsmon MONITOR ups@127.0.0.1)', async () => {
-    const u = await tlsUpsd(true);
-    const c = client(u.port, { host: '127.0.0.1', tls: 'require', verify: true, ca: cert });
+    const u = await tlsUpsd(true, ipOnly);
+    const c = client(u.port, { host: '127.0.0.1', tls: 'require', verify: true, ca: ipOnly.cert });
     await c.connect();
     expect(await c.getVar('ups', 'ups.status')).toBe('secret');
   });
