@@ -65,6 +65,11 @@ export class ParseconfMachine {
     ) || this.argv.length > 0 || this.wordLength > 0;
   }
 
+  /** True inside a quoted word where a newline does not end the line (no backslash before it). */
+  get inOpenQuote(): boolean {
+    return this.state === State.QuoteCollect;
+  }
+
   /** True while a word is being collected (so end of input must close it). */
   get inWord(): boolean {
     return this.wordLength > 0 || this.state === State.Collect || this.state === State.CollectLiteral;
@@ -226,6 +231,10 @@ export interface LossNote {
   truncatedChars: number;
   /** Words beyond the 32nd. */
   droppedWords: number;
+  /** Newlines inside an unclosed quote: NUT drops them and reads the next line into the same word. */
+  quotedNewlines?: number;
+  /** The file ended inside a quote opened on this logical line. */
+  quoteOpenAtEnd?: boolean;
 }
 
 export interface TokenizedFile {
@@ -252,20 +261,24 @@ export function tokenizeConfig(input: string | Uint8Array, file = '<input>'): To
   let lineStart = 1;
   let started = false;
   let seen = { droppedChars: 0, truncatedChars: 0, droppedWords: 0 };
-  const noteLosses = (line: number) => {
+  let quotedNewlines = 0;
+  const noteLosses = (line: number, quoteOpenAtEnd = false) => {
     const now = {
       droppedChars: machine.droppedChars,
       truncatedChars: machine.truncatedChars,
       droppedWords: machine.droppedWords,
     };
-    const delta = {
+    const delta: LossNote = {
       line,
       droppedChars: now.droppedChars - seen.droppedChars,
       truncatedChars: now.truncatedChars - seen.truncatedChars,
       droppedWords: now.droppedWords - seen.droppedWords,
     };
-    if (delta.droppedChars || delta.truncatedChars || delta.droppedWords) losses.push(delta);
+    if (quotedNewlines) delta.quotedNewlines = quotedNewlines;
+    if (quoteOpenAtEnd) delta.quoteOpenAtEnd = true;
+    if (delta.droppedChars || delta.truncatedChars || delta.droppedWords || quoteOpenAtEnd) losses.push(delta);
     seen = now;
+    quotedNewlines = 0;
   };
   for (let i = 0; i < bytes.length; i++) {
     const ch = bytes[i];
@@ -273,6 +286,7 @@ export function tokenizeConfig(input: string | Uint8Array, file = '<input>'): To
       lineStart = physicalLine;
       started = true;
     }
+    if (ch === LF && machine.inOpenQuote) quotedNewlines++;
     const result = machine.feed(ch);
     if (ch === LF) physicalLine++;
     if (result === Feed.Line) {
@@ -287,8 +301,9 @@ export function tokenizeConfig(input: string | Uint8Array, file = '<input>'): To
   }
   // NUT's pconf_file_next: a last line without LF counts only if a word was already complete
   // (a lone unterminated word is lost, as with `nolock` on the last line without LF).
+  const quoteOpenAtEnd = started && machine.inOpenQuote;
   if (started && machine.words.length > 0 && machine.finish()) lines.push({ words: machine.words, line: lineStart });
-  if (started) noteLosses(lineStart);
+  if (started) noteLosses(lineStart, quoteOpenAtEnd);
   return { lines, errors, droppedChars: machine.droppedChars, losses };
 }
 

@@ -20,9 +20,19 @@ export function tokenizeForReader(input: string | Uint8Array, file: string): Tok
     );
   }
   for (const l of t.losses) {
-    if (l.droppedChars) {
+    const joined = l.quotedNewlines ?? 0;
+    if (joined && !l.quoteOpenAtEnd) {
       problems.push(
-        problem('warning', file, l.line, `${l.droppedChars} character(s) below 0x20 or above 0x7F dropped (tabs inside quotes, UTF-8, control bytes)`),
+        problem('warning', file, l.line, `a quote opened on this line is not closed before its end: NUT reads the next ${joined === 1 ? 'line' : `${joined} lines`} into the same value (close the quote, or write \\" for a literal quote)`),
+      );
+    }
+    if (l.quoteOpenAtEnd) {
+      problems.push(problem('warning', file, l.line, `a quote opened on this line is never closed (the file ends inside it)`));
+    }
+    const dropped = l.droppedChars - joined;
+    if (dropped > 0) {
+      problems.push(
+        problem('warning', file, l.line, `${dropped} character(s) below 0x20 or above 0x7F dropped (tabs inside quotes, UTF-8, control bytes)`),
       );
     }
     if (l.truncatedChars) {

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeValue, tokenizeConfig, WORD_COUNT_LIMIT, WORD_LENGTH_LIMIT } from '../../src/config/parseconf.js';
+import { formatProblem } from '../../src/config/problems.js';
+import { tokenizeForReader } from '../../src/config/tokenize-file.js';
 
 const words = (text: string) => tokenizeConfig(text).lines.map((l) => l.words);
 
@@ -83,6 +85,28 @@ describe('parseconf grammar (config-files.md §1)', () => {
       { line: 1, droppedChars: 3, truncatedChars: 0, droppedWords: 0 },
       { line: 2, droppedChars: 1, truncatedChars: 0, droppedWords: 0 },
     ]);
+  });
+
+  it('notes newlines swallowed by a quote left open, and a file that ends inside a quote', () => {
+    // NUT 2.8.0's upsd on such a file logs "addchar: discarding invalid character (0x0a)!" and joins the lines.
+    const t = tokenizeConfig('[a]\n port = "x.dev\n desc = y\n[b]\n password = "open\n');
+    expect(t.lines.map((l) => [l.line, l.words])).toEqual([
+      [1, ['[a]']],
+      [2, ['port', '=', 'x.dev desc = y[b] password = ', 'open']],
+    ]);
+    expect(t.losses).toEqual([{ line: 2, droppedChars: 3, truncatedChars: 0, droppedWords: 0, quotedNewlines: 3 }]);
+    const end = tokenizeConfig('a = 1\nb = "open\n');
+    expect(end.losses).toEqual([{ line: 2, droppedChars: 1, truncatedChars: 0, droppedWords: 0, quotedNewlines: 1, quoteOpenAtEnd: true }]);
+    const r = tokenizeForReader('x = "a\tb\n y = 1"\n', 'ups.conf');
+    expect(r.problems.map((p) => formatProblem(p))).toEqual([
+      'ups.conf:1: warning: a quote opened on this line is not closed before its end: NUT reads the next line into the same value (close the quote, or write \\" for a literal quote)',
+      'ups.conf:1: warning: 1 character(s) below 0x20 or above 0x7F dropped (tabs inside quotes, UTF-8, control bytes)',
+    ]);
+    const e = tokenizeForReader('x = "a\n', 'upsd.users');
+    expect(e.problems.map((p) => formatProblem(p))).toEqual(['upsd.users:1: warning: a quote opened on this line is never closed (the file ends inside it)']);
+    const escaped = tokenizeConfig('x = "a\\\nb"\n');
+    expect(escaped.lines.map((l) => l.words)).toEqual([['x', '=', 'ab']]);
+    expect(escaped.losses).toEqual([]);
   });
 
   it('keeps DEL (0x7F), as NUT 2.8.0 does (bug fix: we used to drop it)', () => {
