@@ -5,9 +5,8 @@
  * 'port'?`). Exit status 1 when there is an error, 0 otherwise (warnings alone), 2 on bad usage.
  * Driver options are checked against the installed plugins' manifests.
  */
+import { runIfMain } from './main-module.js';
 import { effectiveManifest } from '../plugins/effective-manifest.js';
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { checkConfig, type CheckConfigOptions } from '../config/check-config.js';
 import type { NutMode } from '../config/nut-conf.js';
 import { NUT_MODES } from '../config/nut-conf.js';
@@ -111,21 +110,5 @@ export async function main(argv: string[], deps: CheckConfigDeps = {}): Promise<
   return result.errors > 0 ? 1 : 0;
 }
 
-function isEntryPoint(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
 
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    (e: unknown) => {
-      process.stderr.write(`check-config: ${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 2;
-    },
-  );
-}
+runIfMain(import.meta.url, 'check-config', main, 2);

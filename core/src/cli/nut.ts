@@ -4,8 +4,9 @@
  * the foreground (instances from ups.conf plus upsd; the built-in demo when there is no NUT
  * configuration); the other commands run the tool of that name.
  */
+import { runIfMain } from './main-module.js';
 import { spawn } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findHost } from '../host/control-client.js';
@@ -177,21 +178,5 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return 1;
 }
 
-function isMainModule(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (isMainModule()) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`nut: ${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, 'nut', main);

@@ -10,11 +10,11 @@
  * one NUT driver socket per ups.conf section (<statepath>/<driver>-<ups>), like NUT's upsd;
  * without -F that standalone server goes to the background once listening.
  */
+import { runIfMain } from './main-module.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { realpathSync } from 'node:fs';
 import { ensureHost, findHost, type ControlClient } from '../host/control-client.js';
 import type { ControlReply } from '../host/control-protocol.js';
 import { nutPaths } from '../host/paths.js';
@@ -464,21 +464,5 @@ function startInBackground(argv: string[]): Promise<number> {
   });
 }
 
-function isMainModule(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (isMainModule()) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`upsd: ${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, 'upsd', main);

@@ -4,9 +4,8 @@
  * messages and exit codes; the work is done by the nut-ts host (started when none runs),
  * reached through its control socket. `status` lists the host's instances.
  */
-import { realpathSync } from 'node:fs';
+import { runIfMain } from './main-module.js';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ensureHost, findHost, type ControlClient } from '../host/control-client.js';
 import type { InstanceStatus } from '../host/instance.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
@@ -423,21 +422,5 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   return errors > 0 ? 1 : 0;
 }
 
-function isMainModule(): boolean {
-  if (!process.argv[1]) return false;
-  try {
-    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
 
-if (isMainModule()) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`upsdrvctl: ${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, 'upsdrvctl', main);

@@ -1,7 +1,5 @@
 /** Output, exit and prompts for the NUT-compatible CLIs (upsc, upsrw, upscmd). */
-import { realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { discardedCharMessage } from '../words.js';
 
 export const NUT_VERSION = '2.8.0';
@@ -164,16 +162,7 @@ export async function promptUsername(out: CliOutput): Promise<string | undefined
   return login;
 }
 
-/** True when the module with this URL is the program being run (also through a bin symlink). */
-export function isMain(moduleUrl: string): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(entry);
-  } catch {
-    return false;
-  }
-}
+export { isMainModule as isMain } from '../../cli/main-module.js';
 
 /** Client options shared by the CLIs: discarded answer bytes are reported as NUT's clients do. */
 export function cliClientOptions(out: CliOutput): { onDroppedChar: (byte: number) => void } {
