@@ -4,7 +4,7 @@
  * acceptance rules decide the severity: what NUT 2.8.0 refuses is an error, what it accepts
  * (even oddly) is at most a warning.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OptionsSchema } from '../plugins/manifest.js';
 import { cAtof, cAtoi, isCleanInteger, isCleanNumber } from './c-numbers.js';
@@ -276,6 +276,16 @@ export function validateUpsConf(conf: UpsConf, opts: UpsConfValidationOptions = 
   return problems;
 }
 
+/** NUT's C drivers installed in the driver path (for "did you mean"); none if it cannot be read. */
+function cDriverNames(driverPath: string | undefined): string[] {
+  if (driverPath === undefined) return [];
+  try {
+    return readdirSync(driverPath);
+  } catch {
+    return [];
+  }
+}
+
 function validateSection(
   file: string,
   section: UpsConfSection,
@@ -300,7 +310,7 @@ function validateSection(
       if (cDriver && existsSync(cDriver)) {
         at('warning', line, `no plugin provides driver '${driver}'; nut-ts will run NUT's C driver ${cDriver} and cannot check its options`, { key: 'driver' });
       } else {
-        const suggestion = opts.knownDrivers ? closest(driver, opts.knownDrivers) : undefined;
+        const suggestion = closest(driver, [...(opts.knownDrivers ?? []), ...cDriverNames(driverPath)]);
         at('error', line, `driver '${driver}' is not provided by any plugin${driverPath ? ` nor found in ${driverPath}` : ''}`, {
           key: 'driver',
           suggestion,

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/config/problems.js';
 import { parseUpsConf } from '../../src/config/ups-conf.js';
@@ -188,6 +191,18 @@ describe('ups.conf validation', () => {
     const conf = parseUpsConf('[x]\ndriver = sh\nport = p\nanything = 1\n');
     const problems = validateUpsConf(conf, { lookupDriver: () => 'unknown-driver', cDriverPath: '/bin' });
     expect(problems.map((p) => [p.key, p.severity])).toEqual([['driver', 'warning']]);
+  });
+
+  it('suggests a NUT C driver from the driver path for a misspelt driver no plugin provides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nut-ts-driverpath-'));
+    try {
+      writeFileSync(join(dir, 'blazer_usb'), '');
+      const conf = parseUpsConf('[x]\ndriver = blazer_ubs\nport = auto\n');
+      const [p] = validateUpsConf(conf, { lookupDriver: () => 'unknown-driver', knownDrivers: ['dummy-ups'], cDriverPath: dir });
+      expect(p).toMatchObject({ severity: 'error', key: 'driver', line: 2, suggestion: 'blazer_usb' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('accepts only core keys for a plugin that declares no options', () => {
