@@ -80,11 +80,14 @@ export function parseUpsdConf(input: FileText, servicesText?: string): UpsdConf 
   const read = readUpsdConfText(input.text, basename(input.path));
   const conf = defaultUpsdConf();
   for (const l of read.listen) {
-    const port = tcpServicePort(l.port, servicesText);
-    if (port === undefined || port > 65535) {
+    const given = tcpServicePort(l.port, servicesText);
+    // getaddrinfo() keeps the low 16 bits of a numeric port: NUT's upsd listens on 68029 as 2493
+    const port = given === undefined ? undefined : given % 65536;
+    if (port === undefined || port === 0) {
       conf.warnings.push(`${read.file}:${l.line}: LISTEN ${l.address} ${l.port}: invalid port, not listening there`);
       continue;
     }
+    if (port !== given) conf.warnings.push(`${read.file}:${l.line}: LISTEN ${l.address} ${l.port}: port above 65535, listening on ${port} as NUT does`);
     conf.listen.push({ host: l.address, port });
   }
   if (read.maxAge) conf.maxAge = read.maxAge.value;

@@ -26,6 +26,14 @@ describe('upsd.conf', () => {
     expect(c.listen).toEqual([{ host: '127.0.0.1', port: 3493 }]);
     expect(c.warnings).toEqual(['upsd.conf:2: LISTEN ::1 nosuchservice: invalid port, not listening there']);
   });
+  it('LISTEN with a port above 65535 listens on its low 16 bits, as NUT 2.8.0 does (68029 -> 2493)', () => {
+    const c = parseUpsdConf({ path: 'upsd.conf', text: 'LISTEN 127.0.0.1 68029\nLISTEN 127.0.0.1 65536\n' });
+    expect(c.listen).toEqual([{ host: '127.0.0.1', port: 2493 }]);
+    expect(c.warnings).toEqual([
+      'upsd.conf:1: LISTEN 127.0.0.1 68029: port above 65535, listening on 2493 as NUT does',
+      'upsd.conf:2: LISTEN 127.0.0.1 65536: invalid port, not listening there',
+    ]);
+  });
   it('warns about invalid directives with file and line, keeps going', () => {
     const c = parseUpsdConf({ path: 'upsd.conf', text: 'maxage 5\nMAXAGE x5\nACL all 0.0.0.0/0\nFOO\nMAXAGE 7\n' });
     expect(c.maxAge).toBe(7);
