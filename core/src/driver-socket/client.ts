@@ -5,7 +5,8 @@
  * after MAXAGE/3 of silence, all data dropped on disconnect, reconnect every 2 s.
  */
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { getSystemErrorMap } from 'node:util';
 import { ParseconfMachine, Feed, encodeValue } from '../config/parseconf.js';
 import type { CommandResultListener, Device } from '../dstate/device.js';
 import { StateTree } from '../dstate/tree.js';
@@ -26,6 +27,13 @@ export interface DriverSocketOptions {
   /** Milliseconds between reconnect attempts. */
   reconnectMs?: number;
   log?: (level: 'info' | 'warn' | 'debug', message: string) => void;
+}
+
+/** strerror() wording, as NUT's %m prints it ("No such file or directory"), not Node's "connect ENOENT <path>". */
+export function systemErrorText(err: NodeJS.ErrnoException): string {
+  const entry = typeof err.errno === 'number' ? getSystemErrorMap().get(err.errno) : undefined;
+  if (!entry) return err.message;
+  return entry[1].charAt(0).toUpperCase() + entry[1].slice(1);
 }
 
 /** Socket path NUT uses for a driver instance. */
@@ -174,7 +182,7 @@ export class DriverSocketDevice implements Device {
       s.write('DUMPALL\n');
       this.tree.setStale(false);
       this.tree.setInfo('ups.status', 'WAIT');
-      this.options.log?.('info', `Connected to UPS [${this.name}]: ${this.socketPath}`);
+      this.options.log?.('info', `Connected to UPS [${this.name}]: ${basename(this.socketPath)}`);
       for (const l of this.connectListeners) l(true);
     });
     s.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -184,7 +192,7 @@ export class DriverSocketDevice implements Device {
         const now = Date.now();
         if (now - this.connectFailLogged >= 60_000) {
           this.connectFailLogged = now;
-          this.options.log?.('warn', `Can't connect to UPS [${this.name}] (${this.socketPath}): ${err.message}`);
+          this.options.log?.('warn', `Can't connect to UPS [${this.name}] (${basename(this.socketPath)}): ${systemErrorText(err)}`);
         }
       }
     });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DriverSocketDevice, encodeInstcmd, encodeSet, driverSocketPath } from '../../src/driver-socket/client.js';
+import { DriverSocketDevice, encodeInstcmd, encodeSet, driverSocketPath, systemErrorText } from '../../src/driver-socket/client.js';
 import { sleep } from './helpers.js';
 
 class FakeDriver {
@@ -62,6 +62,20 @@ afterEach(async () => {
 describe('DriverSocketDevice', () => {
   it('path is <statepath>/<driver>-<ups>', () => {
     expect(driverSocketPath('/run/nut', 'dummy-ups', 'myups')).toBe('/run/nut/dummy-ups-myups');
+  });
+
+  it("logs connect failures and successes as NUT's upsd does: socket name and strerror text", async () => {
+    // NUT 2.8.0: "Can't connect to UPS [apc] (dummy-ups-apc): No such file or directory", "Connected to UPS [apc]: dummy-ups-apc"
+    const logs: string[] = [];
+    dev = new DriverSocketDevice({ name: 'apc', driver: 'dummy-ups', statePath: dir, reconnectMs: 100, log: (_l, m) => logs.push(m) });
+    dev.start();
+    await until(() => logs.length > 0);
+    expect(logs[0]).toBe("Can't connect to UPS [apc] (dummy-ups-apc): No such file or directory");
+    driver = new FakeDriver(join(dir, 'dummy-ups-apc'));
+    await until(() => logs.length > 1);
+    expect(logs[1]).toBe('Connected to UPS [apc]: dummy-ups-apc');
+    expect(systemErrorText(Object.assign(new Error('connect ECONNREFUSED /x'), { errno: -111, code: 'ECONNREFUSED' }))).toBe('Connection refused');
+    expect(systemErrorText(new Error('plain'))).toBe('plain');
   });
 
   it('encodes INSTCMD and SET as upsd does', () => {
