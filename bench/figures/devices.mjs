@@ -81,16 +81,17 @@ export async function run(ctx) {
       }
     }
     const spent = { nut: 0, ours: 0 };
+    const doneRuns = { nut: 0, ours: 0 };
+    const cut = { nut: false, ours: false };
     for (let r = 0; r < Math.max(cellRuns.nut, cellRuns.ours); r++) {
       const order = r % 2 ? ['ours', 'nut'] : ['nut', 'ours'];
       for (const side of order) {
         if (dead[side] || r >= cellRuns[side] || ctx.overBudget()) continue;
         // Cut the runs of a cell to its budget, judging by the runs so far.
-        if (r > 0 && (spent[side] / r) * (r + 1) > cellBudgetMs) {
-          if (!rows.get(`devices.${n}.ready`)[`${side}Cut`]) {
-            rows.get(`devices.${n}.ready`)[`${side}Cut`] = true;
-            ctx.notes.push(`devices: ${side} ${n} devices: ${r} run(s) only (one run takes ${(spent[side] / r / 1000).toFixed(0)} s; cell budget ${cellBudgetMs / 1000} s)`);
-          }
+        const done = doneRuns[side];
+        if (cut[side] || (done > 0 && (spent[side] / done) * (done + 1) > cellBudgetMs)) {
+          if (!cut[side]) ctx.notes.push(`devices: ${side} ${n} devices: ${done} run(s) only (one run takes ${(spent[side] / done / 1000).toFixed(0)} s; cell budget ${cellBudgetMs / 1000} s)`);
+          cut[side] = true;
           continue;
         }
         const cellStart = performance.now();
@@ -119,6 +120,7 @@ export async function run(ctx) {
           await st?.stop();
         }
         spent[side] += performance.now() - cellStart;
+        doneRuns[side]++;
       }
     }
     if (n === seqN) await sequentialNut(ctx, devices, names, seqRow, rows.get(`devices.${n}.ready`), readyTimeoutMs);
