@@ -360,10 +360,9 @@ function validateSection(
         const candidates = [...coreKeys, ...schema.pluginKeys];
         const suggestion = closest(key, candidates) ?? (key.includes('.') ? closestPrefix(key) : undefined);
         const caseOnly = suggestion !== undefined && suggestion.toLowerCase() === key.toLowerCase();
+        const what = driver === undefined ? `key '${key}' is not a ups.conf key (the section names no driver)` : `key '${key}' is not an option of driver ${driver}`;
         return {
-          message: caseOnly
-            ? `key '${key}' is not an option of driver ${driver ?? '(none)'}: core keys are case-sensitive`
-            : `key '${key}' is not an option of driver ${driver ?? '(none)'}`,
+          message: caseOnly ? `${what}: core keys are case-sensitive` : what,
           suggestion,
           allowed: suggestion === undefined ? [...candidates, 'override.<variable>', 'default.<variable>'].join(', ') : undefined,
         };

@@ -193,6 +193,14 @@ describe('ups.conf validation', () => {
     expect(problems.map((p) => [p.key, p.severity])).toEqual([['driver', 'warning']]);
   });
 
+  it("a misspelt 'driver' key is named as such, not as an option of driver '(none)'", () => {
+    const problems = check('[x]\ndrvier = dummy-ups\nport = p\n');
+    expect(problems.map((p) => formatProblem(p))).toEqual([
+      "ups.conf:1: [x] missing required key 'driver'; NUT's upsd ignores the incomplete section and no driver starts for it",
+      "ups.conf:2: [x] key 'drvier' is not a ups.conf key (the section names no driver); did you mean 'driver'?",
+    ]);
+  });
+
   it('suggests a NUT C driver from the driver path for a misspelt driver no plugin provides', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nut-ts-driverpath-'));
     try {
