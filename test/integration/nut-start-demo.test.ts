@@ -118,3 +118,39 @@ describe('nut start with a NUT configuration runs it in the foreground', () => {
     expect(await exited).toBe(0);
   }, 30_000);
 });
+
+describe('nut start: an empty ups.conf, and a port already taken', () => {
+  const startOutput = async (sb: Sandbox, port: number, until: (out: string) => boolean) => {
+    const child = spawn(process.execPath, [join(CLI_DIR, 'nut.js'), 'start', '--port', String(port)], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const t0 = Date.now();
+    while (!until(out) && child.exitCode === null && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+    return { child, output: () => out };
+  };
+  const exitOf = (child: ChildProcess) =>
+    child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+
+  it("runs the demo when ups.conf defines no UPS (Debian's packaged /etc/nut), and exits 1 when upsd cannot listen", async () => {
+    const sb = makeSandbox('nut-ts-empty-');
+    const busy = makeSandbox('nut-ts-busy-');
+    try {
+      sb.write('ups.conf', '# only comments and globals, as Debian ships it\nmaxretry = 3\n');
+      const port = await freePort();
+      const first = await startOutput(sb, port, (o) => o.includes('Stop with Ctrl-C.'));
+      expect(first.output()).toContain(`No NUT configuration in ${sb.confPath} (ups.conf defines no UPS): running the built-in demo.`);
+
+      // a second host on another state path cannot have the same port: it says so and exits 1
+      const second = await startOutput(busy, port, () => false);
+      expect(await exitOf(second.child)).toBe(1);
+      expect(second.output()).toContain('upsd could not start');
+
+      first.child.kill('SIGTERM');
+      expect(await exitOf(first.child)).toBe(0);
+    } finally {
+      sb.cleanup();
+      busy.cleanup();
+    }
+  }, 120_000);
+});

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findHost } from '../host/control-client.js';
-import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, hasNutConfig } from '../host/demo.js';
+import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, missingNutConfig } from '../host/demo.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
 import { consoleLogger, runHost } from '../host/run.js';
 import { loadHostSettings } from '../host/settings.js';
@@ -24,7 +24,7 @@ function usage(): string {
     'usage: nut <command> [arguments]',
     '',
     '  start [--port N]   run the host in the foreground: drivers from ups.conf and upsd',
-    '                     (no ups.conf found: a demo UPS on 127.0.0.1:3493)',
+    '                     (no ups.conf, or one without a UPS: a demo UPS on 127.0.0.1:3493)',
     '  status             what the running host does (same as upsdrvctl status)',
     '  stop               stop the running host (drivers and upsd)',
     '  plugins [--json]   driver plugins found from here (and host settings), with manifest problems',
@@ -71,12 +71,13 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
   }
   const out = (s: string) => process.stdout.write(s + '\n');
   const envPaths = nutPaths(env);
-  const demo = !hasNutConfig(envPaths.confPath);
+  const missing = missingNutConfig(envPaths.confPath);
+  const demo = missing !== undefined;
   let paths: NutPaths = envPaths;
   if (demo) {
     const statePath = env.NUT_STATEPATH && existsSync(env.NUT_STATEPATH) ? env.NUT_STATEPATH : demoStatePath();
     paths = { ...envPaths, confPath: demoDir(), statePath, altPidPath: statePath };
-    out(`No NUT configuration in ${envPaths.confPath} (no ups.conf): running the built-in demo.`);
+    out(`No NUT configuration in ${envPaths.confPath} (${missing}): running the built-in demo.`);
   } else if (!existsSync(paths.statePath)) {
     process.stderr.write(`nut start: state path ${paths.statePath} does not exist (set NUT_STATEPATH)\n`);
     return 1;
@@ -111,13 +112,15 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
   const where = upsd.bound?.[upsd.bound.length - 1];
   if (!upsd.ok) {
     out(`upsd could not start${port === undefined && demo ? ' (is another upsd on port 3493? try nut start --port 3494)' : ''}.`);
+    await running.stop();
+    return 1;
   }
   if (demo && where) {
     const addr = where.port === 3493 ? 'localhost' : `localhost:${where.port}`;
     out('');
     out(`Demo UPS "${DEMO_UPS}" served on ${where.host} port ${where.port}. Look at it with:`);
     out(`  npx upsc ${DEMO_UPS}@${addr}               (or NUT's own upsc)`);
-    out(`  npx upsc ${DEMO_UPS}@${addr} ups.status    (OL → OB DISCHRG → OB DISCHRG LB → OL CHRG, ~90 s a cycle)`);
+    out(`  npx upsc ${DEMO_UPS}@${addr} ups.status    (cycles OL → OB DISCHRG → OB DISCHRG LB → OL CHRG)`);
     out(`  NUT_STATEPATH=${paths.statePath} npx upsdrvctl status`);
     out('Stop with Ctrl-C.');
   } else if (where) {

@@ -3,7 +3,7 @@
  * replaying core/demo/demo.seq (on-line → on battery → low battery → back), served by upsd on
  * 127.0.0.1:3493, with a private state directory.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,18 @@ export function demoStatePath(): string {
   return dir;
 }
 
-export function hasNutConfig(confPath: string): boolean {
-  return existsSync(join(confPath, 'ups.conf'));
+/**
+ * Why confPath holds no NUT configuration to run (then the demo runs), or undefined when it
+ * does. A ups.conf without any section counts as none: Debian's packaged /etc/nut is like that.
+ */
+export function missingNutConfig(confPath: string): string | undefined {
+  const file = join(confPath, 'ups.conf');
+  if (!existsSync(file)) return 'no ups.conf';
+  let text: Buffer;
+  try {
+    text = readFileSync(file);
+  } catch {
+    return undefined; // unreadable: let the host report it
+  }
+  return parseUpsConf(text, 'ups.conf').sections.length === 0 ? 'ups.conf defines no UPS' : undefined;
 }
