@@ -5,7 +5,7 @@
  * 'port'?`). Exit status 1 when there is an error, 0 otherwise (warnings alone), 2 on bad usage.
  * Driver options are checked against the installed plugins' manifests.
  */
-import { runIfMain } from './main-module.js';
+import { startWhenMain } from './main-module.js';
 import { effectiveManifest } from '../plugins/effective-manifest.js';
 import { checkConfig, type CheckConfigOptions } from '../config/check-config.js';
 import type { NutMode } from '../config/nut-conf.js';
@@ -111,4 +111,4 @@ export async function main(argv: string[], deps: CheckConfigDeps = {}): Promise<
 }
 
 
-runIfMain(import.meta.url, 'check-config', main, 2);
+startWhenMain(import.meta.url, 'check-config', main, 2);

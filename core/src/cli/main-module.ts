@@ -17,7 +17,7 @@ export function isMainModule(moduleUrl: string): boolean {
  * When moduleUrl is the program, runs main with the arguments and exits with its status. An
  * error main did not handle ends the program with `<program>: <error>` and failStatus.
  */
-export function runIfMain(
+export function startWhenMain(
   moduleUrl: string,
   program: string,
   main: (argv: string[]) => Promise<number>,

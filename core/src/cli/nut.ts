@@ -4,7 +4,7 @@
  * the foreground (instances from ups.conf plus upsd; the built-in demo when there is no NUT
  * configuration); the other commands run the tool of that name.
  */
-import { runIfMain } from './main-module.js';
+import { startWhenMain } from './main-module.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -182,4 +182,4 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 
-runIfMain(import.meta.url, 'nut', main);
+startWhenMain(import.meta.url, 'nut', main);

@@ -10,7 +10,7 @@
  * one NUT driver socket per ups.conf section (<statepath>/<driver>-<ups>), like NUT's upsd;
  * without -F that standalone server goes to the background once listening.
  */
-import { runIfMain } from './main-module.js';
+import { startWhenMain } from './main-module.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -465,4 +465,4 @@ function startInBackground(argv: string[]): Promise<number> {
 }
 
 
-runIfMain(import.meta.url, 'upsd', main);
+startWhenMain(import.meta.url, 'upsd', main);

@@ -4,7 +4,7 @@
  * messages and exit codes; the work is done by the nut-ts host (started when none runs),
  * reached through its control socket. `status` lists the host's instances.
  */
-import { runIfMain } from './main-module.js';
+import { startWhenMain } from './main-module.js';
 import { join } from 'node:path';
 import { ensureHost, findHost, type ControlClient } from '../host/control-client.js';
 import type { InstanceStatus } from '../host/instance.js';
@@ -423,4 +423,4 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 }
 
 
-runIfMain(import.meta.url, 'upsdrvctl', main);
+startWhenMain(import.meta.url, 'upsdrvctl', main);
