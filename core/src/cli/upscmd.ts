@@ -5,10 +5,9 @@
  *   upscmd -l <ups>
  *   upscmd [-u user] [-p pass] [-w] [-t timeout] <ups> <command> [<value>]
  */
-import { AddressError, NutClient, parseUpsName } from '../client/index.js';
-import type { UpsAddress } from '../client/index.js';
+import { NutClient } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
-import { CliOutput, NUT_VERSION, cliClientOptions, isMain, promptUsername, runCli } from '../client/cli/io.js';
+import { CliOutput, NUT_VERSION, connectToUps, isMain, promptUsername, runCli } from '../client/cli/io.js';
 import { askPassword, enableTracking, parseTimeout, sendCredentials, sendTracked } from '../client/cli/tracked.js';
 import { USAGE_UPSCMD } from '../client/cli/usage.js';
 import { listItems, needWords } from '../client/cli/lists.js';
@@ -38,19 +37,7 @@ export async function upscmd(out: CliOutput, argv: string[]): Promise<number> {
     return 0;
   }
 
-  let addr: UpsAddress;
-  try {
-    addr = parseUpsName(rest[0]);
-  } catch (err) {
-    if (err instanceof AddressError) out.stderr(err.message + '\n');
-    out.fatal('Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]');
-  }
-  const client = new NutClient({ host: addr.host, port: addr.port, ...cliClientOptions(out) });
-  try {
-    await client.connect();
-  } catch (err) {
-    out.fatal(`Error: ${(err as Error).message}`);
-  }
+  const { addr, client } = await connectToUps(out, rest[0]);
   try {
     if (cmdlist) {
       await listCommands(out, client, addr.ups, json);

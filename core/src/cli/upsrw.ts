@@ -4,10 +4,9 @@
  * `--json` added.
  *   upsrw [-s <var>[=<value>]] [-u user] [-p pass] [-w] [-t timeout] [-l] <ups>
  */
-import { AddressError, NutClient, atoi, parseUpsName } from '../client/index.js';
-import type { UpsAddress } from '../client/index.js';
+import { NutClient, atoi } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
-import { CliOutput, NUT_VERSION, cliClientOptions, isMain, promptUsername, readLine, runCli } from '../client/cli/io.js';
+import { CliOutput, NUT_VERSION, connectToUps, isMain, promptUsername, readLine, runCli } from '../client/cli/io.js';
 import { askPassword, enableTracking, parseTimeout, sendCredentials, sendTracked } from '../client/cli/tracked.js';
 import { USAGE_UPSRW } from '../client/cli/usage.js';
 import { listItems, needWords } from '../client/cli/lists.js';
@@ -58,19 +57,7 @@ export async function upsrw(out: CliOutput, argv: string[]): Promise<number> {
     return 0;
   }
 
-  let addr: UpsAddress;
-  try {
-    addr = parseUpsName(rest[0]);
-  } catch (err) {
-    if (err instanceof AddressError) out.stderr(err.message + '\n');
-    out.fatal('Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]');
-  }
-  const client = new NutClient({ host: addr.host, port: addr.port, ...cliClientOptions(out) });
-  try {
-    await client.connect();
-  } catch (err) {
-    out.fatal(`Error: ${(err as Error).message}`);
-  }
+  const { addr, client } = await connectToUps(out, rest[0]);
   try {
     if (setvar !== undefined) await doSetvar(out, client, addr.ups, setvar, username, password, tracking, timeout, json);
     else await printRwList(out, client, addr.ups, json);

@@ -1,6 +1,8 @@
 /** Output, exit and prompts for the NUT-compatible CLIs (upsc, upsrw, upscmd). */
 import { userInfo } from 'node:os';
 import { discardedCharMessage } from '../words.js';
+import { AddressError, parseUpsName, type UpsAddress } from '../address.js';
+import { NutClient } from '../client.js';
 
 export const NUT_VERSION = '2.8.0';
 
@@ -167,4 +169,25 @@ export { isMainModule as isMain } from '../../cli/main-module.js';
 /** Client options shared by the CLIs: discarded answer bytes are reported as NUT's clients do. */
 export function cliClientOptions(out: CliOutput): { onDroppedChar: (byte: number) => void } {
   return { onDroppedChar: (byte) => out.stderr(discardedCharMessage(byte) + '\n') };
+}
+
+/**
+ * upsrw and upscmd: parse `ups[@host[:port]]` and connect, ending the program with NUT's
+ * messages when either fails.
+ */
+export async function connectToUps(out: CliOutput, name: string): Promise<{ addr: UpsAddress; client: NutClient }> {
+  let addr: UpsAddress;
+  try {
+    addr = parseUpsName(name);
+  } catch (err) {
+    if (err instanceof AddressError) out.stderr(err.message + '\n');
+    out.fatal('Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]');
+  }
+  const client = new NutClient({ host: addr.host, port: addr.port, ...cliClientOptions(out) });
+  try {
+    await client.connect();
+  } catch (err) {
+    out.fatal(`Error: ${(err as Error).message}`);
+  }
+  return { addr, client };
 }
