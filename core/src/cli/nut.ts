@@ -104,7 +104,8 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
     return 1;
   }
   const { host } = running;
-  const started = await host.startAll({ maxstartdelayMs: 45_000 });
+  // one host for all devices: no reason to make the hundredth wait for the first ninety-nine
+  const started = await host.startAll({ maxstartdelayMs: 45_000, parallel: 16 });
   for (const m of started.messages) log(started.ok ? 'warn' : 'error', m);
   const listen = demo || port !== undefined ? [{ host: '127.0.0.1', port: port ?? 3493 }] : undefined;
   const upsd = await host.upsd.start({ listen, noConfigFiles: demo });

@@ -391,16 +391,30 @@ export class Host implements DeviceDirectory {
   }
 
   /** Starts every section in file order (what `nut start` does). */
-  async startAll(options: StartOptions = {}): Promise<StartResult> {
+  /**
+   * Starts every section. `parallel` instances start at once (default 1: one after the other,
+   * as NUT's upsdrvctl does); results are reported in ups.conf order either way.
+   */
+  async startAll(options: StartOptions & { parallel?: number } = {}): Promise<StartResult> {
     const loaded = this.loadConfig(options.debugLevel ?? 0);
     if (!loaded.ok) return loaded;
+    const names = [...this.instances.keys()];
+    const results: StartResult[] = new Array(names.length);
+    let next = 0;
+    const startNext = async (): Promise<void> => {
+      while (next < names.length) {
+        const i = next++;
+        results[i] = await this.startInstance(names[i], options);
+      }
+    };
+    const lanes = Math.min(Math.max(1, Math.floor(options.parallel ?? 1)), names.length);
+    await Promise.all(Array.from({ length: lanes }, startNext));
     const messages = [...loaded.messages];
     let ok = true;
-    for (const name of [...this.instances.keys()]) {
-      const r = await this.startInstance(name, options);
-      ok &&= r.ok;
-      messages.push(...r.messages.map((m) => `[${name}] ${m}`));
-    }
+    names.forEach((name, i) => {
+      ok &&= results[i].ok;
+      messages.push(...results[i].messages.map((m) => `[${name}] ${m}`));
+    });
     return { ok, messages };
   }
 
