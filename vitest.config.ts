@@ -1,5 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests name NUT's own programs (upsc, upsrw, upslog…) bare, meaning the oracle on the PATH. npm
+// puts this project's node_modules/.bin, which holds our commands of the same names, first:
+// take it out so a comparison never runs ours twice. Ours are run by their dist/ paths.
+process.env.PATH = (process.env.PATH ?? '')
+  .split(':')
+  .filter((dir) => !/node_modules[\\/]\.bin$/.test(dir))
+  .join(':');
+
 export default defineConfig({
   test: {
     projects: [
