@@ -2,6 +2,7 @@
  * The same misbehaving plugins as core/test/host/supervision.test.ts, this time in the real
  * driver runtime (core/dist/driver/worker-main.js) inside one host with a healthy instance.
  */
+import { until } from '../helpers/wait.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Host } from '../../core/src/host/host.js';
@@ -9,18 +10,6 @@ import { makeSandbox, type Sandbox } from '../helpers/oracle.js';
 
 const testPlugins = join(import.meta.dirname, '..', '..', 'core', 'test', 'host', 'fixtures', 'plugins');
 
-function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = () => {
-      const v = probe();
-      if (v) return resolve(v);
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
 
 describe('misbehaving plugins in the real driver runtime', () => {
   let sb: Sandbox;

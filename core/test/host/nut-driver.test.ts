@@ -1,3 +1,4 @@
+import { until } from '../../../test/helpers/wait.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -7,18 +8,6 @@ import { freePort, makeSandbox, requireOracle, type Sandbox } from '../../../tes
 
 const seq = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'nut-data', 'evolution500.seq');
 
-function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = () => {
-      const v = probe();
-      if (v) return resolve(v);
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
 
 describe('a section with no plugin runs NUT C driver under the host', () => {
   let sb: Sandbox;

@@ -1,3 +1,4 @@
+import { until } from '../../../test/helpers/wait.js';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +9,6 @@ import { crashDelayMs, DEFAULT_RESTART, MIN_DELAY_MS } from '../../src/host/rest
 const fixtures = join(import.meta.dirname, 'fixtures');
 const stubWorker = join(fixtures, 'stub-worker.mjs');
 
-function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const tick = () => {
-      const v = probe();
-      if (v) return resolve(v);
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
 
 function sandbox(upsConf: string) {
   const dir = mkdtempSync(join(tmpdir(), 'nut-ts-host-'));

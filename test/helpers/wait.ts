@@ -1,0 +1,13 @@
+/** Polls probe every 50 ms until it returns something truthy; rejects after timeoutMs. */
+export function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = () => {
+      const v = probe();
+      if (v) return resolve(v);
+      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
