@@ -240,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
   const log = makeLogger(spec.debugLevel);
   let plugin;
   try {
-    plugin = await loadDriverPlugin(spec.entryPath);
+    plugin = await loadDriverPlugin(spec.entryPath, spec.upsname);
   } catch (e) {
     process.stderr.write(`${errorText(e)}\n`);
     return 1;

@@ -10,6 +10,7 @@ import { FLAG_IMMUTABLE, type DstateOp } from '../dstate/ops.js';
 import { StateTree } from '../dstate/tree.js';
 import type { InstanceSpec, PluginCall } from '../host/worker-protocol.js';
 import type { DriverContext, DriverLog, DriverPlugin, HandlerStatus } from '../plugin-api/index.js';
+import { TransportError, type DeviceAccess } from '../plugin-api/transports.js';
 import { DriverState } from './state.js';
 import { DRIVER_CORE_VERSION } from './version.js';
 
@@ -24,7 +25,18 @@ export interface RuntimeHooks {
   tracking?(id: string, status: number): void;
   /** debugLevel: for 'debug', the level the plugin gave (NUT's upsdebugx level). */
   log?(level: LogLevel, message: string, debugLevel?: number): void;
+  /** Opens devices for the plugin (the host's transport service); none: every open fails. */
+  devices?: DeviceAccess;
+  /** The plugins' clock (tests drive it); default Date.now. */
+  now?(): number;
 }
+
+const noDevices: DeviceAccess = {
+  openSerial: () => Promise.reject(new TransportError('EIO', 'no device transport in this runtime')),
+  openUsb: () => Promise.reject(new TransportError('EIO', 'no device transport in this runtime')),
+  openHid: () => Promise.reject(new TransportError('EIO', 'no device transport in this runtime')),
+  listUsb: () => Promise.resolve([]),
+};
 
 /** The instance cannot go on (NUT's fatalx); `exitCode` as NUT's driver would exit. */
 export class DriverFatal extends Error {
@@ -57,6 +69,8 @@ export class DriverRuntime {
   private readonly queue: Command[] = [];
   private wake: (() => void) | undefined;
   private stopping = false;
+  private updateRequested = false;
+  private readonly abort = new AbortController();
   private loopDone: Promise<void> | undefined;
 
   constructor(
@@ -85,6 +99,8 @@ export class DriverRuntime {
     };
     const options = new Map<string, string | true>();
     for (const [k, v] of Object.entries(spec.options)) options.set(k.toLowerCase(), v);
+    const devices = this.hooks.devices ?? noDevices;
+    const now = this.hooks.now ?? Date.now;
     return {
       upsname: spec.upsname,
       port: spec.port,
@@ -102,6 +118,16 @@ export class DriverRuntime {
       alarm: this.state.alarm,
       log,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+      now: () => now(),
+      signal: this.abort.signal,
+      requestUpdate: () => {
+        this.updateRequested = true;
+        this.wake?.();
+      },
+      openSerial: (path, opts) => devices.openSerial(path ?? spec.port, opts),
+      openUsb: (match) => devices.openUsb(match),
+      openHid: (match) => devices.openHid(match),
+      listUsb: () => devices.listUsb(),
     };
   }
 
@@ -298,11 +324,18 @@ export class DriverRuntime {
     const intervalMs = Math.max(1, this.spec.pollinterval) * 1000;
     while (!this.stopping) {
       const deadline = Date.now() + intervalMs;
+      this.updateRequested = false;
       await this.update();
       while (!this.stopping) {
         const c = this.queue.shift();
         if (c) {
           await this.runCommand(c);
+          continue;
+        }
+        if (this.updateRequested) {
+          // An event between polls: publish now; the poll schedule stays as it was.
+          this.updateRequested = false;
+          await this.update();
           continue;
         }
         const left = deadline - Date.now();
@@ -332,6 +365,7 @@ export class DriverRuntime {
   /** Ends the loop after the current step; runLoop() resolves once cleanup ran. */
   stop(): void {
     this.stopping = true;
+    this.abort.abort();
     this.wake?.();
   }
 }

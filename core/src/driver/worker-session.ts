@@ -63,7 +63,7 @@ export function serveWorker(port: WorkerPort, options: WorkerSessionOptions = {}
   };
 
   const start = async (spec: InstanceSpec) => {
-    const plugin = await (options.load ?? ((s: InstanceSpec) => loadDriverPlugin(s.entryPath)))(spec);
+    const plugin = await (options.load ?? ((s: InstanceSpec) => loadDriverPlugin(s.entryPath, s.upsname)))(spec);
     const rt = new DriverRuntime(spec, plugin, {
       ops: (ops) => post({ t: 'ops', ops }),
       enter: (call) => post({ t: 'enter', call }),

@@ -4,6 +4,7 @@
  * DriverContext the host gives it.
  */
 import { HandlerStatus } from '../dstate/ops.js';
+import type { DeviceAccess } from './transports.js';
 
 export { HandlerStatus, FLAG_RW, FLAG_STRING, FLAG_NUMBER, FLAG_IMMUTABLE } from '../dstate/ops.js';
 export type { DstateOp } from '../dstate/ops.js';
@@ -46,7 +47,7 @@ export interface DriverLog {
   debug(level: number, message: string): void;
 }
 
-export interface DriverContext {
+export interface DriverContext extends DeviceAccess {
   /** ups.conf section name (or -s id). */
   readonly upsname: string;
   /** `port` from the section. */
@@ -68,6 +69,15 @@ export interface DriverContext {
   readonly log: DriverLog;
   /** Resolves after ms; use instead of timers so the host can account for time. */
   sleep(ms: number): Promise<void>;
+  /** The clock plugins use (milliseconds, epoch based); tests drive it. */
+  now(): number;
+  /** Aborted when the instance stops: pass it on to anything that waits. */
+  readonly signal: AbortSignal;
+  /**
+   * Run updateinfo as soon as the current call returns instead of at the next poll (an
+   * interrupt report or an alert byte arrived); its changes reach clients at once.
+   */
+  requestUpdate(): void;
 }
 
 export interface DriverPlugin {
@@ -84,9 +94,19 @@ export interface DriverPlugin {
   cleanup?(ctx: DriverContext): Awaitable<void>;
 }
 
-export function defineDriver<T extends DriverPlugin>(plugin: T): T {
+/** Called once per instance: everything an instance keeps lives in what it returns. */
+export type DriverFactory = (instance: { readonly upsname: string }) => DriverPlugin;
+
+/**
+ * A plugin module's default export. Prefer the factory form: instances of one plugin may
+ * share a worker, and a factory gives each its own state. The object form is for plugins
+ * that keep no state outside the context.
+ */
+export function defineDriver<T extends DriverPlugin | DriverFactory>(plugin: T): T {
   return plugin;
 }
+
+export * from './transports.js';
 
 /** NUT's config grammar (parseconf), for plugins that read NUT-style files. */
 export { tokenizeConfig, encodeValue, type ConfigLine } from '../config/parseconf.js';
