@@ -88,6 +88,13 @@ export function makeInstance(o: InstanceOptions): TestInstance {
       debug: () => {},
     },
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: () => Date.now(),
+    signal: new AbortController().signal,
+    requestUpdate: () => {},
+    openSerial: () => Promise.reject(new Error('no serial transport in this test')),
+    openUsb: () => Promise.reject(new Error('no USB transport in this test')),
+    openHid: () => Promise.reject(new Error('no HID transport in this test')),
+    listUsb: () => Promise.resolve([]),
   };
   return { ctx, tree, logs };
 }
