@@ -28,6 +28,7 @@ function usage(): string {
     '  status             what the running host does (same as upsdrvctl status)',
     '  stop               stop the running host (drivers and upsd)',
     '  plugins [--json]   driver plugins found from here (and host settings), with manifest problems',
+    '  simulate <driver>  run the device simulator a plugin brings (nut simulate <driver> -h)',
     ...TOOLS.map((t) => `  ${t.padEnd(18)} run ${t} (nut ${t} -h for its options)`),
     '',
     'Environment: NUT_CONFPATH (ups.conf etc.), NUT_STATEPATH (sockets), NUT_ALTPIDPATH.',
@@ -131,6 +132,29 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
   return 0;
 }
 
+/** `nut simulate <driver|alias> [args]`: a plugin's device simulator, in this process. */
+async function simulate(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  const loaded = await loadHostSettings(process.cwd());
+  const { plugins: found } = discoverPlugins({ pluginPaths: loaded.settings.pluginPaths });
+  const withSimulator = found.filter((p) => p.manifest.simulator);
+  const names = (p: (typeof found)[number]) => [p.driver, ...(p.manifest.simulator?.aliases ?? [])];
+  const plugin = withSimulator.find((p) => names(p).includes(name ?? ''));
+  if (!plugin || !plugin.manifest.simulator) {
+    const known = withSimulator.flatMap(names).join(', ') || 'none installed';
+    process.stderr.write(`usage: nut simulate <driver> [arguments]   (simulators: ${known})\n`);
+    return name === undefined || name === '-h' || name === '--help' ? 0 : 1;
+  }
+  const entry = join(plugin.dir, plugin.manifest.simulator.entry);
+  const { createJiti } = await import('jiti');
+  const mod = await createJiti(import.meta.url, { moduleCache: true }).import(entry, { default: true });
+  if (typeof mod !== 'function') {
+    process.stderr.write(`nut simulate: ${entry} has no default export main(args)\n`);
+    return 1;
+  }
+  return (await (mod as (a: string[]) => Promise<number>)(rest)) ?? 0;
+}
+
 /** `nut plugins`: what the host would find from this directory. */
 async function plugins(json: boolean): Promise<number> {
   const loaded = await loadHostSettings(process.cwd());
@@ -176,6 +200,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (command === 'start') return start(rest, env);
   if (command === 'stop') return stopHost(env);
   if (command === 'plugins') return plugins(rest.includes('--json'));
+  if (command === 'simulate') return simulate(rest);
   if (command === 'status') return runTool('upsdrvctl', ['status', ...rest]);
   if (TOOLS.includes(command)) return runTool(command, rest);
   process.stderr.write(`nut: unknown command "${command}"\n\n${usage()}`);

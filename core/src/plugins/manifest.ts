@@ -48,4 +48,6 @@ export interface PluginManifest {
   tables?: string[];
   /** Prints NUT's experimental-driver warning at start. */
   experimental?: boolean;
+  /** A device simulator (`nut simulate <driver or alias>`): module whose default export is main(args). */
+  simulator?: { entry: string; aliases?: string[] };
 }
