@@ -1,0 +1,247 @@
+/**
+ * Recordings: a device played from a NUT debug log (`usbhid-ups -DDD` output, also inside
+ * DDL `.dev` files as `#` comments) or from our own JSON recording, and the recorder that
+ * writes that JSON from a live device.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { UsbDeviceInfo } from '@nut-ts/core/plugin-api';
+import type { HidDevice } from './device.js';
+
+export const RECORDING_FORMAT = 'nut-ts-usbhid-recording';
+
+export interface Recording {
+  format: typeof RECORDING_FORMAT;
+  version: 1;
+  device: UsbDeviceInfo;
+  /** String descriptors by index. */
+  strings: Record<string, string>;
+  /** Report descriptor, hex. */
+  descriptor: string;
+  /** Feature reports by report id (decimal), each a sequence of answers in hex (the last repeats). */
+  features: Record<string, string[]>;
+  /** Interrupt-IN reports in arrival order, hex. */
+  interrupts: string[];
+  /** SET_REPORTs the driver sent, hex (written by the recorder, informative on replay). */
+  setReports?: string[];
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/[^0-9a-fA-F]/g, ''), 'hex'));
+
+/** Reads a NUT debug log: the device lines, the report descriptor and every `Report[get]`. */
+export function recordingFromNutLog(text: string): Recording {
+  const lines = text.split(/\r?\n/).map((l) => l.replace(/^#\s?/, ''));
+  const field = (name: string) => {
+    const re = new RegExp(`- ${name}: ?(.*)$`);
+    for (const l of lines) {
+      const m = re.exec(l);
+      if (m) return m[1];
+    }
+    return undefined;
+  };
+  let descriptor = '';
+  for (let i = 0; i < lines.length; i++) {
+    const m = /Report Descriptor: \((\d+) bytes\) => ([0-9a-fA-F ]+)$/.exec(lines[i]);
+    if (!m) continue;
+    const want = Number(m[1]);
+    let hexText = m[2];
+    for (let j = i + 1; j < lines.length && hexText.replace(/ /g, '').length < want * 2; j++) {
+      const c = /^(?:\s*[0-9.]+\s+)?(?:\[D\d\])?\s+((?:[0-9a-fA-F]{2} ?)+)\s*$/.exec(lines[j]);
+      if (!c) break;
+      hexText += ' ' + c[1];
+    }
+    descriptor = hexText.replace(/ /g, '').slice(0, want * 2);
+    break;
+  }
+  if (!descriptor) throw new Error('no "Report Descriptor: (N bytes) => …" line in the log');
+  const features: Record<string, string[]> = {};
+  const interrupts: string[] = [];
+  for (const l of lines) {
+    const m = /Report\[(get|int)\]: \((\d+) bytes\) => ((?:[0-9a-fA-F]{2} ?)+)/.exec(l);
+    if (!m) continue;
+    const b = m[3].trim().split(/ +/).slice(0, Number(m[2])).join('');
+    if (m[1] === 'int') interrupts.push(b);
+    else (features[String(Number.parseInt(b.slice(0, 2), 16))] ??= []).push(b);
+  }
+  const manufacturer = field('Manufacturer') ?? '';
+  const product = field('Product') ?? '';
+  const serial = field('Serial Number') ?? '';
+  // String indices: from the usages that carry them (iManufacturer/iProduct/iSerialNumber), else lsusb's lines.
+  const strings: Record<string, string> = {};
+  const indexOf = (usage: string) => {
+    for (const l of lines) {
+      const m = new RegExp(`Path: [^,]*\\.${usage}, Type: Feature, .*Value: (\\d+)`).exec(l);
+      if (m) return m[1];
+    }
+    return undefined;
+  };
+  const lsusb = (key: string) => {
+    for (const l of lines) {
+      const m = new RegExp(`^\\s*${key}\\s+(\\d+)\\s`).exec(l);
+      if (m) return m[1];
+    }
+    return undefined;
+  };
+  for (const [usage, key, value] of [
+    ['iManufacturer', 'iManufacturer', manufacturer],
+    ['iProduct', 'iProduct', product],
+    ['iSerialNumber', 'iSerial', serial],
+  ] as const) {
+    const idx = indexOf(usage) ?? lsusb(key);
+    if (idx && value && !(idx in strings)) strings[idx] = value;
+  }
+  const vid = field('VendorID');
+  const pid = field('ProductID');
+  if (!vid || !pid) throw new Error('no "- VendorID:"/"- ProductID:" lines in the log');
+  return {
+    format: RECORDING_FORMAT,
+    version: 1,
+    device: {
+      vendorId: Number.parseInt(vid, 16),
+      productId: Number.parseInt(pid, 16),
+      release: Number.parseInt(field('Device release number') ?? '0', 16),
+      manufacturer,
+      product,
+      serial,
+      bus: (field('Bus') ?? '001').trim(),
+      device: (field('Device') ?? '001').trim(),
+      busport: '',
+    },
+    strings,
+    descriptor,
+    features,
+    interrupts,
+  };
+}
+
+export function loadRecording(file: string): Recording {
+  const text = readFileSync(file, 'utf8');
+  if (text.trimStart().startsWith('{')) {
+    const r = JSON.parse(text) as Recording;
+    if (r.format !== RECORDING_FORMAT) throw new Error(`${file}: not a ${RECORDING_FORMAT} file`);
+    return r;
+  }
+  try {
+    return recordingFromNutLog(text);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** A device that answers from a recording. Feature writes change what later reads return. */
+export class ReplayDevice implements HidDevice {
+  private readonly served = new Map<string, number>();
+  private readonly written = new Map<number, Uint8Array>();
+  private interruptPos = 0;
+  readonly setReports: Uint8Array[] = [];
+
+  constructor(
+    private readonly rec: Recording,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  get info(): UsbDeviceInfo {
+    return this.rec.device;
+  }
+
+  async reportDescriptor(): Promise<Uint8Array> {
+    return bytes(this.rec.descriptor);
+  }
+
+  async getFeature(reportId: number, length: number): Promise<Uint8Array> {
+    const w = this.written.get(reportId);
+    if (w) return w.slice(0, length);
+    const seq = this.rec.features[String(reportId)];
+    if (!seq?.length) return new Uint8Array(0);
+    const key = String(reportId);
+    const i = this.served.get(key) ?? 0;
+    this.served.set(key, Math.min(i + 1, seq.length - 1));
+    return bytes(seq[i]).slice(0, length);
+  }
+
+  async setFeature(reportId: number, data: Uint8Array): Promise<number> {
+    this.setReports.push(data.slice());
+    this.written.set(reportId, data.slice());
+    return data.length;
+  }
+
+  async interrupt(length: number, timeoutMs: number): Promise<Uint8Array | undefined> {
+    if (this.interruptPos < this.rec.interrupts.length) return bytes(this.rec.interrupts[this.interruptPos++]).slice(0, length);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
+    return undefined;
+  }
+
+  async getString(index: number): Promise<string> {
+    return this.rec.strings[String(index)] ?? '';
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Passes calls to a device and writes everything that went by to `file` (our recording format). */
+export class RecordingDevice implements HidDevice {
+  private readonly rec: Recording;
+
+  constructor(
+    private readonly inner: HidDevice,
+    private readonly file: string,
+  ) {
+    this.rec = { format: RECORDING_FORMAT, version: 1, device: { ...inner.info }, strings: {}, descriptor: '', features: {}, interrupts: [], setReports: [] };
+  }
+
+  get info(): UsbDeviceInfo {
+    return this.inner.info;
+  }
+
+  private save(): void {
+    writeFileSync(this.file, JSON.stringify(this.rec, null, 1) + '\n');
+  }
+
+  async reportDescriptor(): Promise<Uint8Array> {
+    const d = await this.inner.reportDescriptor();
+    this.rec.descriptor = hex(d);
+    this.save();
+    return d;
+  }
+
+  async getFeature(reportId: number, length: number): Promise<Uint8Array> {
+    const b = await this.inner.getFeature(reportId, length);
+    if (b.length) {
+      const seq = (this.rec.features[String(reportId)] ??= []);
+      if (seq[seq.length - 1] !== hex(b)) seq.push(hex(b));
+      this.save();
+    }
+    return b;
+  }
+
+  async setFeature(reportId: number, data: Uint8Array): Promise<number> {
+    const n = await this.inner.setFeature(reportId, data);
+    this.rec.setReports!.push(hex(data));
+    this.save();
+    return n;
+  }
+
+  async interrupt(length: number, timeoutMs: number): Promise<Uint8Array | undefined> {
+    const b = await this.inner.interrupt(length, timeoutMs);
+    if (b?.length) {
+      this.rec.interrupts.push(hex(b));
+      this.save();
+    }
+    return b;
+  }
+
+  async getString(index: number): Promise<string> {
+    const s = await this.inner.getString(index);
+    this.rec.strings[String(index)] = s;
+    this.save();
+    return s;
+  }
+
+  close(): Promise<void> {
+    this.save();
+    return this.inner.close();
+  }
+}
