@@ -60,9 +60,12 @@ export const decoders: Record<string, Decode> = {
     }
     return cFixed(v * (env.state.liebertConfigVoltageMult ?? 1), 1);
   },
+  // Later NUT's scale detection (getexponenttest-belkin-hid.c): 2.8.0 compared against 1e-7
+  // only and published 0.0 for units that report 0.000273 for 27.3 V.
   liebert_line_voltage_fun(v, env) {
     if (v < 1) {
-      if (Math.abs(v - 1e-7) < 1e-9) env.state.liebertLineVoltageMult = 1e7;
+      if (Math.abs(v - 1e-5) < 4 * 1e-5) env.state.liebertLineVoltageMult = 1e7;
+      else if (Math.abs(v - 1e-3) < 4 * 1e-3) env.state.liebertLineVoltageMult = 1e5;
       else env.log('LineVoltage exponent looks wrong, but not correcting.');
     }
     return cFixed(v * (env.state.liebertLineVoltageMult ?? 1), 1);
