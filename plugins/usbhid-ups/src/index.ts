@@ -74,7 +74,9 @@ export default defineDriver(() => {
     let device: HidDevice;
     const port = ctx.port;
     if (port.startsWith('replay:')) {
-      device = new ReplayDevice(loadRecording(port.slice('replay:'.length)), ctx.signal);
+      const hexId = (v: string | undefined) => (v && /^[0-9a-fA-F]{1,4}$/.test(v) ? Number.parseInt(v, 16) : undefined);
+      const fallback = { vendorId: hexId(ctx.getval('vendorid')), productId: hexId(ctx.getval('productid')) };
+      device = new ReplayDevice(loadRecording(port.slice('replay:'.length), fallback), ctx.signal);
     } else {
       const match = usbMatch(ctx, tables);
       let usb = await ctx.openUsb({ ...match, interface: 0 });

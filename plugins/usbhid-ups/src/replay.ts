@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { UsbDeviceInfo } from '@nut-ts/core/plugin-api';
 import type { HidDevice } from './device.js';
+import { defaultUsage } from './usage-names.js';
 
 export const RECORDING_FORMAT = 'nut-ts-usbhid-recording';
 
@@ -29,7 +30,13 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/[^0-9a-fA-F]/g, ''), 'hex'));
 
 /** Reads a NUT debug log: the device lines, the report descriptor and every `Report[get]`. */
-export function recordingFromNutLog(text: string): Recording {
+export interface ReplayFallback {
+  /** Ids for logs that do not print the device lines (`-D` runs): from the vendorid/productid options. */
+  vendorId?: number;
+  productId?: number;
+}
+
+export function recordingFromNutLog(text: string, fallback: ReplayFallback = {}): Recording {
   const lines = text.split(/\r?\n/).map((l) => l.replace(/^#\s?/, ''));
   const field = (name: string) => {
     const re = new RegExp(`- ${name}: ?(.*)$`);
@@ -53,10 +60,15 @@ export function recordingFromNutLog(text: string): Recording {
     descriptor = hexText.replace(/ /g, '').slice(0, want * 2);
     break;
   }
-  if (!descriptor) throw new Error('no "Report Descriptor: (N bytes) => …" line in the log');
   const features: Record<string, string[]> = {};
+  if (!descriptor) {
+    const dump = objectsFromPathLines(lines);
+    if (!dump) throw new Error('no "Report Descriptor: (N bytes) => …" line and no "Path: …" dump in the log');
+    descriptor = dump.descriptor;
+    Object.assign(features, dump.features);
+  }
   const interrupts: string[] = [];
-  for (const l of lines) {
+  for (const l of descriptor && Object.keys(features).length ? [] : lines) {
     const m = /Report\[(get|int)\]: \((\d+) bytes\) => ((?:[0-9a-fA-F]{2} ?)+)/.exec(l);
     if (!m) continue;
     const b = m[3].trim().split(/ +/).slice(0, Number(m[2])).join('');
@@ -90,9 +102,9 @@ export function recordingFromNutLog(text: string): Recording {
     const idx = indexOf(usage) ?? lsusb(key);
     if (idx && value && !(idx in strings)) strings[idx] = value;
   }
-  const vid = field('VendorID');
-  const pid = field('ProductID');
-  if (!vid || !pid) throw new Error('no "- VendorID:"/"- ProductID:" lines in the log');
+  const vid = field('VendorID') ?? fallback.vendorId?.toString(16);
+  const pid = field('ProductID') ?? fallback.productId?.toString(16);
+  if (!vid || !pid) throw new Error('no "- VendorID:"/"- ProductID:" lines in the log (give vendorid and productid to replay it)');
   return {
     format: RECORDING_FORMAT,
     version: 1,
@@ -114,7 +126,7 @@ export function recordingFromNutLog(text: string): Recording {
   };
 }
 
-export function loadRecording(file: string): Recording {
+export function loadRecording(file: string, fallback: ReplayFallback = {}): Recording {
   const text = readFileSync(file, 'utf8');
   if (text.trimStart().startsWith('{')) {
     const r = JSON.parse(text) as Recording;
@@ -122,7 +134,7 @@ export function loadRecording(file: string): Recording {
     return r;
   }
   try {
-    return recordingFromNutLog(text);
+    return recordingFromNutLog(text, fallback);
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
@@ -244,4 +256,106 @@ export class RecordingDevice implements HidDevice {
     this.save();
     return this.inner.close();
   }
+}
+
+interface PathLine {
+  path: string;
+  type: 'Feature' | 'Input' | 'Output';
+  reportId: number;
+  offset: number;
+  size: number;
+  value: number;
+}
+
+/**
+ * Older logs (`usbhid-ups -D`) print each object's path, place and physical value but not the
+ * descriptor bytes. This rebuilds a descriptor that parses to the same objects (usages from
+ * the path names, unit exponent chosen to carry the decimals) and the feature reports that
+ * hold those values, so the log replays like a recording.
+ */
+export function objectsFromPathLines(lines: readonly string[], usage: (name: string) => number | undefined = defaultUsage): { descriptor: string; features: Record<string, string[]> } | undefined {
+  const seen = new Set<string>();
+  const objs: PathLine[] = [];
+  for (const l of lines) {
+    const m = /Path: ([^,]+), Type: (Feature|Input|Output), ReportID: 0x([0-9a-fA-F]+), Offset: (\d+), Size: (\d+), Value: (-?[0-9.]+(?:e[-+]?[0-9]+)?)/.exec(l);
+    if (!m) continue;
+    const key = `${m[1]}|${m[2]}|${m[3]}|${m[4]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    objs.push({ path: m[1], type: m[2] as PathLine['type'], reportId: Number.parseInt(m[3], 16), offset: Number(m[4]), size: Number(m[5]), value: Number(m[6]) });
+  }
+  if (!objs.length) return undefined;
+  const typeCode = { Input: 0x80, Output: 0x90, Feature: 0xb0 } as const;
+  const typeOrder = { Input: 0, Output: 1, Feature: 2 } as const;
+  objs.sort((a, b) => a.reportId - b.reportId || typeOrder[a.type] - typeOrder[b.type] || a.offset - b.offset);
+  const out: number[] = [];
+  const item = (prefix: number, value: number, size: 1 | 2 | 4) => {
+    out.push(prefix | (size === 4 ? 3 : size));
+    for (let i = 0; i < size; i++) out.push(Math.floor(value / 2 ** (8 * i)) & 0xff);
+  };
+  const nodeOf = (name: string): { usage?: number; index?: number } => {
+    const idx = /^\[(\d+)\]$/.exec(name);
+    if (idx) return { index: Number(idx[1]) };
+    if (/^[0-9a-fA-F]{8}$/.test(name)) return { usage: Number.parseInt(name, 16) };
+    const u = usage(name);
+    if (u === undefined) throw new Error(`unknown usage "${name}" in a Path line`);
+    return { usage: u };
+  };
+  const next = new Map<string, number>();
+  const reports = new Map<number, Uint8Array>();
+  for (const o of objs) {
+    const nodes = o.path.split('.').map(nodeOf);
+    const leaf = nodes.pop()!;
+    // Collections (an [n] node becomes the type byte of the collection before it).
+    let opened = 0;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.index !== undefined) continue;
+      const idx = nodes[i + 1]?.index;
+      item(0x08, n.usage!, 4);
+      item(0xa0, idx !== undefined ? 0x80 | idx : 0x00, 1);
+      opened++;
+    }
+    let k = 0;
+    while (k < 6 && Math.abs(o.value * 10 ** k - Math.round(o.value * 10 ** k)) > 1e-9) k++;
+    const logical = Math.round(o.value * 10 ** k);
+    const signed = logical < 0;
+    const bits = Math.min(o.size, 32);
+    const logMin = signed ? -(2 ** (bits - 1)) : 0;
+    const logMax = signed ? 2 ** (bits - 1) - 1 : Math.min(2 ** bits - 1, 2 ** 31 - 1);
+    item(0x84, o.reportId, 1);
+    item(0x74, o.size, 1);
+    item(0x94, 1, 1);
+    item(0x14, logMin >>> 0, 4);
+    item(0x24, logMax >>> 0, 4);
+    item(0x54, (16 - k) & 0x0f, 1);
+    const key = `${o.reportId}/${o.type}`;
+    const at = next.get(key) ?? 0;
+    if (o.offset > at) {
+      // Padding up to the logged offset: a field without a usage.
+      item(0x74, o.offset - at, 1);
+      item(typeCode[o.type], 0x03, 1);
+      item(0x74, o.size, 1);
+    }
+    next.set(key, o.offset + o.size);
+    if (leaf.usage !== undefined) item(0x08, leaf.usage, 4);
+    item(typeCode[o.type], 0x02, 1);
+    for (let i = 0; i < opened; i++) out.push(0xc0);
+    if (o.type === 'Feature') {
+      const len = 1 + ((o.offset + o.size + 7) >> 3);
+      let buf = reports.get(o.reportId) ?? new Uint8Array(len);
+      if (buf.length < len) {
+        const b = new Uint8Array(len);
+        b.set(buf);
+        buf = b;
+      }
+      buf[0] = o.reportId;
+      const v = BigInt.asUintN(64, BigInt(logical));
+      for (let w = 0, bit = o.offset + 8; w < o.size; w++, bit++) if ((v >> BigInt(w)) & 1n) buf[bit >> 3] |= 1 << (bit & 7);
+      reports.set(o.reportId, buf);
+    }
+  }
+  const features: Record<string, string[]> = {};
+  for (const [id, b] of reports) features[String(id)] = [hex(b)];
+  return { descriptor: hex(new Uint8Array(out)), features };
 }
