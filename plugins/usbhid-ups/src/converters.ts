@@ -98,6 +98,8 @@ export const decoders: Record<string, Decode> = {
   // legrand-hid.c
   legrand_times10: (v) => cFixed(v * 10, 1),
   legrand_times100k: (v) => cFixed(v * 100000, 1),
+  legrand_times1M: (v) => cFixed(v * 1000000, 1),
+  legrand_times10M: (v) => cFixed(v * 10000000, 1),
 
   // tripplite-hid.c
   tripplite_chemistry_fun(v, env) {
