@@ -161,6 +161,8 @@ export class UsbHidEngine {
     const idn = this.subdriver.identity ?? {};
     const env = {
       device: d,
+      models: this.subdriver.models ?? [],
+      state: this.state,
       setinfo: (n: string, v: string) => this.ctx.dstate.setinfo(n, v),
       itemString: async (path: string) => {
         const v = await this.readPath(path);
@@ -235,6 +237,8 @@ export class UsbHidEngine {
       getString: (i) => this.device.getString(i),
       state: this.state,
       log: (m) => this.ctx.log.info(m),
+      report: (id) => this.buffers.get(id)?.data,
+      statusHas: (t) => this.status.has(t),
     };
   }
 

@@ -101,6 +101,9 @@ export const descriptorFixes: Record<string, (d: QuirkDevice, desc: HidDescripto
 
 export interface IdentityEnv {
   device: QuirkDevice;
+  /** The subdriver table's model list (mge: product + model string → family and name). */
+  models: ReadonlyArray<{ product: string; model: string; type: number; name?: string }>;
+  state: Record<string, number>;
   setinfo(name: string, value: string): void;
   /** HIDGetItemString: the string whose index the path's value holds ('' when none). */
   itemString(path: string): Promise<string>;
@@ -138,19 +141,18 @@ export const identityFormats: Record<string, (env: IdentityEnv) => Promise<strin
     const m = await itemString('UPS.DeltaCustom.[1].DeltaModelName');
     return m || device.product || undefined;
   },
-  async mge_format_model({ device, itemString, itemValue }) {
+  // Dell's iProduct is the full name; else iProduct + iModel (or the VA rating), known models renamed
+  async mge_format_model({ device, itemString, itemValue, models, state }) {
     if (device.vendorId === 0x047c) return device.product || undefined;
-    const product = device.product || 'unknown';
+    const product = (device.product || 'unknown').slice(0, 511);
     let model = await itemString('UPS.PowerSummary.iModel');
     if (!model) {
       const va = await itemValue('UPS.Flow.[4].ConfigApparentPower');
       if (va !== undefined) model = String(Math.trunc(va));
     }
-    return model ? mgeModelName(product, model) : device.product || undefined;
+    if (!model) return device.product || undefined;
+    const known = models.find((m) => m.product === product && m.model === model);
+    if (known) state.mgeType = known.type;
+    return known?.name ?? `${product} ${model}`.slice(0, 511);
   },
 };
-
-/** mge-hid.c get_model_name for the product families whose name is product + model. */
-function mgeModelName(product: string, model: string): string {
-  return `${product} ${model}`;
-}

@@ -66,6 +66,8 @@ export interface SubdriverTable {
   rows?: HidRow[];
   identity?: { model?: string; mfr?: string; serial?: string; modelDefault?: string; mfrDefault?: string; serialDefault?: string };
   fixReportDesc?: string;
+  /** Named models (mge): product and model strings → model family (type) and display name. */
+  models?: Array<{ product: string; model: string; type: number; typeName?: string; name?: string }>;
   source?: string;
 }
 

@@ -47,7 +47,7 @@ describe('GetValue (NUT tests/getvaluetest.c)', () => {
 
 function env(): ConverterEnv & { logs: string[] } {
   const logs: string[] = [];
-  return { getinfo: () => undefined, setinfo: () => {}, delinfo: () => {}, getString: async () => '', state: {}, log: (m) => logs.push(m), logs };
+  return { getinfo: () => undefined, setinfo: () => {}, delinfo: () => {}, getString: async () => '', state: {}, log: (m) => void logs.push(m), report: () => undefined, statusHas: () => false, logs };
 }
 
 // [raw, type (1 config, 2 line), expected multiplier, expected value] from getexponenttest-belkin-hid.c.

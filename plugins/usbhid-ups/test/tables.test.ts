@@ -11,14 +11,7 @@ const schema = JSON.parse(readFileSync(new URL('../schema/hid-table.schema.json'
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 /** Converters of NUT 2.8.0 that need model detection not yet carried over; rows using them publish nothing. */
-export const NOT_YET: ReadonlySet<string> = new Set([
-  'eaton_abm_enabled_fun', 'eaton_abm_status_fun', 'eaton_abm_chrg_dischrg_fun', 'eaton_abm_check_dischrg_fun',
-  'eaton_abm_check_chrg_fun', 'eaton_check_pegasus_fun', 'eaton_check_country_fun', 'eaton_compute_realpower_fun',
-  'eaton_converter_online_fun', 'nominal_output_voltage_fun', 'pegasus_yes_no_info_fun', 'pegasus_yes_no_info_nuf',
-  'mge_battery_voltage_fun', 'mge_battery_voltage_nominal_fun', 'mge_date_conversion_nuf', 'mge_time_conversion_nuf',
-  'openups_temperature_fun', 'ever_format_hardware_fun', 'ever_format_version_fun', 'ever_mac_address_fun',
-  'ever_ip_address_fun', 'ever_packets_fun', 'ever_workmode_fun', 'ever_messages_fun', 'ever_alarms_fun', 'ever_on_off_fun',
-]);
+export const NOT_YET: ReadonlySet<string> = new Set<string>([]);
 
 describe('usbhid-ups tables', () => {
   const files = builtinTableFiles();

@@ -331,6 +331,20 @@ for order, (name, fname) in enumerate(SUBDRIVERS):
         else:
             identity[key] = fn
     table['identity'] = identity
+    models = arrays(text, 'models_name_t')
+    if models:
+        enum = {}
+        body = re.search(r'typedef enum \{(.*?)\} models_type_t;', text, re.S).group(1)
+        nxt = 0
+        for part in [p.strip() for p in body.split(',') if p.strip()]:
+            m = re.match(r'(\w+)(?:\s*=\s*(\w+))?', part)
+            nxt = int(m.group(2), 0) if m.group(2) else nxt
+            enum[m.group(1)] = nxt
+            nxt += 1
+        table['models'] = [
+            {'product': cstring(f[0], defs), 'model': cstring(f[1], defs), 'type': enum[f[2].strip()], 'typeName': f[2].strip(),
+             **({'name': cstring(f[3], defs)} if cstring(f[3], defs) is not None else {})}
+            for f in entries(list(models.values())[0]) if f and f[0] != 'NULL']
     fix = sf[7] if len(sf) > 7 else 'NULL'
     if fix not in ('NULL', 'fix_report_desc'): table['fixReportDesc'] = fix
     with open(os.path.join(OUT, name + '.json'), 'w') as fh:
