@@ -208,8 +208,16 @@ export class RecordingDevice implements HidDevice {
     return this.inner.info;
   }
 
+  /** The last write error (the recording is a diagnostic aid: it never stops the driver). */
+  saveError?: Error;
+
   private save(): void {
-    writeFileSync(this.file, JSON.stringify(this.rec, null, 1) + '\n');
+    try {
+      writeFileSync(this.file, JSON.stringify(this.rec, null, 1) + '\n');
+      this.saveError = undefined;
+    } catch (e) {
+      this.saveError = e as Error;
+    }
   }
 
   async reportDescriptor(): Promise<Uint8Array> {
