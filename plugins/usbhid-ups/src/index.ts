@@ -2,7 +2,7 @@
  * usbhid-ups for nut-ts: the plugin entry (runs in a worker). One engine per instance; the
  * device is the host's USB handle, or a recording when `port = replay:<file>`.
  */
-import { defineDriver, isTransportError, type DriverContext, type UsbMatch } from '@nut-ts/core/plugin-api';
+import { defineDriver, isTransportError, type DriverContext, type DriverPlugin, type UsbMatch } from '@nut-ts/core/plugin-api';
 import { UsbHidDevice, type HidDevice } from './device.js';
 import { UsbHidEngine, DeviceGone, claimSubdriver, type EngineOptions } from './engine.js';
 import { RecordingDevice, ReplayDevice, loadRecording } from './replay.js';
@@ -66,7 +66,7 @@ interface Instance {
   lastReconnect: number;
 }
 
-export default defineDriver(() => {
+export default defineDriver((_instance: { readonly upsname: string }): DriverPlugin => {
   let inst: Instance | undefined;
   const tablesCache = new Map<string, TableSet>();
 
