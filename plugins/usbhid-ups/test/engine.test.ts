@@ -130,6 +130,53 @@ describe('usbhid-ups over a USB device (live path)', () => {
   });
 });
 
+describe('polling as NUT does', () => {
+  it('a quick poll each pollinterval reads only quick-poll rows; a full poll every pollfreq reads the rest', async () => {
+    const { plugin, inst, handle } = await live();
+    // Report 0x0c: RemainingCapacity (24 bits) and RunTimeToEmpty (16 bits); 0x13: ACPresent.
+    handle().setFeatureReport(new Uint8Array([0x0c, 50, 0, 0, 0x08, 0x07]));
+    handle().setFeatureReport(new Uint8Array([0x13, 0x00]));
+    inst.clock.now += 3000;
+    await plugin.updateinfo(inst.ctx);
+    expect(inst.tree.getValue('ups.status')).toBe('OB'); // ACPresent is a quick-poll row
+    expect(inst.tree.getValue('battery.charge')).toBe('100'); // RemainingCapacity is not
+    inst.clock.now += 30_000;
+    await plugin.updateinfo(inst.ctx);
+    expect(inst.tree.getValue('battery.charge')).toBe('50');
+    expect(inst.tree.getValue('battery.runtime')).toBe('1800');
+  });
+
+  it('pollfreq sets the full-poll period and is published', async () => {
+    const { plugin, inst, handle } = await live({ pollfreq: '5' });
+    expect(inst.tree.getValue('driver.parameter.pollfreq')).toBe('5');
+    handle().setFeatureReport(new Uint8Array([0x0c, 42, 0, 0, 0x08, 0x07]));
+    inst.clock.now += 6000;
+    await plugin.updateinfo(inst.ctx);
+    expect(inst.tree.getValue('battery.charge')).toBe('42');
+  });
+
+  it('pollonly: the interrupt endpoint is never read', async () => {
+    const { plugin, inst, handle } = await live({ pollonly: true });
+    const before = inst.requested;
+    handle().pushInterrupt(new Uint8Array([0x13, 0x00]));
+    await new Promise((r) => setTimeout(r, 50));
+    await plugin.updateinfo(inst.ctx);
+    expect(inst.requested).toBe(before);
+    expect(inst.tree.getValue('ups.status')).toBe('OL');
+  });
+
+  it('interruptonly: no GET_REPORT at all; rows read the input objects, filled by interrupt reports', async () => {
+    const { plugin, inst, handle } = await live({ interruptonly: true });
+    expect(handle().controls.filter((c) => c.setup.request === 0x01)).toEqual([]);
+    handle().pushInterrupt(new Uint8Array([0x0c, 77, 0, 0, 0x10, 0x0e]));
+    for (let i = 0; i < 200 && !inst.requested; i++) await new Promise((r) => setTimeout(r, 5));
+    inst.clock.now += 31_000;
+    await plugin.updateinfo(inst.ctx);
+    expect(inst.tree.getValue('battery.charge')).toBe('77');
+    expect(inst.tree.getValue('battery.runtime')).toBe('3600');
+  });
+});
+
 describe('recording a device and replaying the recording', () => {
   it('record=<file> writes what passed; replay:<file> of it gives the same data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'usbhid-rec-'));
