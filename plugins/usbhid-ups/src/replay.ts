@@ -61,6 +61,7 @@ export function recordingFromNutLog(text: string, fallback: ReplayFallback = {})
     break;
   }
   const features: Record<string, string[]> = {};
+  if (!descriptor) descriptor = descriptorFromLsusb(lines) ?? '';
   if (!descriptor) {
     const dump = objectsFromPathLines(lines);
     if (!dump) throw new Error('no "Report Descriptor: (N bytes) => …" line and no "Path: …" dump in the log');
@@ -75,9 +76,17 @@ export function recordingFromNutLog(text: string, fallback: ReplayFallback = {})
     if (m[1] === 'int') interrupts.push(b);
     else (features[String(Number.parseInt(b.slice(0, 2), 16))] ??= []).push(b);
   }
-  const manufacturer = field('Manufacturer') ?? '';
-  const product = field('Product') ?? '';
-  const serial = field('Serial Number') ?? '';
+  // lsusb -v: "iManufacturer           1 American Power Conversion "
+  const lsusbString = (key: string) => {
+    for (const l of lines) {
+      const m = new RegExp(`^\\s*${key}\\s+\\d+ (.*)$`).exec(l);
+      if (m) return m[1];
+    }
+    return undefined;
+  };
+  const manufacturer = field('Manufacturer') ?? lsusbString('iManufacturer') ?? '';
+  const product = field('Product') ?? lsusbString('iProduct') ?? '';
+  const serial = field('Serial Number') ?? lsusbString('iSerial') ?? '';
   // String indices: from the usages that carry them (iManufacturer/iProduct/iSerialNumber), else lsusb's lines.
   const strings: Record<string, string> = {};
   const indexOf = (usage: string) => {
@@ -102,8 +111,15 @@ export function recordingFromNutLog(text: string, fallback: ReplayFallback = {})
     const idx = indexOf(usage) ?? lsusb(key);
     if (idx && value && !(idx in strings)) strings[idx] = value;
   }
-  const vid = field('VendorID') ?? fallback.vendorId?.toString(16);
-  const pid = field('ProductID') ?? fallback.productId?.toString(16);
+  const lsusbId = (key: string) => {
+    for (const l of lines) {
+      const m = new RegExp(`^\\s*${key}\\s+0x([0-9a-fA-F]{4})`).exec(l);
+      if (m) return m[1];
+    }
+    return undefined;
+  };
+  const vid = field('VendorID') ?? lsusbId('idVendor') ?? fallback.vendorId?.toString(16);
+  const pid = field('ProductID') ?? lsusbId('idProduct') ?? fallback.productId?.toString(16);
   if (!vid || !pid) throw new Error('no "- VendorID:"/"- ProductID:" lines in the log (give vendorid and productid to replay it)');
   return {
     format: RECORDING_FORMAT,
@@ -366,4 +382,28 @@ export function objectsFromPathLines(lines: readonly string[], usage: (name: str
   const features: Record<string, string[]> = {};
   for (const [id, b] of reports) features[String(id)] = [hex(b)];
   return { descriptor: hex(new Uint8Array(out)), features };
+}
+
+/** Short item codes by the names `lsusb -v` prints for them. */
+const LSUSB_ITEMS: Record<string, number> = {
+  'Usage Page': 0x04, 'Logical Minimum': 0x14, 'Logical Maximum': 0x24, 'Physical Minimum': 0x34, 'Physical Maximum': 0x44,
+  'Unit Exponent': 0x54, Unit: 0x64, 'Report Size': 0x74, 'Report ID': 0x84, 'Report Count': 0x94, Push: 0xa4, Pop: 0xb4,
+  Usage: 0x08, 'Usage Minimum': 0x18, 'Usage Maximum': 0x28, 'Designator Index': 0x38, 'Designator Minimum': 0x48,
+  'Designator Maximum': 0x58, 'String Index': 0x78, 'String Minimum': 0x88, 'String Maximum': 0x98, Delimiter: 0xa8,
+  Input: 0x80, Output: 0x90, Feature: 0xb0, Collection: 0xa0, 'End Collection': 0xc0,
+};
+
+/** The report descriptor from `lsusb -v`'s decoded items ("Item(Global): Usage Page, data= [ 0x84 ] 132"). */
+export function descriptorFromLsusb(lines: readonly string[]): string | undefined {
+  const out: number[] = [];
+  for (const l of lines) {
+    const m = /Item\((?:Global|Local|Main)\s*\): ([A-Za-z ]+?), data=\s*(?:none|\[([0-9a-fA-Fx ]*)\])/.exec(l);
+    if (!m) continue;
+    const code = LSUSB_ITEMS[m[1]];
+    if (code === undefined) throw new Error(`unknown lsusb item "${m[1]}"`);
+    const data = (m[2] ?? '').trim().split(/\s+/).filter(Boolean).map((b) => Number.parseInt(b, 16));
+    const sizeCode = data.length === 4 ? 3 : data.length;
+    out.push(code | sizeCode, ...data);
+  }
+  return out.length ? hex(new Uint8Array(out)) : undefined;
 }

@@ -30,6 +30,17 @@ const CASES: Case[] = [
     },
   },
   {
+    // lsusb -v only: the descriptor (decoded items), ids and strings, but no report values. What
+    // needs no report must match: identity, firmware split, the server-side ups.delay.shutdown.
+    file: 'APC__Smart-UPS_X_750__usbhid-ups__2.7.4__01.dev',
+    explained: Object.fromEntries([
+      ...['battery.charge', 'battery.charge.low', 'battery.charge.warning', 'battery.runtime', 'battery.runtime.low', 'battery.type',
+        'battery.voltage', 'battery.voltage.nominal', 'ups.beeper.status', 'ups.mfr.date', 'ups.status', 'ups.timer.reboot', 'ups.timer.shutdown',
+      ].map((v) => [v, 'an lsusb dump holds no report values (ups.status: no ACPresent reading, so not on line)']),
+      ['ups.serial', 'the contributor redacted ups.serial as " <serial>" and device.serial as "<serial>"; NUT copies one to the other'],
+    ]),
+  },
+  {
     file: 'PowerWalker__VI_2200_SH__usbhid-ups__2.7.4__01.dev',
     explained: {
       'battery.type': 'the string descriptor iDeviceChemistry points at is not in the log',
