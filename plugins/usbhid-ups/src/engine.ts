@@ -247,13 +247,13 @@ export class UsbHidEngine {
     const l = this.lookups[name];
     if (!l) return undefined;
     if ('flag' in l) {
-      const f = (l as unknown as { flag: { mask: number; equals?: number; set: string; clear: string } }).flag;
+      const f = l.flag;
       const v = Math.trunc(value);
       const hit = f.mask === -1 ? v !== 0 : f.equals !== undefined ? (v & f.mask) === f.equals : (v & f.mask) !== 0;
       return hit ? f.set : f.clear;
     }
-    if ('values' in l) return l.values.find((e) => e.value === Math.trunc(value))?.text;
-    if (!l.decode) return undefined;
+    if (!('converter' in l)) return l.values.find((e) => e.value === Math.trunc(value))?.text;
+    if (!l.decode) return l.values?.find((e) => e.value === Math.trunc(value))?.text;
     const fn = decoders[l.decode];
     if (!fn) {
       this.warnOnce(`converter ${l.decode} is not available; rows using it are not published`);
@@ -274,7 +274,7 @@ export class UsbHidEngine {
         return -1;
       }
     }
-    if ('values' in l) return l.values.find((e) => e.text === text)?.value ?? -1;
+    if ('values' in l) return l.values?.find((e) => e.text === text)?.value ?? -1;
     return -1;
   }
 
@@ -344,9 +344,6 @@ export class UsbHidEngine {
       }
       if (!m.object) continue;
       if (info.vendorId === 0x09ae && info.productId === 0x1330 && m.object.reportId === 0x54) continue;
-      if (r.absent && mode !== 'init') {
-        // Server-side variables are never read.
-      }
       if (r.absent) continue;
       const value = await this.readObject(m.object, this.ctx.pollinterval);
       if (value === undefined) continue;
@@ -361,7 +358,7 @@ export class UsbHidEngine {
         if (r.stringLength !== undefined) this.ctx.dstate.setaux(m.name, r.stringLength);
         if (!r.enum || !r.writable || !r.lookup) continue;
         const l = this.lookups[r.lookup];
-        if (!l || !('values' in l)) continue;
+        if (!l || !('values' in l) || !l.values) continue;
         for (const e of l.values) {
           if ((await this.lookupText(r.lookup, e.value)) !== undefined) this.ctx.dstate.addenum(m.name, e.text);
         }

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export type Lookup =
   | { values: Array<{ value: number; text: string }> }
-  | { converter: string; decode: string; encode: string | null };
+  | { converter: string; decode: string | null; encode: string | null; values?: Array<{ value: number; text: string }> }
+  | { flag: { mask: number; equals?: number; set: string; clear: string } };
 
 export interface HidRow {
   /** NUT variable the row publishes. */

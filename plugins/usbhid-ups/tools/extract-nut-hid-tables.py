@@ -197,7 +197,11 @@ def lookup_of(name, body, defs):
     # NUT uses the first row's functions when it has any (hu_find_infoval / hu_find_valinfo).
     if rows and len(rows[0]) == 4 and (rows[0][2] != 'NULL' or rows[0][3] != 'NULL'):
         fun, nuf = rows[0][2].lstrip('&'), rows[0][3].lstrip('&')
-        return {'converter': name, 'decode': None if fun == 'NULL' else fun, 'encode': None if nuf == 'NULL' else nuf}
+        conv = {'converter': name, 'decode': None if fun == 'NULL' else fun, 'encode': None if nuf == 'NULL' else nuf}
+        # The rows' values still list the choices (NUT offers them as enums through the function).
+        listed = [{'value': cint(r[0], defs), 'text': cstring(r[1], defs)} for r in rows if len(r) == 4 and r[1] != 'NULL' and cstring(r[1], defs) != 'dummy']
+        if listed: conv['values'] = listed
+        return conv
     values = []
     for r in rows:
         text = cstring(r[1], defs)
