@@ -57,6 +57,8 @@ export interface LocalDevicesOptions {
   /** Given: used instead of ./usb-backend.js / ./hid-backend.js (tests, embedding). */
   usb?: Backend;
   hid?: Backend;
+  /** ups.conf `nolock`: serial ports open without the OS lock. */
+  nolock?: boolean;
 }
 
 /** Every handle opened through it is remembered until it closes, so closeAll() can end them. */
@@ -87,7 +89,8 @@ export class LocalDevices implements DeviceAccess {
   }
 
   async openSerial(path?: string, options?: SerialOptions): Promise<SerialHandle> {
-    return this.track(await this.serial.openSerial(path, options));
+    const opts = this.options.nolock ? { ...options, lock: false } : options;
+    return this.track(await this.serial.openSerial(path, opts));
   }
 
   async openUsb(match: UsbMatch): Promise<UsbHandle> {
