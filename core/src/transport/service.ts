@@ -285,7 +285,7 @@ export class TransportService {
     const child: ChildProcess = fork(path, [`--id-base=${(generation % 2000) * ID_RANGE}`], {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [],
+      execArgv: ['--max-semi-space-size=1'],
     });
     this.starts++;
     this.startedAt = Date.now();
