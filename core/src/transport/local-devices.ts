@@ -2,7 +2,7 @@
  * DeviceAccess in this process: the serial backend plus the USB and HID backends
  * (./usb-backend.js, ./hid-backend.js) when they are built. A backend module exports, as its
  * default or as any named export, an object with the methods it serves (openUsb/listUsb,
- * openHid), a class whose instances have them, or a factory returning such an object.
+ * openHid) or a class whose instances have them (constructed without arguments).
  * Until a backend exists, its calls fail with ENOENT and listUsb() lists nothing.
  */
 import { existsSync } from 'node:fs';
@@ -34,11 +34,6 @@ export function pickBackend(exports: Record<string, unknown>, methods: Method[])
     if (typeof c !== 'function') continue;
     const proto = (c as { prototype?: unknown }).prototype;
     if (serves(proto, methods)) return new (c as new () => Backend)();
-  }
-  for (const c of candidates) {
-    if (typeof c !== 'function' || !/^(create|make)/.test(c.name) || c.length > 1) continue;
-    const made: unknown = (c as () => unknown)();
-    if (serves(made, methods)) return made;
   }
   return undefined;
 }
