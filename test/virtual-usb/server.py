@@ -10,6 +10,7 @@ Control: one JSON command per line on stdin, one JSON answer per line on stdout.
   {"cmd": "queueInterrupt", "hex": "13 00"}
   {"cmd": "setReports", "features": {"12": "..."}}   (replaces the listed feature reports)
   {"cmd": "unplug"} / {"cmd": "replug"} / {"cmd": "state"} / {"cmd": "stop"}
+  {"cmd": "permissions", "mode": "600"}   (device nodes' mode; the testbed opened to all users)
 Every OUT transfer (SET_REPORT, other control OUT, interrupt/bulk OUT, hidraw feature and
 output reports) is appended to the log file as one JSON line.
 
@@ -20,6 +21,7 @@ import gc
 import json
 import os
 import shutil
+import signal
 import struct
 import sys
 import threading
@@ -616,6 +618,18 @@ class Bench:
         path = self.tb.get_root_dir() + node
         os.makedirs(os.path.dirname(path), exist_ok=True)
         open(path, 'wb').close()
+        if getattr(self, 'node_mode', None) is not None:
+            os.chmod(path, self.node_mode)
+
+    def set_permissions(self, mode):
+        """Lets other users into the testbed and gives the device nodes `mode` (root-owned),
+        so that a process of another user meets the device as a non-root host would."""
+        root = self.tb.get_root_dir()
+        os.chmod(root, 0o755)
+        self.node_mode = mode
+        for node in (self.devnode(), getattr(self, 'hidraw_node', None)):
+            if node and os.path.exists(root + node):
+                os.chmod(root + node, mode)
 
     def remove_node(self, node):
         try:
@@ -637,8 +651,20 @@ class Bench:
         if self.hidraw:
             self.tb.detach_ioctl(self.hidraw_node)
             self.remove_node(self.hidraw_node)
-        self.tb.remove_device(self.paths[0])
+        for path in reversed(self.paths):
+            self.tb.remove_device(path)
+        self.remove_stale_links()
         self.paths = []
+
+    def remove_stale_links(self):
+        """remove_device leaves some bus and class links behind; a replug re-creates them."""
+        sysdir = self.tb.get_sys_dir()
+        for top in ('bus', 'class'):
+            for dirpath, dirnames, filenames in os.walk(os.path.join(sysdir, top)):
+                for name in dirnames + filenames:
+                    link = os.path.join(dirpath, name)
+                    if os.path.islink(link) and not os.path.exists(link):
+                        os.unlink(link)
 
     def replug(self):
         if self.device.present:
@@ -689,6 +715,15 @@ def main():
         out.flush()
 
     answer(dict(bench.describe(), event='ready'))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        serve(bench, answer)
+    finally:
+        bench.close()
+    os._exit(0)
+
+
+def serve(bench, answer):
     # the main thread blocks in readline (releasing the GIL) while umockdev's thread serves ioctls
     for line in sys.stdin:
         line = line.strip()
@@ -712,20 +747,20 @@ def main():
                         dev.features[int(k)] = hexbytes(v)
                     for k, v in cmd.get('inputs', {}).items():
                         dev.inputs[int(k)] = hexbytes(v)
+            elif name == 'permissions':
+                bench.set_permissions(int(str(cmd['mode']), 8))
             elif name == 'unplug':
                 bench.unplug()
             elif name == 'replug':
                 bench.replug()
             elif name == 'stop':
                 answer({'ok': True})
-                break
+                return
             elif name != 'state':
                 raise ValueError('unknown command %r' % name)
             answer(dict(bench.describe(), ok=True))
         except Exception as e:  # a bad command gets an error answer, the device keeps serving
             answer({'ok': False, 'error': repr(e)})
-    bench.close()
-    os._exit(0)
 
 
 if __name__ == '__main__':
