@@ -548,6 +548,7 @@ class Bench:
         self.hidraw = None
         self.paths = []
         self.generation = 0
+        self.node_mode = None
         self.plug()
 
     def devnode(self):
@@ -583,6 +584,8 @@ class Bench:
         tb.attach_ioctl(self.devnode(), self.usbfs.handler)
         if d.hid and d.model.get('hidraw', True):
             self.add_hidraw(usb_path, sysname)
+        if self.node_mode is not None:
+            self.apply_permissions()
         self.generation += 1
 
     def add_hidraw(self, usb_path, sysname):
@@ -618,18 +621,22 @@ class Bench:
         path = self.tb.get_root_dir() + node
         os.makedirs(os.path.dirname(path), exist_ok=True)
         open(path, 'wb').close()
-        if getattr(self, 'node_mode', None) is not None:
-            os.chmod(path, self.node_mode)
 
     def set_permissions(self, mode):
         """Lets other users into the testbed and gives the device nodes `mode` (root-owned),
         so that a process of another user meets the device as a non-root host would."""
-        root = self.tb.get_root_dir()
-        os.chmod(root, 0o755)
+        os.chmod(self.tb.get_root_dir(), 0o1777)  # clients create their uevent sockets here
         self.node_mode = mode
+        self.apply_permissions()
+
+    def apply_permissions(self):
+        root, mode = self.tb.get_root_dir(), self.node_mode
         for node in (self.devnode(), getattr(self, 'hidraw_node', None)):
             if node and os.path.exists(root + node):
                 os.chmod(root + node, mode)
+            # umockdev's preload connects to the node's ioctl socket before it opens the node
+            if node and os.path.exists(root + '/ioctl' + node):
+                os.chmod(root + '/ioctl' + node, 0o777)
 
     def remove_node(self, node):
         try:
