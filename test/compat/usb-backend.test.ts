@@ -146,6 +146,36 @@ describe('USB backend on a virtual HID UPS', () => {
     expect(await c.call('controlIn', again.handle, GET_REPORT(0x0c), 6)).toBe(model.featureReports!['12']);
   });
 
+  it('serves a vendor-class device (a USB serial bridge) through control, string and interrupt transfers', async () => {
+    dev = await startVirtualUsb({
+      name: 'vendor bridge',
+      usb: { vendorId: '0665', productId: '5161', manufacturer: 'INNO TECH', product: 'USB to Serial', port: '2.4' },
+      interfaces: [
+        {
+          class: 'ff',
+          endpoints: [
+            { address: '81', type: 'interrupt', maxPacketSize: 8 },
+            { address: '02', type: 'interrupt', maxPacketSize: 8 },
+          ],
+        },
+      ],
+      control: [{ match: { requestType: 'c0', request: '01' }, reply: '28 32 33 30 2e 30' }],
+      rawStrings: { '13': '08 03 28 00 31 00 0d 00' },
+      reactions: [{ when: { kind: 'interruptOut', prefix: '51 31' }, interrupt: ['28 32 33 30', '2e 30 0d'] }],
+    });
+    child = await startBackendChild(dev.env);
+    const c = child;
+    const { handle, info } = await c.open('openUsb', { vendorid: '0665', busport: '1-2\\.4' });
+    expect(info.busport).toBe('1-2.4');
+    expect(await c.call('controlIn', handle, { requestType: 0xc0, request: 1, value: 0, index: 0 }, 8)).toBe('28 32 33 30 2e 30');
+    expect(await c.call('getStringRaw', handle, 13, 0x0409, 255)).toBe('08 03 28 00 31 00 0d 00');
+    expect(await c.call('interruptOut', handle, 0x02, '51 31 0d')).toBe(3);
+    expect(await c.call('interruptIn', handle, 0x81, 8)).toBe('28 32 33 30');
+    expect(await c.call('interruptIn', handle, 0x81, 8)).toBe('2e 30 0d');
+    expect(dev.outLog().map((e) => [e.kind, e.hex])).toEqual([['interruptOut', '51 31 0d']]);
+    expect((await c.fail('openHid', {})).code).toBe('ENOENT'); // no HID interface, no hidraw node
+  });
+
   it('turns a permission failure into the device node and the udev rule', async () => {
     dev = await startVirtualUsb(model);
     await dev.setNodeMode(0o600);

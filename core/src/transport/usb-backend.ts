@@ -13,7 +13,7 @@
  *   NUT treats EPIPE on a control transfer as "nothing".
  * - Permission failures name the node (/dev/bus/usb/BBB/DDD) and the udev rule that fixes it.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { opendirSync, readFileSync, statSync } from 'node:fs';
 import {
   TransportError,
   type CallOptions,
@@ -240,15 +240,41 @@ export class UsbBackend {
 
   async listUsb(): Promise<UsbDeviceInfo[]> {
     const out: UsbDeviceInfo[] = [];
-    for (const dev of await deviceList()) out.push(await this.describe(dev));
+    const names = this.sysfsNames();
+    for (const dev of await deviceList()) out.push(await this.describe(dev, names));
     return out;
   }
 
+  /** sysfs names of USB devices (`1-2.4`: the kernel's port path) by bus and address. */
+  private sysfsNames(): Map<string, string> {
+    const names = new Map<string, string>();
+    const entries: string[] = [];
+    try {
+      // opendir/readdir, not scandir: libc's scandir cannot be interposed (umockdev, sandboxes)
+      const d = opendirSync(`${this.sysfs}/bus/usb/devices`);
+      for (let e = d.readSync(); e; e = d.readSync()) entries.push(e.name);
+      d.closeSync();
+    } catch {
+      return names;
+    }
+    for (const name of entries) {
+      if (name.includes(':')) continue; // interfaces
+      const dir = `${this.sysfs}/bus/usb/devices/${name}`;
+      const busnum = readSysfs(dir, 'busnum');
+      const devnum = readSysfs(dir, 'devnum');
+      if (busnum !== undefined && devnum !== undefined) names.set(`${Number(busnum)}/${Number(devnum)}`, name);
+    }
+    return names;
+  }
+
   /** Identity plus strings: from sysfs when the kernel has them, else from the device. */
-  private async describe(dev: Device): Promise<UsbDeviceInfo> {
+  private async describe(dev: Device, names = this.sysfsNames()): Promise<UsbDeviceInfo> {
     const info = baseInfo(dev);
-    const dir = `${this.sysfs}/bus/usb/devices/${info.busport.includes('-') ? info.busport : `usb${dev.busNumber}`}`;
-    if (readSysfs(dir, 'idVendor') !== undefined) {
+    const name = names.get(`${dev.busNumber}/${dev.deviceAddress}`);
+    // the kernel's name is the whole port path even where libusb does not know every hub
+    if (name && /^\d+-[\d.]+$/.test(name)) info.busport = name;
+    const dir = `${this.sysfs}/bus/usb/devices/${name ?? 'none'}`;
+    if (name && readSysfs(dir, 'idVendor') !== undefined) {
       info.manufacturer = readSysfs(dir, 'manufacturer') ?? '';
       info.product = readSysfs(dir, 'product') ?? '';
       info.serial = readSysfs(dir, 'serial') ?? '';
@@ -290,8 +316,9 @@ export class UsbBackend {
     const usb = await loadUsb();
     const seen: string[] = [];
     let firstError: TransportError | undefined;
+    const names = this.sysfsNames();
     for (const dev of await deviceList()) {
-      const info = await this.describe(dev);
+      const info = await this.describe(dev, names);
       const failed = compiled.mismatch(info);
       if (failed) {
         seen.push(`${hex4(info.vendorId)}:${hex4(info.productId)} at ${info.busport} (${failed} differs)`);
