@@ -16,6 +16,8 @@ export { recordingFromNutLog, loadRecording, ReplayDevice } from './replay.js';
 export { UsbHidEngine, claimSubdriver } from './engine.js';
 
 const INTERRUPT_TIMEOUT_MS = 750;
+/** While the device is away, look for it this often (NUT waits a whole pollinterval). */
+const RECONNECT_MS = 2000;
 
 function engineOptions(ctx: DriverContext): EngineOptions {
   const size = ctx.getval('interruptsize');
@@ -64,6 +66,7 @@ interface Instance {
   loop?: Promise<void>;
   gone: boolean;
   lastReconnect: number;
+  retryScheduled: boolean;
 }
 
 export default defineDriver((_instance: { readonly upsname: string }): DriverPlugin => {
@@ -148,8 +151,8 @@ export default defineDriver((_instance: { readonly upsname: string }): DriverPlu
       if (ctx.testvar('explore') && ctx.getval('vendorid') === undefined) throw new Error('must specify "vendorid" when using "explore"');
       const tables = tablesFor(ctx);
       const { device, engine } = await open(ctx, tables);
-      inst = { tables, device, engine, gone: false, lastReconnect: 0 };
-      ctx.log.info(`Detected a UPS: ${device.info.manufacturer || 'unknown'}/${device.info.product || 'unknown'}`);
+      inst = { tables, device, engine, gone: false, lastReconnect: 0, retryScheduled: false };
+      ctx.log.debug(1, `Detected a UPS: ${device.info.manufacturer || 'unknown'}/${device.info.product || 'unknown'}`);
       await engine.init();
     },
     initinfo(ctx) {
@@ -163,7 +166,7 @@ export default defineDriver((_instance: { readonly upsname: string }): DriverPlu
       const i = inst!;
       if (i.gone || !i.engine) {
         const now = ctx.now();
-        if (now < i.lastReconnect + ctx.pollinterval * 1000) return;
+        if (now < i.lastReconnect + Math.min(ctx.pollinterval * 1000, RECONNECT_MS)) return;
         i.lastReconnect = now;
         await i.device?.close().catch(() => {});
         i.engine = undefined;
@@ -178,6 +181,13 @@ export default defineDriver((_instance: { readonly upsname: string }): DriverPlu
         } catch (e) {
           ctx.log.debug(1, `reconnect failed: ${(e as Error).message}`);
           ctx.dstate.datastale();
+          if (!i.retryScheduled && !ctx.signal.aborted) {
+            i.retryScheduled = true;
+            void ctx.sleep(RECONNECT_MS).then(() => {
+              i.retryScheduled = false;
+              if (!ctx.signal.aborted) ctx.requestUpdate();
+            });
+          }
           return;
         }
       }
