@@ -14,6 +14,8 @@ import { freePort, makeSandbox, requireOracle, startNutUpsd, stopChild, type San
 import { until } from '../helpers/wait.js';
 import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
 import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
+import { builtinTableFiles, loadTables } from '../../plugins/usbhid-ups/src/table.js';
+import { modelFromTable } from '../../plugins/usbhid-ups/test/helpers/model-from-table.js';
 
 const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
 const CLI = new URL('../../core/dist/cli/driver.js', import.meta.url).pathname;
@@ -39,9 +41,13 @@ function vars(text: string): Map<string, string> {
   return m;
 }
 
-function dump(who: Who): string {
+function run(who: Who) {
   const [cmd, ...args] = who === 'nut' ? [USBHID, '-a', 'ups', '-d', '1', '-u', 'root'] : [process.execPath, CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'];
-  const r = spawnSync(cmd!, args, { env: { ...sb!.env, ...dev!.env }, encoding: 'latin1', timeout: 60_000 });
+  return spawnSync(cmd!, args, { env: { ...sb!.env, ...dev!.env }, encoding: 'latin1', timeout: 60_000 });
+}
+
+function dump(who: Who): string {
+  const r = run(who);
   expect(r.status, `${who}: ${r.stderr}`).toBe(0);
   return r.stdout;
 }
@@ -142,5 +148,33 @@ describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () =
     await until('stale after unplug', () => /Data stale/.test(upsc(target, 'ups.status')), 60_000);
     await dev.replug();
     await until('data again after replug', () => /^O[LB]$/.test(upsc(target, 'ups.status')), 60_000);
+  });
+});
+
+// One device per subdriver, built from its table (no recordings exist for most of them).
+const TABLES = loadTables(builtinTableFiles());
+const SUBDRIVERS = TABLES.subdrivers.filter((s) => s.subdriver !== 'explore');
+/** NUT 2.8.0's libusb1.c passes hid_rep_index (the interface) as the configuration index, so it cannot open these. */
+const NUT_CANNOT_OPEN = new Set(['arduino', 'powervar']);
+
+describe('usbhid-ups: one device per subdriver (built from its table), NUT 2.8.0 and ours', () => {
+  it.each(SUBDRIVERS.map((s) => [s.subdriver, s.version] as const))('%s (%s)', async (name) => {
+    requireOracle(USBHID);
+    const sub = SUBDRIVERS.find((s) => s.subdriver === name)!;
+    dev = await startVirtualUsb(modelFromTable(TABLES, sub));
+    sb = makeSandbox('nut-ts-usbhid-');
+    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+    if (NUT_CANNOT_OPEN.has(name)) {
+      const r = run('nut');
+      expect(r.status).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain('No matching HID UPS found');
+      const ours = vars(dump('ours'));
+      expect(ours.get('ups.vendorid')).toBe(sub.claim.ids![0]!.vendorId);
+      expect(ours.get('ups.status')).toBeDefined();
+      return;
+    }
+    const nut = vars(dump('nut'));
+    expect(nut.size).toBeGreaterThan(10);
+    expect(vars(dump('ours'))).toEqual(nut);
   });
 });

@@ -327,19 +327,31 @@ export function objectsFromPathLines(lines: readonly string[], usage: (name: str
   };
   const next = new Map<string, number>();
   const reports = new Map<number, Uint8Array>();
+  // Items are written only when they change, and collections shared with the previous object stay open.
+  const globals = new Map<number, number>();
+  const global = (prefix: number, value: number, size: 1 | 2 | 4) => {
+    if (globals.get(prefix) === value) return;
+    globals.set(prefix, value);
+    item(prefix, value, size);
+  };
+  let open: Array<{ usage: number; index?: number }> = [];
   for (const o of objs) {
     const nodes = o.path.split('.').map(nodeOf);
     const leaf = nodes.pop()!;
-    // Collections (an [n] node becomes the type byte of the collection before it).
-    let opened = 0;
+    const wanted: Array<{ usage: number; index?: number }> = [];
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
       if (n.index !== undefined) continue;
-      const idx = nodes[i + 1]?.index;
-      item(0x08, n.usage!, 4);
-      item(0xa0, idx !== undefined ? 0x80 | idx : 0x00, 1);
-      opened++;
+      wanted.push({ usage: n.usage!, index: nodes[i + 1]?.index });
     }
+    let keep = 0;
+    while (keep < open.length && keep < wanted.length && open[keep].usage === wanted[keep].usage && open[keep].index === wanted[keep].index) keep++;
+    for (let i = open.length; i > keep; i--) out.push(0xc0);
+    for (const c of wanted.slice(keep)) {
+      item(0x08, c.usage, 4);
+      item(0xa0, c.index !== undefined ? 0x80 | c.index : 0x00, 1);
+    }
+    open = wanted;
     let k = 0;
     while (k < 6 && Math.abs(o.value * 10 ** k - Math.round(o.value * 10 ** k)) > 1e-9) k++;
     const logical = Math.round(o.value * 10 ** k);
@@ -347,24 +359,22 @@ export function objectsFromPathLines(lines: readonly string[], usage: (name: str
     const bits = Math.min(o.size, 32);
     const logMin = signed ? -(2 ** (bits - 1)) : 0;
     const logMax = signed ? 2 ** (bits - 1) - 1 : Math.min(2 ** bits - 1, 2 ** 31 - 1);
-    item(0x84, o.reportId, 1);
-    item(0x74, o.size, 1);
-    item(0x94, 1, 1);
-    item(0x14, logMin >>> 0, 4);
-    item(0x24, logMax >>> 0, 4);
-    item(0x54, (16 - k) & 0x0f, 1);
+    global(0x84, o.reportId, 1);
+    global(0x94, 1, 1);
+    global(0x14, logMin >>> 0, 4);
+    global(0x24, logMax >>> 0, 4);
+    global(0x54, (16 - k) & 0x0f, 1);
     const key = `${o.reportId}/${o.type}`;
     const at = next.get(key) ?? 0;
     if (o.offset > at) {
       // Padding up to the logged offset: a field without a usage.
-      item(0x74, o.offset - at, 1);
+      global(0x74, o.offset - at, 1);
       item(typeCode[o.type], 0x03, 1);
-      item(0x74, o.size, 1);
     }
+    global(0x74, o.size, 1);
     next.set(key, o.offset + o.size);
     if (leaf.usage !== undefined) item(0x08, leaf.usage, 4);
     item(typeCode[o.type], 0x02, 1);
-    for (let i = 0; i < opened; i++) out.push(0xc0);
     if (o.type === 'Feature') {
       const len = 1 + ((o.offset + o.size + 7) >> 3);
       let buf = reports.get(o.reportId) ?? new Uint8Array(len);
@@ -379,6 +389,7 @@ export function objectsFromPathLines(lines: readonly string[], usage: (name: str
       reports.set(o.reportId, buf);
     }
   }
+  for (let i = 0; i < open.length; i++) out.push(0xc0);
   const features: Record<string, string[]> = {};
   for (const [id, b] of reports) features[String(id)] = [hex(b)];
   return { descriptor: hex(new Uint8Array(out)), features };

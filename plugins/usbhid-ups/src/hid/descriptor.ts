@@ -84,11 +84,13 @@ export function parseReportDescriptor(desc: Uint8Array): HidDescriptor {
         usages = [];
         break;
       }
-      case 0xc0:
-        path.pop();
-        if (path.length && (path[path.length - 1] & 0xffff0000) >>> 0 === 0x00ff0000) path.pop();
+      case 0xc0: {
+        // An index node goes with the collection node it was added after.
+        const popped = path.pop();
+        if (popped !== undefined && (popped & 0xffff0000) >>> 0 === 0x00ff0000) path.pop();
         usages = [];
         break;
+      }
       case ITEM_INPUT:
       case ITEM_OUTPUT:
       case ITEM_FEATURE: {
