@@ -248,8 +248,9 @@ export class UsbHidEngine {
     if (!l) return undefined;
     if ('flag' in l) {
       const f = l.flag;
+      // mask -1: NUT's `value ? … : …` on the double; otherwise `(long)value & mask`.
       const v = Math.trunc(value);
-      const hit = f.mask === -1 ? v !== 0 : f.equals !== undefined ? (v & f.mask) === f.equals : (v & f.mask) !== 0;
+      const hit = f.mask === -1 ? value !== 0 : f.equals !== undefined ? (v & f.mask) === f.equals : (v & f.mask) !== 0;
       return hit ? f.set : f.clear;
     }
     if (!('converter' in l)) return l.values.find((e) => e.value === Math.trunc(value))?.text;

@@ -177,6 +177,36 @@ describe('polling as NUT does', () => {
   });
 });
 
+describe('options that change what is published', () => {
+  // Report 0x06: Charging, Discharging, APC status flag.
+  const discharging = new Uint8Array([0x06, 0x00, 0x01, 0x08]);
+
+  it('OL with DISCHRG: NUT keeps OL and warns; onlinedischarge makes it OB', async () => {
+    const a = await live();
+    a.handle().setFeatureReport(discharging);
+    a.inst.clock.now += 31_000;
+    await a.plugin.updateinfo(a.inst.ctx);
+    expect(a.inst.tree.getValue('ups.status')).toBe('OL DISCHRG');
+    expect(a.inst.logs.some((l) => /OL\+DISCHRG state now.*onlinedischarge/.test(l))).toBe(true);
+    const b = await live({ onlinedischarge: true });
+    b.handle().setFeatureReport(discharging);
+    b.inst.clock.now += 31_000;
+    await b.plugin.updateinfo(b.inst.ctx);
+    expect(b.inst.tree.getValue('ups.status')).toBe('OB DISCHRG');
+  });
+
+  it('lowbatt replaces battery.charge.low when the device has it', async () => {
+    const { inst } = await live({ lowbatt: '25' });
+    expect(inst.tree.getValue('battery.charge.low')).toBe('25');
+  });
+
+  it('explore needs vendorid', async () => {
+    const plugin = factory({ upsname: 'ups' });
+    const inst = makeInstance({ options: { explore: true } });
+    await expect(plugin.initups!(inst.ctx)).rejects.toThrow('must specify "vendorid" when using "explore"');
+  });
+});
+
 describe('recording a device and replaying the recording', () => {
   it('record=<file> writes what passed; replay:<file> of it gives the same data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'usbhid-rec-'));
