@@ -129,6 +129,26 @@ describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () =
     expect(ours).toEqual(nut);
   });
 
+  it('-k: the same shutdown sequence reaches the device (no shutdown.return parts here, so shutdown.reboot)', async () => {
+    requireOracle(USBHID);
+    const logs: Record<Who, string[]> = { nut: [], ours: [] };
+    for (const who of ['nut', 'ours'] as const) {
+      const { model } = modelFromLogFile(FIXTURE);
+      dev = await startVirtualUsb(model);
+      sb = makeSandbox('nut-ts-usbhid-');
+      sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+      const [cmd, ...args] = who === 'nut' ? [USBHID, '-a', 'ups', '-k', '-u', 'root'] : [process.execPath, CLI, 'usbhid-ups', '-a', 'ups', '-k'];
+      const r = spawnSync(cmd!, args, { env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
+      expect(r.status, `${who}: ${r.stderr}`).toBe(0);
+      logs[who] = dev.setReports().map((e) => `${e.reportType}:${e.hex}`);
+      await dev.stop();
+      sb.cleanup();
+      dev = sb = undefined;
+    }
+    expect(logs.nut).toEqual(['3:40 0a']);
+    expect(logs.ours).toEqual(logs.nut);
+  });
+
   it('ours: an interrupt report reaches clients before the next poll; unplug goes stale, replug comes back', async () => {
     requireOracle('/lib/nut/upsd', '/usr/bin/upsc');
     const { model } = modelFromLogFile(FIXTURE);
@@ -176,5 +196,27 @@ describe('usbhid-ups: one device per subdriver (built from its table), NUT 2.8.0
     const nut = vars(dump('nut'));
     expect(nut.size).toBeGreaterThan(10);
     expect(vars(dump('ours'))).toEqual(nut);
+  });
+});
+
+describe('usbhid-ups -k with ondelay/offdelay on table-built devices: the same SET_REPORTs from NUT 2.8.0 and ours', () => {
+  it.each(['mge', 'tripplite', 'cps'])('%s', async (name) => {
+    requireOracle(USBHID);
+    const sub = SUBDRIVERS.find((s) => s.subdriver === name)!;
+    const logs: Record<Who, string[]> = { nut: [], ours: [] };
+    for (const who of ['nut', 'ours'] as const) {
+      dev = await startVirtualUsb(modelFromTable(TABLES, sub));
+      sb = makeSandbox('nut-ts-usbhid-');
+      sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tondelay = 120\n\toffdelay = 60\n');
+      const [cmd, ...args] = who === 'nut' ? [USBHID, '-a', 'ups', '-k', '-u', 'root'] : [process.execPath, CLI, 'usbhid-ups', '-a', 'ups', '-k'];
+      const r = spawnSync(cmd!, args, { env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
+      expect(r.status, `${who}: ${r.stderr}`).toBe(0);
+      logs[who] = dev.setReports().map((e) => `${e.reportType}:${e.hex}`);
+      await dev.stop();
+      sb.cleanup();
+      dev = sb = undefined;
+    }
+    expect(logs.nut.length).toBeGreaterThan(0);
+    expect(logs.ours).toEqual(logs.nut);
   });
 });
