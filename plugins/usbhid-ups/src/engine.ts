@@ -71,7 +71,7 @@ export function claimSubdriver(tables: TableSet, d: QuirkDevice, o: Pick<EngineO
     if (o.productidGiven) return s;
     if (!vendorRule?.silent) {
       log(
-        `This ${s.subdriver} device (${vid}:${pid}) is not (or perhaps not yet) supported\nby usbhid-ups. Please make sure you have an up-to-date version of NUT. If\nthis does not fix the problem, try running the driver with the\n'-x productid=${pid}' option. Please report your results to the NUT user's\nmailing list <nut-upsuser@lists.alioth.debian.org>.\n`,
+        `This ${c.vendorName ?? s.subdriver} device (${vid}:${pid}) is not (or perhaps not yet) supported\nby usbhid-ups. Please make sure you have an up-to-date version of NUT. If\nthis does not fix the problem, try running the driver with the\n'-x productid=${pid}' option. Please report your results to the NUT user's\nmailing list <nut-upsuser@lists.alioth.debian.org>.\n`,
       );
     }
   }
@@ -209,7 +209,7 @@ export class UsbHidEngine {
   /** HIDGetDataValue: undefined when the report could not be read. Throws DeviceGone. */
   private async readObject(o: HidObject, ageSeconds: number): Promise<number | undefined> {
     const buf = this.buffers.get(o.reportId)!;
-    const now = this.ctx.now() / 1000;
+    const now = this.seconds();
     if (!this.settings.interruptOnly && !(buf.ts + ageSeconds > now)) {
       // maxreport: NUT asks for sizeof(pointer) bytes (8) instead of the report length.
       const want = this.settings.maxReport ? 8 : buf.data.length;
@@ -386,7 +386,12 @@ export class UsbHidEngine {
 
   /** upsdrv_initinfo: the full-poll clock starts now. */
   startClock(): void {
-    this.lastpoll = this.ctx.now() / 1000;
+    this.lastpoll = this.seconds();
+  }
+
+  /** NUT's time(NULL): whole seconds, so its "older than" and "every pollfreq" tests round as NUT's do. */
+  private seconds(): number {
+    return Math.floor(this.ctx.now() / 1000);
   }
 
   /** An interrupt report arrived (the reading loop queues it; updateinfo handles it). */
@@ -399,7 +404,7 @@ export class UsbHidEngine {
     const buf = this.buffers.get(id);
     if (!buf) return;
     buf.data.set(report.subarray(0, buf.data.length));
-    buf.ts = this.ctx.now() / 1000;
+    buf.ts = this.seconds();
     for (const o of this.desc.objects) {
       if (o.reportId !== id || o.type !== ITEM_INPUT) continue;
       const value = decodeValue(buf.data, o);
@@ -415,7 +420,7 @@ export class UsbHidEngine {
 
   /** upsdrv_updateinfo after the device is known to be there. */
   async update(): Promise<void> {
-    const now = this.ctx.now() / 1000;
+    const now = this.seconds();
     for (const r of this.pendingInterrupts.splice(0)) await this.handleInterrupt(r);
     this.ctx.status.init();
     if (now > this.lastpoll + this.opts.pollfreq || this.dataHasChanged) {

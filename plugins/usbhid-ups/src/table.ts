@@ -49,6 +49,8 @@ export interface Claim {
   ids?: ClaimId[];
   /** A known vendor id with an unknown product id is accepted when `productid` is given. */
   possiblySupported?: boolean;
+  /** The maker's name in the "not (or perhaps not yet) supported" message. */
+  vendorName?: string;
   vendors?: Record<string, { unknownProduct?: 'productidOption' | 'reject'; silent?: boolean; requireString?: string }>;
   reject?: Array<{ vendorId: string; productId: string; message?: string }>;
   productSettings?: Array<{ productId: string; interruptOnly?: boolean; interruptSize?: number }>;

@@ -312,6 +312,8 @@ for order, (name, fname) in enumerate(SUBDRIVERS):
     if m:
         body = m.group(1)
         claim['possiblySupported'] = 'POSSIBLY_SUPPORTED' in body and 'getval("productid")' in body
+        ps = re.search(r'possibly_supported\("([^"]+)"', body)
+        if ps: claim['vendorName'] = ps.group(1)
     for e in claim['ids']:
         if 'hook' in e: e['hook'] = e['hook'].lstrip('&')
     claim.update(CLAIM_EXTRA.get(name, {}))
