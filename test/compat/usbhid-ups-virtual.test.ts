@@ -121,6 +121,24 @@ describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () =
     expect(ours).toEqual(nut);
   });
 
+  it('a recording made from the device with -x record replays to the same dump without USB', async () => {
+    requireOracle(USBHID);
+    const { model } = modelFromLogFile(FIXTURE);
+    dev = await startVirtualUsb(model);
+    sb = makeSandbox('nut-ts-usbhid-');
+    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+    const nut = vars(dump('nut'));
+    const file = join(sb.confPath, 'recording.json');
+    const rec = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1', '-x', `record=${file}`], { env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
+    expect(rec.status, rec.stderr).toBe(0);
+    await dev.stop();
+    dev = undefined;
+    sb.write('ups.conf', `[ups]\n\tdriver = usbhid-ups\n\tport = "replay:${file}"\n`);
+    const replay = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'], { env: sb.env, encoding: 'latin1', timeout: 60_000 });
+    expect(replay.status, replay.stderr).toBe(0);
+    expect(vars(replay.stdout)).toEqual(nut);
+  });
+
   it('send the same SET_REPORT bytes for the same commands and settings through upsd', async () => {
     requireOracle(USBHID, '/lib/nut/upsd', '/usr/bin/upscmd', '/usr/bin/upsrw');
     const nut = await setReportsFor('nut');
