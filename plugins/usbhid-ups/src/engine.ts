@@ -9,7 +9,7 @@ import type { HidDevice } from './device.js';
 import { atol, formatValue } from './format.js';
 import { ITEM_FEATURE, ITEM_INPUT, findObject, parseReportDescriptor, reportBufferLength, type HidDescriptor, type HidObject } from './hid/descriptor.js';
 import { UsageTable } from './hid/usages.js';
-import { decodeValue, encodeValue, getLogical, setLogical, unitExponent } from './hid/value.js';
+import { decodeValue, encodeValue, setLogical } from './hid/value.js';
 import { claimHooks, descriptorFixes, identityFormats, type QuirkDevice, type QuirkSettings } from './quirks.js';
 import type { HidRow, Lookup, SubdriverTable, TableSet } from './table.js';
 
@@ -562,4 +562,3 @@ export class UsbHidEngine {
   }
 }
 
-export { getLogical, unitExponent };

@@ -129,7 +129,7 @@ export default defineDriver((_instance: { readonly upsname: string }): DriverPlu
             ctx.requestUpdate();
             return;
           }
-          await ctx.sleep(INTERRUPT_TIMEOUT_MS);
+          await ctx.sleep(INTERRUPT_TIMEOUT_MS).catch(() => {});
         }
       }
     })();
@@ -183,10 +183,15 @@ export default defineDriver((_instance: { readonly upsname: string }): DriverPlu
           ctx.dstate.datastale();
           if (!i.retryScheduled && !ctx.signal.aborted) {
             i.retryScheduled = true;
-            void ctx.sleep(RECONNECT_MS).then(() => {
-              i.retryScheduled = false;
-              if (!ctx.signal.aborted) ctx.requestUpdate();
-            });
+            void ctx
+              .sleep(RECONNECT_MS)
+              .then(() => {
+                if (!ctx.signal.aborted) ctx.requestUpdate();
+              })
+              .catch(() => {})
+              .finally(() => {
+                i.retryScheduled = false;
+              });
           }
           return;
         }
