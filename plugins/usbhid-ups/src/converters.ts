@@ -353,3 +353,32 @@ export const encoders: Record<string, Encode> = {
     return ((((val % 60) << 8) & 0xffff) + Math.trunc(val / 60)) | 0x8000;
   },
 };
+
+/**
+ * The C buffers NUT's converters print into (snprintf cuts the text at size - 1): a TrippLite
+ * voltage of 462596.0 comes out as "462596.", a string descriptor at 19 characters.
+ */
+const BUFFER_SIZE: Record<string, number> = {
+  date_conversion_fun: 32, hex_conversion_fun: 20, stringid_conversion_fun: 20, divide_by_10_conversion_fun: 20,
+  kelvin_celsius_conversion_fun: 20, apc_date_conversion_fun: 20, belkin_firmware_conversion_fun: 20,
+  liebert_config_voltage_fun: 10, liebert_line_voltage_fun: 10, cps_battvolt_fun: 8, cps_battcharge_fun: 8,
+  legrand_times10: 20, legrand_times100k: 20, legrand_times1M: 20, legrand_times10M: 20,
+  tripplite_chemistry_fun: 20, tripplite_battvolt_fun: 8, tripplite_iovolt_fun: 8, tripplite_iofreq_fun: 8, tripplite_ioamp_fun: 8,
+  powercom_startup_fun: 32, powercom_shutdown_fun: 32, powercom_voltage_conversion_fun: 20,
+  openups_scale_vin_fun: 20, openups_scale_vout_fun: 20, openups_scale_vbat_fun: 20, openups_scale_ccharge_fun: 20,
+  openups_scale_cdischarge_fun: 20, openups_temperature_fun: 20,
+  eaton_abm_status_fun: 20, eaton_abm_chrg_dischrg_fun: 20, eaton_abm_check_dischrg_fun: 20, eaton_abm_check_chrg_fun: 20,
+  eaton_check_pegasus_fun: 20, eaton_compute_realpower_fun: 20, nominal_output_voltage_fun: 20, mge_battery_voltage_nominal_fun: 20,
+  mge_battery_voltage_fun: 20, mge_powerfactor_conversion_fun: 20, mge_battery_capacity_fun: 20, mge_date_conversion_fun: 20,
+  mge_time_conversion_fun: 20, ever_format_hardware_fun: 10, ever_format_version_fun: 10, ever_mac_address_fun: 100,
+  ever_ip_address_fun: 100, ever_packets_fun: 100, ever_messages_fun: 200, ever_alarms_fun: 200,
+};
+
+for (const [name, size] of Object.entries(BUFFER_SIZE)) {
+  const inner = decoders[name];
+  if (!inner) continue;
+  decoders[name] = async (v, env) => {
+    const text = await inner(v, env);
+    return text === undefined ? undefined : text.slice(0, size - 1);
+  };
+}

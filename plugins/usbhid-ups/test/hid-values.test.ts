@@ -79,3 +79,11 @@ describe('Liebert voltage exponents (NUT tests/getexponenttest-belkin-hid.c)', (
     expect(gotMult).toBe(mult);
   });
 });
+
+describe("converters print into NUT's C buffers", () => {
+  it('cuts text at the buffer size (tripplite-hid.c: char buf[8])', async () => {
+    const e = env();
+    expect(await decoders.tripplite_iovolt_fun!(462596, e)).toBe('462596.');
+    expect(await decoders.tripplite_iovolt_fun!(230.4, e)).toBe('230.4');
+  });
+});

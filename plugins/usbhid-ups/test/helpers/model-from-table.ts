@@ -1,6 +1,6 @@
 /**
  * A virtual HID UPS built from a subdriver's table, for devices no recording exists of: one
- * feature field per distinct row path (16 bits, two per report), values that the rows'
+ * feature field per distinct row path (32 bits, two per report), values that the rows'
  * lookups know, ids the subdriver claims. NUT's driver and ours then read the same device.
  */
 import type { DeviceModel } from '../../../../test/virtual-usb/model.js';
@@ -17,28 +17,32 @@ const RAW_REPORTS: Record<string, Record<number, number>> = {
   ever: { 74: 0x04, 75: 0x0041, 76: 0x0001, 210: 0x0a0b0c0d, 211: 0x0101a8c0, 215: 1000, 216: 2000, 217: 3000, 218: 4000, 230: 0x0201a8c0, 231: 0x00ffffff, 232: 0x0101a8c0 },
 };
 
-function valueFor(row: HidRow, lookups: Record<string, Lookup>, i: number): number {
+/** `first`: each lookup's first value, flags set; `last`: last values, flags clear, other numbers. */
+export type Variant = 'first' | 'last';
+
+function valueFor(row: HidRow, lookups: Record<string, Lookup>, i: number, variant: Variant): number {
   const l = row.lookup ? lookups[row.lookup] : undefined;
-  if (!l) return 100 + ((i * 37) % 900);
-  if ('flag' in l) return l.flag.equals ?? (l.flag.mask === -1 ? 1 : l.flag.mask);
+  const pick = (v: Array<{ value: number }>) => (variant === 'first' ? v[0] : v[v.length - 1])?.value ?? 0;
+  if (!l) return variant === 'first' ? 100 + ((i * 37) % 900) : 1 + ((i * 53) % 60000);
+  if ('flag' in l) return variant === 'last' ? 0 : l.flag.equals ?? (l.flag.mask === -1 ? 1 : l.flag.mask);
   if ('converter' in l) {
     if (l.decode === 'stringid_conversion_fun' || l.decode === 'tripplite_chemistry_fun') return 4;
-    if (l.values?.length) return l.values[0].value;
-    return 1000 + i;
+    if (l.values?.length) return pick(l.values);
+    return variant === 'first' ? 1000 + i : 0x12345 + i * 7919;
   }
-  return l.values[0]?.value ?? 0;
+  return pick(l.values);
 }
 
-export function modelFromTable(tables: TableSet, sub: SubdriverTable): DeviceModel {
+export function modelFromTable(tables: TableSet, sub: SubdriverTable, variant: Variant = 'first'): DeviceModel {
   const usages = new UsageTable([...(sub.usages ?? []), ...tables.generic.usages]);
   const lookups = { ...tables.generic.lookups, ...sub.lookups };
   const paths = new Map<string, number>();
   (sub.rows ?? []).forEach((r, i) => {
-    if (!paths.has(r.path)) paths.set(r.path, Math.max(0, valueFor(r, lookups, i)));
+    if (!paths.has(r.path)) paths.set(r.path, Math.max(0, valueFor(r, lookups, i, variant)));
   });
   const lines = [...paths].map(([path, value], i) => {
     const id = 1 + Math.floor(i / 2);
-    return `Path: ${path}, Type: Feature, ReportID: 0x${id.toString(16)}, Offset: ${(i % 2) * 16}, Size: 16, Value: ${value}`;
+    return `Path: ${path}, Type: Feature, ReportID: 0x${id.toString(16)}, Offset: ${(i % 2) * 32}, Size: 32, Value: ${value}`;
   });
   for (const [rid, value] of Object.entries(RAW_REPORTS[sub.subdriver] ?? {})) {
     lines.push(`Path: UPS.ffff00f${lines.length % 10}, Type: Feature, ReportID: 0x${Number(rid).toString(16)}, Offset: 0, Size: 32, Value: ${value}`);
