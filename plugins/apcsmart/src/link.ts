@@ -166,6 +166,8 @@ export class ApcLink {
           await h.read({ timeoutMs: 1000, idleMs: 100 }).catch(() => undefined);
           return 'OK';
         }
+        // The canonical tty NUT sets up drops CR (IGNCR) before anything reads it.
+        if (ch === '\r' && !this.rawTty) continue;
         if (ignored.includes(ch) || ch === '*') continue;
         if (actOnAlerts && ALERT_CHARS.includes(ch)) {
           this.onAlert(ch, false);
