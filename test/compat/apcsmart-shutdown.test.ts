@@ -56,7 +56,6 @@ describe('shutdown sequences', () => {
     try {
       await Promise.all([nutShutdown(sb, simNut.port, options), ourShutdown(simOurs.port, options)]);
       const nut = simNut.received();
-      console.log(`${_name}: ${JSON.stringify(nut)}`);
       expect(nut.startsWith('YQ')).toBe(true);
       expect(simOurs.received()).toBe(nut);
     } finally {

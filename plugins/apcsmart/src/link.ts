@@ -3,7 +3,7 @@
  * the asynchronous alert characters that may arrive at any time (apcsmart.c's apc_read/
  * apc_write family). Never throws for device trouble: a failed exchange returns null.
  */
-import { isTransportError, type DriverContext, type SerialHandle } from '@nut-ts/core/plugin-api';
+import { isTransportError, TransportError, type DriverContext, type SerialHandle } from '@nut-ts/core/plugin-api';
 
 const LF = 0x0a;
 const ASTERISK = 0x2a;
@@ -36,6 +36,8 @@ export class ApcLink {
   private busy = 0;
   private unsubscribe: Array<() => void> = [];
   private lost = false;
+  /** Bytes that came while an exchange was between its write and its read. */
+  private carry: number[] = [];
 
   constructor(
     private readonly ctx: DriverContext,
@@ -55,8 +57,11 @@ export class ApcLink {
     this.lost = false;
     this.unsubscribe.push(
       handle.onData((data) => {
-        // Bytes between two exchanges are alerts; inside one, the pending read will see them.
-        if (this.busy > 0) return;
+        // Inside an exchange they are (the start of) the answer; between two, alerts.
+        if (this.busy > 0) {
+          this.carry.push(...data);
+          return;
+        }
         for (const b of data) {
           const ch = String.fromCharCode(b);
           if (ALERT_CHARS.includes(ch)) this.onAlert(ch, true);
@@ -118,8 +123,10 @@ export class ApcLink {
     const h = this.handle;
     if (!h || this.lost) return;
     try {
+      const carried = this.carry;
+      this.carry = [];
       if (alerts) {
-        const pending = await h.read({ timeoutMs: 1, idleMs: 1 }).catch(() => new Uint8Array());
+        const pending = [...carried, ...(await h.read({ timeoutMs: 1, idleMs: 1 }).catch(() => new Uint8Array()))];
         for (const b of pending) {
           const ch = String.fromCharCode(b);
           if (ALERT_CHARS.includes(ch)) this.onAlert(ch, false);
@@ -144,8 +151,14 @@ export class ApcLink {
       const left = deadline - Date.now();
       let chunk: Uint8Array;
       try {
-        if (left <= 0) throw Object.assign(new Error('timeout'), { name: 'TransportError', code: 'ETIMEDOUT' });
-        chunk = await h.read({ until: [LF, ASTERISK], timeoutMs: left });
+        if (this.carry.length) {
+          chunk = new Uint8Array(this.carry);
+          this.carry = [];
+        } else if (left <= 0) {
+          throw new TransportError('ETIMEDOUT', 'no answer in time');
+        } else {
+          chunk = await h.read({ until: [LF, ASTERISK], timeoutMs: left });
+        }
       } catch (e) {
         if (isTransportError(e, 'ETIMEDOUT')) {
           // A line cut short: the canonical tty never hands it over (a plain timeout); raw mode sees it.
@@ -158,12 +171,14 @@ export class ApcLink {
         const ch = String.fromCharCode(chunk[i]);
         sawBytes = true;
         if (chunk[i] === LF) {
-          // Anything after the line end stays for the next flush.
+          // What follows the line end waits for the next read, as in the canonical tty.
+          this.carry.unshift(...chunk.subarray(i + 1));
           return text;
         }
         if (ch === '*' && mode.asteriskIsOk) {
           // The unit may follow '*' with OK and a line end: swallow that for a second.
           await h.read({ timeoutMs: 1000, idleMs: 100 }).catch(() => undefined);
+          this.carry = [];
           return 'OK';
         }
         // The canonical tty NUT sets up drops CR (IGNCR) before anything reads it.
