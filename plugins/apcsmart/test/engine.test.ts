@@ -196,6 +196,33 @@ describe('settings and commands', () => {
     expect(serial.written).toContain('A');
   });
 
+  it('shutdown.return cs on line: U, the CS delay, then S (acted upon on battery)', async () => {
+    const clock = { t: 2_000_000 };
+    const { rt, serial } = await start(RT, { cshdelay: '.2' }, clock);
+    void rt.runLoop();
+    const cmd = () => new Promise<number>((r) => rt.instcmd('shutdown.return', 'cs', undefined, r));
+    expect(await cmd()).toBe(0);
+    clock.t += 4000;
+    expect(await cmd()).toBe(0);
+    const sent = serial.written.join('');
+    expect(sent).toMatch(/U[^U]*S$/);
+    expect(serial.unit.status & 0x10).toBe(0x10);
+  });
+
+  it('opens the port at 2400 8N1; cable=940-0095B sets DTR on and RTS off', async () => {
+    const seen: unknown[] = [];
+    const serial = new FakeSerial(RT);
+    const devices = fakeDevices(() => serial);
+    const open = devices.openSerial;
+    devices.openSerial = (path, o) => {
+      seen.push({ path, ...o });
+      return open(path, o);
+    };
+    const rt = new DriverRuntime(spec({ cable: '940-0095b' }), apcsmart() as unknown as DriverPlugin, { devices });
+    await rt.init();
+    expect(seen).toEqual([expect.objectContaining({ path: '/dev/fake', baudRate: 2400, dataBits: 8, parity: 'none', stopBits: 1, dtr: true, rts: false })]);
+  });
+
   it('bad option values stop the driver with NUT\'s message', async () => {
     await expect(start(RT, { sdtype: '7' })).rejects.toThrow("invalid value (7) for option 'sdtype'");
     await expect(start(RT, { advorder: '15' })).rejects.toThrow("invalid value (15) for option 'advorder'");
