@@ -3,7 +3,7 @@
  * node and, for a permission failure, what fixes it.
  */
 import { readFileSync, realpathSync, statSync } from 'node:fs';
-import { TransportError, type TransportErrorCode } from '../plugin-api/transports.js';
+import { isTransportError, TransportError, type TransportErrorCode } from '../plugin-api/transports.js';
 
 export type DeviceKind = 'serial' | 'usb' | 'hid';
 
@@ -18,7 +18,7 @@ const CODES: Array<[TransportErrorCode, RegExp]> = [
 
 /** The code an OS or library error stands for (EIO when nothing more specific fits). */
 export function codeOf(e: unknown): TransportErrorCode {
-  if (e instanceof TransportError) return e.code;
+  if (isTransportError(e)) return e.code;
   const err = e as { code?: unknown; message?: unknown } | undefined;
   const text = `${typeof err?.code === 'string' ? err.code : ''} ${typeof err?.message === 'string' ? err.message : String(e)}`;
   for (const [code, re] of CODES) if (re.test(text)) return code;
@@ -77,7 +77,7 @@ export function permissionHint(path: string, kind: DeviceKind): string {
 
 /** A TransportError for a failed open/call on `path`, with its reason spelled out. */
 export function toTransportError(e: unknown, path: string, kind: DeviceKind, what = 'open'): TransportError {
-  if (e instanceof TransportError) return e;
+  if (isTransportError(e)) return e;
   const code = codeOf(e);
   const node = describeNode(path);
   switch (code) {
@@ -99,7 +99,8 @@ export interface WireError {
 }
 
 export function toWire(e: unknown): WireError {
-  if (e instanceof TransportError) return { code: e.code, message: e.message };
+  // duck-typed: a backend may carry its own copy of the class (another module instance)
+  if (isTransportError(e)) return { code: e.code, message: e.message };
   return { code: codeOf(e), message: e instanceof Error ? e.message : String(e) };
 }
 

@@ -2,7 +2,7 @@
  * DeviceAccess in this process: the serial backend plus the USB and HID backends
  * (./usb-backend.js, ./hid-backend.js) when they are built. A backend module exports, as its
  * default or as any named export, an object with the methods it serves (openUsb/listUsb,
- * openHid), a class whose instances have them, or a factory returning such an object.
+ * openHid) or a class whose instances have them (constructed without arguments).
  * Until a backend exists, its calls fail with ENOENT and listUsb() lists nothing.
  */
 import { existsSync } from 'node:fs';
@@ -35,11 +35,6 @@ export function pickBackend(exports: Record<string, unknown>, methods: Method[])
     const proto = (c as { prototype?: unknown }).prototype;
     if (serves(proto, methods)) return new (c as new () => Backend)();
   }
-  for (const c of candidates) {
-    if (typeof c !== 'function' || !/^(create|make)/.test(c.name) || c.length > 1) continue;
-    const made: unknown = (c as () => unknown)();
-    if (serves(made, methods)) return made;
-  }
   return undefined;
 }
 
@@ -57,6 +52,8 @@ export interface LocalDevicesOptions {
   /** Given: used instead of ./usb-backend.js / ./hid-backend.js (tests, embedding). */
   usb?: Backend;
   hid?: Backend;
+  /** ups.conf `nolock`: serial ports open without the OS lock. */
+  nolock?: boolean;
 }
 
 /** Every handle opened through it is remembered until it closes, so closeAll() can end them. */
@@ -87,7 +84,8 @@ export class LocalDevices implements DeviceAccess {
   }
 
   async openSerial(path?: string, options?: SerialOptions): Promise<SerialHandle> {
-    return this.track(await this.serial.openSerial(path, options));
+    const opts = this.options.nolock ? { ...options, lock: false } : options;
+    return this.track(await this.serial.openSerial(path, opts));
   }
 
   async openUsb(match: UsbMatch): Promise<UsbHandle> {
