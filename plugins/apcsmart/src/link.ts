@@ -6,7 +6,6 @@
 import { isTransportError, TransportError, type DriverContext, type SerialHandle } from '@nut-ts/core/plugin-api';
 
 const LF = 0x0a;
-const ASTERISK = 0x2a;
 
 /** Characters the unit sends unasked; each changes one status bit. */
 export const ALERT_CHARS = '$!%+#?=';
@@ -36,8 +35,13 @@ export class ApcLink {
   private busy = 0;
   private unsubscribe: Array<() => void> = [];
   private lost = false;
-  /** Bytes that came while an exchange was between its write and its read. */
-  private carry: number[] = [];
+  /**
+   * Received bytes not yet consumed. Everything arrives through onData (this link never calls
+   * the handle's read(), so no byte can fall between a read and a listener); inside an exchange
+   * the bytes wait here for the answer, between exchanges they are alerts.
+   */
+  private rx: number[] = [];
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly ctx: DriverContext,
@@ -55,11 +59,14 @@ export class ApcLink {
     this.detach();
     this.handle = handle;
     this.lost = false;
+    this.rx = [];
+    // Whatever the port held before anyone listened is of no use.
+    void handle.flushInput().catch(() => undefined);
     this.unsubscribe.push(
       handle.onData((data) => {
-        // Inside an exchange they are (the start of) the answer; between two, alerts.
         if (this.busy > 0) {
-          this.carry.push(...data);
+          this.rx.push(...data);
+          this.wake?.();
           return;
         }
         for (const b of data) {
@@ -69,6 +76,7 @@ export class ApcLink {
       }),
       handle.onClose(() => {
         this.lost = true;
+        this.wake?.();
       }),
     );
   }
@@ -78,6 +86,7 @@ export class ApcLink {
     this.unsubscribe = [];
     const h = this.handle;
     this.handle = undefined;
+    this.wake?.();
     return h;
   }
 
@@ -86,7 +95,7 @@ export class ApcLink {
     if (h) await h.close().catch(() => undefined);
   }
 
-  /** Runs one exchange with unasked bytes left to the reads inside it. */
+  /** Runs one exchange: bytes arriving meanwhile are kept for its reads. */
   async exchange<T>(fn: () => Promise<T>): Promise<T> {
     this.busy++;
     try {
@@ -120,65 +129,49 @@ export class ApcLink {
    * apc_flush(SER_AA)).
    */
   async flush(alerts: boolean): Promise<void> {
-    const h = this.handle;
-    if (!h || this.lost) return;
-    try {
-      const carried = this.carry;
-      this.carry = [];
-      if (alerts) {
-        const pending = [...carried, ...(await h.read({ timeoutMs: 1, idleMs: 1 }).catch(() => new Uint8Array()))];
-        for (const b of pending) {
-          const ch = String.fromCharCode(b);
-          if (ALERT_CHARS.includes(ch)) this.onAlert(ch, false);
-        }
+    const pending = this.rx;
+    this.rx = [];
+    if (alerts) {
+      for (const b of pending) {
+        const ch = String.fromCharCode(b);
+        if (ALERT_CHARS.includes(ch)) this.onAlert(ch, false);
       }
-      await h.flushInput();
-    } catch (e) {
-      this.failed(e, 'flush');
     }
+  }
+
+  /** Resolves when bytes arrive, the line goes away, or after ms. */
+  private waitForBytes(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wake === done) this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.wake = done;
+    });
   }
 
   /** Reads one answer line as apc_read() does. */
   async read(mode: ReadMode): Promise<Answer> {
-    const h = this.handle;
-    if (!h || this.lost) return null;
+    if (!this.handle || this.lost) return null;
     const ignored = mode.commandSet ? '' : mode.capabilities ? IGNORED_IN_CAPABILITIES : mode.alerts ? IGNORED_ALWAYS : IGNORED_ALWAYS + ALERT_CHARS;
     const actOnAlerts = mode.alerts === true && !mode.commandSet && !mode.capabilities;
     let text = '';
     let sawBytes = false;
     const deadline = Date.now() + mode.timeoutMs;
     for (;;) {
-      const left = deadline - Date.now();
-      let chunk: Uint8Array;
-      try {
-        if (this.carry.length) {
-          chunk = new Uint8Array(this.carry);
-          this.carry = [];
-        } else if (left <= 0) {
-          throw new TransportError('ETIMEDOUT', 'no answer in time');
-        } else {
-          chunk = await h.read({ until: [LF, ASTERISK], timeoutMs: left });
-        }
-      } catch (e) {
-        if (isTransportError(e, 'ETIMEDOUT')) {
-          // A line cut short: the canonical tty never hands it over (a plain timeout); raw mode sees it.
-          if (sawBytes && this.rawTty) return null;
-          return '';
-        }
-        return this.failed(e, 'read');
-      }
-      for (let i = 0; i < chunk.length; i++) {
-        const ch = String.fromCharCode(chunk[i]);
+      while (this.rx.length) {
+        const b = this.rx.shift()!;
+        const ch = String.fromCharCode(b);
         sawBytes = true;
-        if (chunk[i] === LF) {
-          // What follows the line end waits for the next read, as in the canonical tty.
-          this.carry.unshift(...chunk.subarray(i + 1));
-          return text;
-        }
+        // What follows the line end waits for the next read, as in the canonical tty.
+        if (b === LF) return text;
         if (ch === '*' && mode.asteriskIsOk) {
           // The unit may follow '*' with OK and a line end: swallow that for a second.
-          await h.read({ timeoutMs: 1000, idleMs: 100 }).catch(() => undefined);
-          this.carry = [];
+          await this.waitForBytes(1000);
+          await this.waitForBytes(100);
+          this.rx = [];
           return 'OK';
         }
         // The canonical tty NUT sets up drops CR (IGNCR) before anything reads it.
@@ -189,8 +182,19 @@ export class ApcLink {
           continue;
         }
         text += ch;
-        if (text.length >= 511) return this.failed(new Error('answer longer than 511 bytes'), 'read overflow');
+        if (text.length >= 511) {
+          this.rx = [];
+          return this.failed(new Error('answer longer than 511 bytes'), 'read overflow');
+        }
       }
+      if (!this.handle || this.lost) return this.failed(new TransportError('ELOST', 'the port went away'), 'read');
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        // A line cut short: the canonical tty never hands it over (a plain timeout); raw mode sees it.
+        if (sawBytes && this.rawTty) return null;
+        return '';
+      }
+      await this.waitForBytes(left);
     }
   }
 
