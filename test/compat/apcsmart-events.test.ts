@@ -81,6 +81,14 @@ describe('faults on the line', () => {
   it('garbled answers: stale, then recovery', () => staleThenRecovered('garble on', 'garble off'));
   it('unplugged cable: stale, then the port is opened again', () => staleThenRecovered('unplug', 'replug'));
 
+  it('slow answers (inside the 3 s read timeout): data stays fresh', async () => {
+    sim.event('slow 100');
+    const polls = sim.received().split('Q').length;
+    await until('two slow polls', () => sim.received().split('Q').length >= polls + 2, 30_000);
+    expect(stale(drv)).toBe(false);
+    sim.event('slow 0');
+  });
+
   it('line noise between polls: no harm, data stays fresh', async () => {
     const polls = sim.received().split('Q').length;
     for (let i = 0; i < 5; i++) sim.event('noise 64');
