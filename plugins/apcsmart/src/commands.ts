@@ -2,7 +2,7 @@
 import { HandlerStatus } from '@nut-ts/core/plugin-api';
 import { convertAnswer } from './convert.js';
 import { STAT, WAIT, parseHexPrefix, type ApcEngine, type CommandState, type VariableState } from './engine.js';
-import { charName, type CommandAction } from './table.js';
+import type { CommandAction } from './table.js';
 
 const HANDLED = HandlerStatus.Handled;
 const FAILED = HandlerStatus.Failed;
@@ -315,4 +315,3 @@ export async function shutdown(e: ApcEngine): Promise<void> {
   }
 }
 
-export { charName };

@@ -329,9 +329,10 @@ export class ApcEngine {
 
   /**
    * 'V' (then 'b'): a unit in the firmware list gets that list's characters.
-   * Returns 'matched', 'overflow' (quirky capability record) or 'none'; null: line failure.
+   * Returns 'matched', 'overflow' (quirky capability record) or 'none' (also when the line
+   * failed: the command set query comes next either way).
    */
-  private async firmwareLookup(): Promise<'matched' | 'overflow' | 'none' | null> {
+  private async firmwareLookup(): Promise<'matched' | 'overflow' | 'none'> {
     const fw = await this.link.exchange(async (): Promise<Answer> => {
       await this.link.flush(false);
       if (!(await this.link.write('V'))) return null;
@@ -359,7 +360,6 @@ export class ApcEngine {
   /** NUT's getbaseinfo(): false when the unit cannot be talked to. */
   async discover(): Promise<boolean> {
     const fw = await this.firmwareLookup();
-    if (fw === null) return false;
     if (fw === 'matched') return true;
     const set = await this.link.exchange(async (): Promise<Answer> => {
       await this.link.flush(false);
