@@ -146,6 +146,30 @@ describe('USB backend on a virtual HID UPS', () => {
     expect(await c.call('controlIn', again.handle, GET_REPORT(0x0c), 6)).toBe(model.featureReports!['12']);
   });
 
+  it('tells identical units without serial numbers apart by busport, also after a replug', async () => {
+    const unit = { ...model, usb: { ...model.usb, serial: '', iSerialNumber: 0 } };
+    dev = await startVirtualUsb([unit, unit]);
+    child = await startBackendChild(dev.env);
+    const c = child;
+    const list = await c.call<Array<{ busport: string; device: string; serial: string }>>('listUsb');
+    expect(list.map((d) => [d.busport, d.device, d.serial]).sort()).toEqual([
+      ['1-1', '002', ''],
+      ['1-2', '003', ''],
+    ]);
+    const second = await c.open('openUsb', { vendorid: '051d', busport: '1-2' });
+    expect(await c.call('controlOut', second.handle, SET_REPORT(0x11), '11 0f 00 00')).toBe(4);
+    expect(dev.device(1).setReports().map((e) => e.hex)).toEqual(['11 0f 00 00']);
+    expect(dev.device(0).setReports()).toEqual([]);
+
+    await dev.device(1).unplug();
+    await until('close event', () => c.events.find((e) => e.event === 'close' && e.handle === second.handle));
+    await dev.device(1).replug();
+    const back = await retry(() => c.open('openUsb', { vendorid: '051d', busport: '1-2' }));
+    expect([back.info.busport, back.info.device]).toEqual(['1-2', '004']);
+    const hid = await retry(() => c.open('openHid', { busport: '1-2' }));
+    expect(hid.info.device).toBe('004');
+  });
+
   it('serves a vendor-class device (a USB serial bridge) through control, string and interrupt transfers', async () => {
     dev = await startVirtualUsb({
       name: 'vendor bridge',
