@@ -139,8 +139,12 @@ describe('USB backend on a virtual HID UPS', () => {
     expect((await c.fail('controlIn', first.handle, GET_REPORT(0x0c), 6)).code).toBe('ELOST');
     expect((await c.fail('openUsb', { vendorid: '051d' })).code).toBe('ENOENT');
 
+    await c.call('watchAttach');
     await dev.replug();
-    const again = await retry(() => c.open('openUsb', { busport: '1-1' }));
+    // hotplug tells the transport the device is back; the open then succeeds at once
+    const attached = await until('attach event', () => c.events.find((e) => e.event === 'attach'));
+    expect([attached.info?.busport, attached.info?.device]).toEqual(['1-1', '003']);
+    const again = await c.open('openUsb', { busport: '1-1' });
     expect(again.info.busport).toBe('1-1');
     expect(again.info.device).toBe('003'); // a replugged device gets the next address
     expect(await c.call('controlIn', again.handle, GET_REPORT(0x0c), 6)).toBe(model.featureReports!['12']);

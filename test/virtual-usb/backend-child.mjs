@@ -30,6 +30,10 @@ const ops = {
   openUsb: async (match) => track(await usb.openUsb(match)),
   openHid: async (match) => track(await hid.openHid(match)),
   cpu: () => process.cpuUsage(),
+  watchAttach: () => {
+    usb.onDeviceAdded((info) => send({ event: 'attach', info }));
+    return true;
+  },
   configDescriptor: async (h) => hex(await h.configDescriptor()),
   controlIn: async (h, setup, length, options) => hex(await h.controlIn(setup, length, options)),
   controlOut: (h, setup, data, options) => h.controlOut(setup, bytes(data), options),
@@ -48,7 +52,7 @@ const ops = {
   close: (h) => h.close(),
 };
 
-const HANDLE_OPS = new Set(Object.keys(ops).filter((k) => !['listUsb', 'listHid', 'openUsb', 'openHid', 'cpu'].includes(k)));
+const HANDLE_OPS = new Set(Object.keys(ops).filter((k) => !['listUsb', 'listHid', 'openUsb', 'openHid', 'cpu', 'watchAttach'].includes(k)));
 
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const { id, op, args = [] } = JSON.parse(line);

@@ -338,6 +338,23 @@ export class UsbBackend {
     );
   }
 
+  /**
+   * Calls `listener` for each USB device that appears (libusb hotplug; where the platform
+   * has none, node-usb polls), so a lost instance can reopen at once instead of at its next
+   * retry. Returns the unsubscribe function.
+   */
+  onDeviceAdded(listener: (info: UsbDeviceInfo) => void): () => void {
+    let off = false;
+    const onAttach = (dev: Device) => {
+      if (!off) void this.describe(dev).then((info) => off || listener(info), () => undefined);
+    };
+    void loadUsb().then((usb) => off || usb.usb.on('attach', onAttach));
+    return () => {
+      off = true;
+      void loadUsb().then((usb) => usb.usb.off('attach', onAttach));
+    };
+  }
+
   private track(h: UsbDeviceHandle): UsbDeviceHandle {
     this.handles.add(h);
     void this.watchHotplug();
