@@ -2,8 +2,9 @@
  * Keeps the virtual USB device honest: NUT 2.8.0's own usbhid-ups, reading the model built
  * from a real device's debug log, must publish what NUT published from the real device
  * (the upsc lines recorded in the same file). Also: NUT's matching options see the virtual
- * device as they would a real one, and a command sent through NUT's upsd reaches the device
- * as a SET_REPORT that the harness logs.
+ * device as they would a real one, a command sent through NUT's upsd reaches the device as a
+ * SET_REPORT that the harness logs, and NUT loses the device on unplug and takes it again
+ * after replug.
  *
  * Lines that legitimately differ and are left out of the comparison: driver.* (driver
  * version, libusb version, the parameters of this run; the dump was made with a later NUT,
@@ -100,5 +101,25 @@ describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
     // APC's test.panel.start writes 1 to UPS.PowerSummary.APCPanelTest (feature report 0x35)
     const logged = await until('SET_REPORT', () => dev!.setReports().find((e) => e.reportId === 0x35), 15_000);
     expect([logged.reportType, logged.hex]).toEqual([3, '35 01']);
+  });
+
+  it('lets NUT lose the device on unplug and reconnect after replug', async () => {
+    requireOracle(USBHID);
+    const { model } = modelFromLogFile(FIXTURE);
+    dev = await startVirtualUsb(model);
+    sb = makeSandbox('nut-ts-vusb-');
+    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
+    const nut = spawn(USBHID, ['-a', 'ups', '-F', '-DD', '-u', 'root'], { env: { ...sb.env, ...dev.env } });
+    children.push(nut);
+    let log = '';
+    nut.stdout!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+    nut.stderr!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+    const claims = () => log.split('Claimed interface 0 successfully').length - 1;
+    await until('first update', () => /Detected a UPS[\s\S]*upsdrv_updateinfo/.test(log), 30_000);
+    await dev.unplug();
+    await until('NUT notices the loss', () => /Got to reconnect/.test(log), 30_000);
+    expect(claims()).toBe(1);
+    await dev.replug();
+    await until('NUT claims the device again', () => claims() === 2, 30_000);
   });
 });
