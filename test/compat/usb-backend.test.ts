@@ -122,7 +122,17 @@ describe('USB backend on a virtual HID UPS', () => {
     const pending = c.call<string>('interruptIn', handle, 0x81, 8, { timeoutMs: 5000 });
     await dev.queueInterrupt('13 00');
     expect(await pending).toBe('13 00');
+
+    // the call's signal and close() end a waiting transfer with ECLOSED
+    expect((await c.fail('interruptIn', handle, 0x81, 8, { timeoutMs: 10_000, abortAfterMs: 100 })).code).toBe('ECLOSED');
+    const waiting = c.fail('interruptIn', handle, 0x81, 8, { timeoutMs: 10_000 });
     await c.call('close', handle);
+    expect((await waiting).code).toBe('ECLOSED');
+    await until('close event', () => c.events.find((e) => e.event === 'close' && e.handle === handle));
+    expect(c.events.find((e) => e.event === 'close' && e.handle === handle)!.error).toBeNull();
+    // the device is free again for the next open
+    const reopened = await c.open('openUsb', { vendorid: '051d' });
+    expect(await c.call('controlIn', reopened.handle, GET_REPORT(0x13), 2)).toBe(model.featureReports!['19']);
   });
 
   it('loses the device on unplug (ELOST) and opens it again after replug on the same port', async () => {

@@ -61,7 +61,16 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     if (HANDLE_OPS.has(op)) {
       const h = handles.get(args[0]);
       if (!h) throw Object.assign(new Error(`no handle ${args[0]}`), { code: 'EINVAL' });
-      value = op === 'watchInput' ? ops.watchInput(h, args[0]) : await ops[op](h, ...args.slice(1));
+      const rest = args.slice(1).map((a) => {
+        // {abortAfterMs} in a call's options stands for a signal that fires that much later
+        if (a && typeof a === 'object' && typeof a.abortAfterMs === 'number') {
+          const ac = new AbortController();
+          setTimeout(() => ac.abort(), a.abortAfterMs);
+          return { ...a, signal: ac.signal };
+        }
+        return a;
+      });
+      value = op === 'watchInput' ? ops.watchInput(h, args[0]) : await ops[op](h, ...rest);
     } else if (ops[op]) {
       value = await ops[op](...args);
     } else {

@@ -385,6 +385,10 @@ export class UsbDeviceHandle implements UsbHandle {
   private closed: TransportError | undefined;
   private readonly closeListeners = new Set<(error?: TransportError) => void>();
   private readonly pending = new Set<{ transfer: Transfer; fail: (e: TransportError) => void }>();
+  /** Transfers libusb still owns (a cancelled one too, until its callback): close waits for them. */
+  private inflight = 0;
+  private drained: Array<() => void> = [];
+  private released = false;
   private langid: number | undefined;
 
   private constructor(
@@ -447,10 +451,39 @@ export class UsbDeviceHandle implements UsbHandle {
   lost(why: string): void {
     if (this.closed) return;
     this.finish(new TransportError('ELOST', `${this.node()}: ${why}`));
+    void this.release(false);
+  }
+
+  /** Resolves once libusb has handed back every transfer (closing under one is not safe). */
+  private settled(timeoutMs = 2000): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.drained.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** Releases the interface (when the device is still there) and closes the device, once. */
+  private async release(releaseInterface: boolean): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.settled();
+    if (releaseInterface) {
+      await new Promise<void>((resolve) => {
+        try {
+          this.dev.interface(this.iface).release(true, () => resolve());
+        } catch {
+          resolve();
+        }
+      });
+    }
     try {
       this.dev.close();
     } catch {
-      // libusb may refuse while transfers are in flight; they are cancelled below
+      // already closed or gone
     }
   }
 
@@ -491,6 +524,7 @@ export class UsbDeviceHandle implements UsbHandle {
         if (entry) this.pending.delete(entry);
       };
       const transfer = new this.usb.Transfer(this.dev, endpoint, type, timeout, (err, buf, actual) => {
+        if (--this.inflight === 0) for (const f of this.drained.splice(0)) f();
         if (settled) return;
         settle();
         if (!err) return resolve({ data: buf, actual });
@@ -517,6 +551,7 @@ export class UsbDeviceHandle implements UsbHandle {
       this.pending.add(entry);
       try {
         transfer.submit(buffer);
+        this.inflight++;
       } catch (err) {
         settle();
         const code = codeOfUsbError(err);
@@ -608,18 +643,7 @@ export class UsbDeviceHandle implements UsbHandle {
   async close(): Promise<void> {
     if (this.closed) return;
     this.finish(undefined);
-    await new Promise<void>((resolve) => {
-      try {
-        this.dev.interface(this.iface).release(true, () => resolve());
-      } catch {
-        resolve();
-      }
-    });
-    try {
-      this.dev.close();
-    } catch {
-      // already closed or gone
-    }
+    await this.release(true);
   }
 }
 
