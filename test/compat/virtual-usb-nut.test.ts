@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, makeSandbox, requireOracle, startNutUpsd, stopChild, type Sandbox } from '../helpers/oracle.js';
 import { until } from '../helpers/wait.js';
+import { startBackendChild } from '../virtual-usb/backend-child.js';
 import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
 import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
 
@@ -121,5 +122,30 @@ describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
     expect(claims()).toBe(1);
     await dev.replug();
     await until('NUT claims the device again', () => claims() === 2, 30_000);
+  });
+
+  it("delivers an interrupt report to NUT's driver and to ours at the same time", async () => {
+    requireOracle(USBHID);
+    const { model } = modelFromLogFile(FIXTURE);
+    dev = await startVirtualUsb(model);
+    sb = makeSandbox('nut-ts-vusb-');
+    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
+    const nut = spawn(USBHID, ['-a', 'ups', '-F', '-DD', '-u', 'root'], { env: { ...sb.env, ...dev.env } });
+    children.push(nut);
+    let log = '';
+    nut.stdout!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+    nut.stderr!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+    await until('first update', () => /Detected a UPS[\s\S]*upsdrv_updateinfo/.test(log), 30_000);
+    const ours = await startBackendChild(dev.env);
+    try {
+      const { handle } = await ours.open('openUsb', { vendorid: '051d' });
+      // each open device file has its own copy of the reports queued after it opened
+      const waiting = ours.call<string>('interruptIn', handle, 0x81, 8, { timeoutMs: 10_000 });
+      await dev.queueInterrupt('13 00'); // AC lost: UPS.PowerSummary.ACPresent = 0
+      expect(await waiting).toBe('13 00');
+      await until('NUT reads the report', () => /Got 1 HID objects/.test(log), 15_000);
+    } finally {
+      await ours.stop();
+    }
   });
 });

@@ -46,7 +46,7 @@ export interface VirtualUsbDevice {
   setInput(reportId: number, bytes: string | Uint8Array): Promise<void>;
   /** Replaces several feature (and input) reports at once. */
   setFeatures(features: Record<number, string>, inputs?: Record<number, string>): Promise<void>;
-  /** Queues one interrupt-IN report (served to usbfs and hidraw readers alike). */
+  /** Queues one interrupt-IN report for every reader (usbfs and hidraw, NUT and ours alike). */
   queueInterrupt(bytes: string | Uint8Array): Promise<void>;
   /** Every OUT transfer so far (SET_REPORT, control OUT, interrupt OUT, hidraw output). */
   outLog(): OutLogEntry[];

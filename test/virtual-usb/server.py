@@ -128,8 +128,9 @@ class Device:
         self.control = model.get('control', [])
         self.reactions = model.get('reactions', [])
         self.lock = threading.Condition()
-        self.interrupt_queue = [hexbytes(x) for x in model.get('interrupt', [])]
-        self.hidraw_queue = list(self.interrupt_queue)
+        self.initial_interrupts = [hexbytes(x) for x in model.get('interrupt', [])]
+        # every open file (NUT's driver and ours at the same time) gets each interrupt report
+        self.subscribers = []
         self.log_file = log_file
         self.present = True
 
@@ -154,15 +155,24 @@ class Device:
 
     # reports -------------------------------------------------------------
 
+    def subscribe(self):
+        """A new reader's queue: the model's initial reports, then each one queued."""
+        with self.lock:
+            queue = list(self.initial_interrupts)
+            self.subscribers.append(queue)
+            return queue
+
+    def unsubscribe_all(self):
+        with self.lock:
+            self.subscribers = []
+
     def queue_interrupt(self, data):
         with self.lock:
-            self.interrupt_queue.append(data)
-            self.hidraw_queue.append(data)
-            self.lock.notify_all()
+            for queue in self.subscribers:
+                queue.append(data)
 
-    def pop_interrupt(self, queue_name):
+    def pop_interrupt(self, queue):
         with self.lock:
-            queue = getattr(self, queue_name)
             return queue.pop(0) if queue else None
 
     def get_report(self, report_type, report_id):
@@ -303,7 +313,7 @@ class UsbfsHandler:
         key = hash(client)
         st = self.clients.get(key)
         if st is None:
-            st = self.clients[key] = {'client': client, 'pending': [], 'done': []}
+            st = self.clients[key] = {'client': client, 'pending': [], 'done': [], 'interrupts': self.device.subscribe()}
         return st
 
     def unplug(self):
@@ -417,7 +427,7 @@ class UsbfsHandler:
         for urb in list(st['pending']):
             if urb.type != URB_TYPE_INTERRUPT:
                 continue
-            report = self.device.pop_interrupt('interrupt_queue')
+            report = self.device.pop_interrupt(st['interrupts'])
             if report is None:
                 return
             st['pending'].remove(urb)
@@ -443,15 +453,21 @@ class HidrawHandler:
     def __init__(self, device):
         self.device = device
         self.gone = False
+        self.clients = {}  # per open file: its interrupt report queue, from the open on
         self.handler = UMockdev.IoctlBase()
+        self.handler.connect('client-connected', lambda _h, client: self.queue_of(client))
         self.handler.connect('handle-ioctl', self.on_ioctl)
         self.handler.connect('handle-read', self.on_read)
         self.handler.connect('handle-write', self.on_write)
 
+    def queue_of(self, client):
+        key = hash(client)
+        if key not in self.clients:
+            self.clients[key] = (client, self.device.subscribe())
+        return self.clients[key][1]
+
     def unplug(self):
         self.gone = True
-        with self.device.lock:
-            self.device.lock.notify_all()
 
     def on_ioctl(self, _handler, client):
         try:
@@ -511,7 +527,7 @@ class HidrawHandler:
         if self.gone:
             client.complete(-1, errno.EIO)
             return True
-        report = self.device.pop_interrupt('hidraw_queue')
+        report = self.device.pop_interrupt(self.queue_of(client))
         if report is not None:
             report = report[:len(arg.retrieve())]
             arg.update(0, list(report))
@@ -649,6 +665,7 @@ class Slot:
         if not self.device.present:
             return
         self.device.present = False
+        self.device.unsubscribe_all()
         self.usbfs.unplug()
         if self.hidraw:
             self.hidraw.unplug()
@@ -679,8 +696,6 @@ class Slot:
             return
         # the kernel gives a replugged device the next free address; its port stays the same
         self.device.devnum = self.bench.next_devnum()
-        with self.device.lock:
-            self.device.hidraw_queue = list(self.device.interrupt_queue)
         self.device.present = True
         self.plug()
         for path in self.paths:
