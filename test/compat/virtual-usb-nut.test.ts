@@ -19,6 +19,7 @@ import { until } from '../helpers/wait.js';
 import { startBackendChild } from '../virtual-usb/backend-child.js';
 import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
 import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
+import { dumpVars, nutDumpOnVirtualUsb } from '../virtual-usb/nut.js';
 
 const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
 const USBHID = '/lib/nut/usbhid-ups';
@@ -33,23 +34,7 @@ afterEach(async () => {
   dev = sb = undefined;
 });
 
-function dumpVars(text: string): Map<string, string> {
-  const vars = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^([a-z][\w.]*): (.*)$/.exec(line);
-    if (m && !m[1]!.startsWith('driver.')) vars.set(m[1]!, m[2]!);
-  }
-  return vars;
-}
-
-function runNut(): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(USBHID, ['-a', 'ups', '-d', '1', '-u', 'root'], {
-    env: { ...sb!.env, ...dev!.env },
-    encoding: 'latin1',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const runNut = () => nutDumpOnVirtualUsb(sb!, dev!, 'ups');
 
 describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
   it('reproduces the upsc dump recorded from the real device', async () => {
