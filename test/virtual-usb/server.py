@@ -747,8 +747,9 @@ class Bench:
         root = self.tb.get_root_dir()
         for slot in self.slots:
             slot.close()
+            slot.tb = None
         self.tb = None
-        gc.collect()
+        gc.collect()  # the testbed's finaliser removes its directory
         if os.path.isdir(root):
             shutil.rmtree(root, ignore_errors=True)
 
@@ -781,7 +782,7 @@ def main():
         serve(bench, answer)
     finally:
         bench.close()
-    os._exit(0)
+        os._exit(0)
 
 
 def serve(bench, answer):
