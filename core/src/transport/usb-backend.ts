@@ -370,7 +370,7 @@ export class UsbBackend {
     const usb = await loadUsb();
     if (this.handles.size && !this.detachListener) {
       this.detachListener = (dev) => {
-        for (const h of [...this.handles]) if (h.isDevice(dev)) h.lost('the device was unplugged');
+        for (const h of [...this.handles]) if (h._isDevice(dev)) h._lost('the device was unplugged');
       };
       usb.usb.on('detach', this.detachListener);
     } else if (!this.handles.size && this.detachListener) {
@@ -435,7 +435,8 @@ export class UsbDeviceHandle implements UsbHandle {
     return new UsbDeviceHandle(usb, dev, info, iface, timeoutMs);
   }
 
-  isDevice(dev: Device): boolean {
+  // `_` methods are the backend's own: the transport broker does not let plugins call them.
+  _isDevice(dev: Device): boolean {
     return dev === this.dev || (dev.busNumber === this.dev.busNumber && dev.deviceAddress === this.dev.deviceAddress);
   }
 
@@ -448,7 +449,7 @@ export class UsbDeviceHandle implements UsbHandle {
   }
 
   /** The device is gone: every call fails with ELOST from now on. */
-  lost(why: string): void {
+  _lost(why: string): void {
     if (this.closed) return;
     this.finish(new TransportError('ELOST', `${this.node()}: ${why}`));
     void this.release(false);
@@ -533,7 +534,7 @@ export class UsbDeviceHandle implements UsbHandle {
         if (code === 'ELOST') {
           const e = new TransportError('ELOST', `${what} on ${this.node()}: the device is gone`);
           reject(e);
-          this.lost('the device is gone');
+          this._lost('the device is gone');
           return;
         }
         reject(new TransportError(code, `${what} on ${this.node()}: ${code === 'ETIMEDOUT' ? `nothing within ${timeout} ms` : errText(err)}`));
@@ -557,7 +558,7 @@ export class UsbDeviceHandle implements UsbHandle {
         const code = codeOfUsbError(err);
         if (code === 'ELOST') {
           reject(new TransportError('ELOST', `${what} on ${this.node()}: the device is gone`));
-          this.lost('the device is gone');
+          this._lost('the device is gone');
         } else {
           reject(new TransportError(code, `${what} on ${this.node()}: ${errText(err)}`));
         }
