@@ -154,6 +154,22 @@ export class DeviceClient implements DeviceAccess {
     });
   }
 
+  /**
+   * The instance's ctx.signal: when it fires (the instance is stopping), the calls waiting at
+   * that moment end with ECLOSED. Later calls still go through: cleanup may need the device.
+   */
+  bindSignal(signal: AbortSignal): void {
+    const onAbort = () => {
+      for (const [id, p] of [...this.pending]) {
+        this.settle(id, p);
+        this.post({ t: 'cancel', id });
+        p.reject(new TransportError('ECLOSED', `${p.method}: the instance is stopping`));
+      }
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+
   private post(m: BrokerRequest): boolean {
     try {
       this.port.postMessage(m);
@@ -223,7 +239,12 @@ export class DeviceClient implements DeviceAccess {
   }
 }
 
-/** The worker side of one instance's device port (the host passes the port in its start message). */
-export function createDeviceClient(port: BrokerPort): DeviceAccess {
-  return new DeviceClient(port);
+/**
+ * The worker side of one instance's device port (the host passes the port in its start
+ * message). `signal`: the instance's ctx.signal (see DeviceClient.bindSignal).
+ */
+export function createDeviceClient(port: BrokerPort, signal?: AbortSignal): DeviceClient {
+  const client = new DeviceClient(port);
+  if (signal) client.bindSignal(signal);
+  return client;
 }

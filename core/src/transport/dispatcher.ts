@@ -11,6 +11,25 @@ type AnyHandle = { close(): Promise<void>; onClose(l: (e?: unknown) => void): ()
 
 const ROOT_METHODS = new Set(['openSerial', 'openUsb', 'openHid', 'listUsb']);
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Array.isArray(v);
+}
+
+/**
+ * The call's arguments with `signal` in its options object, so a cancel can end it. Options
+ * come last in every device call (CallOptions); without a caller's signal the slot is the
+ * method's last declared parameter, filled only when it is empty or an object.
+ */
+export function withSignal(args: readonly unknown[], at: number | undefined, signal: AbortSignal): unknown[] {
+  const out = [...args];
+  if (at === undefined || at < 0) return out;
+  const current = out[at];
+  if (current !== undefined && !isPlainObject(current)) return out;
+  while (out.length < at) out.push(undefined);
+  out[at] = { ...(current ?? {}), signal };
+  return out;
+}
+
 export interface DispatcherOptions {
   /** First handle id (the host gives each transport process its own range). */
   idBase?: number;
@@ -77,11 +96,9 @@ export class Dispatcher {
     this.calls.set(m.id, abort);
     try {
       const fn = this.target(m.handle, m.method);
-      const args = [...m.args];
-      if (m.signalAt !== undefined) {
-        const opts = (args[m.signalAt] ?? {}) as Record<string, unknown>;
-        args[m.signalAt] = { ...opts, signal: abort.signal };
-      }
+      // Opens take a match or a path and options of their own: only a caller's signal goes there.
+      const at = m.signalAt ?? (m.handle !== ROOT && fn.length > 0 ? fn.length - 1 : undefined);
+      const args = withSignal(m.args, at, abort.signal);
       // A handle closed just before is released first (its lock, its device claim).
       if (m.handle === ROOT && this.closing.size > 0) await Promise.allSettled([...this.closing]);
       const value = await fn(...args);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTransportError, type SerialHandle } from '../../src/plugin-api/transports.js';
 import { createDeviceClient, DeviceClient } from '../../src/transport/client.js';
-import { Dispatcher } from '../../src/transport/dispatcher.js';
+import { Dispatcher, withSignal } from '../../src/transport/dispatcher.js';
 import { TransportService } from '../../src/transport/service.js';
 import { until } from '../../../test/helpers/wait.js';
 // @ts-expect-error plain ESM fixture without types
@@ -149,5 +149,38 @@ describe('TransportService', () => {
     await again.write('pong\r');
     expect(text(await again.read({ until: 0x0d, timeoutMs: 2000 }))).toBe('PONG\r');
     expect(service.starts).toBe(2);
+  });
+});
+
+describe('DeviceClient.bindSignal', () => {
+  it('ends the calls waiting when the instance stops with ECLOSED, and lets later calls through', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const devices = new EchoDevices();
+    const dispatcher = new Dispatcher(devices, (m) => port2.postMessage(m));
+    port2.on('message', (m) => dispatcher.handle(m));
+    port2.unref();
+    const stop = new AbortController();
+    const client = createDeviceClient(port1, stop.signal);
+    const h = await client.openSerial('/echo/a');
+    const waiting = h.read({ until: 0x0d, timeoutMs: 10_000 }).catch((e: unknown) => e);
+    stop.abort();
+    const e = await waiting;
+    expect(isTransportError(e, 'ECLOSED')).toBe(true);
+    expect((e as Error).message).toBe('read: the instance is stopping');
+    await h.write('bye\r');
+    expect(text(await h.read({ until: 0x0d, timeoutMs: 1000 }))).toBe('BYE\r');
+    port1.close();
+  });
+});
+
+describe('withSignal', () => {
+  const s = new AbortController().signal;
+  it('puts the signal in the options slot: the caller-marked one, else the last declared parameter when it is free', () => {
+    expect(withSignal([{ until: 13 }], 0, s)).toEqual([{ until: 13, signal: s }]);
+    expect(withSignal([], 0, s)).toEqual([{ signal: s }]);
+    expect(withSignal([1], 2, s)).toEqual([1, undefined, { signal: s }]);
+    expect(withSignal([Uint8Array.of(1)], 0, s)).toEqual([Uint8Array.of(1)]);
+    expect(withSignal(['x', 5], 1, s)).toEqual(['x', 5]);
+    expect(withSignal(['x'], undefined, s)).toEqual(['x']);
   });
 });
