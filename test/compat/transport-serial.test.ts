@@ -116,9 +116,9 @@ describe('serial backend on a socat pty', () => {
 
   it('uses the lock NUT uses: flock(1) holding the port blocks us, our lock blocks NUT 2.8.0', async () => {
     requireOracle('/lib/nut/apcsmart');
-    const holder = spawn('flock', ['--exclusive', '--nonblock', '--no-fork', pair.device, 'sleep', '30'], { stdio: 'ignore' });
+    const holder = spawn('flock', ['--exclusive', '--no-fork', pair.device, 'sleep', '30'], { stdio: 'ignore' });
     try {
-      // flock(1) may not hold the lock yet at the first try: retry until it does.
+      // flock(1) may not hold the lock yet at the first try (it waits while our probe has it): retry.
       let busy: unknown;
       for (const t0 = Date.now(); !isTransportError(busy, 'EBUSY') && Date.now() - t0 < 10_000; ) {
         busy = await backend.openSerial(pair.device).then((h) => h.close().then(() => undefined), (x: unknown) => x);

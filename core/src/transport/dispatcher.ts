@@ -101,7 +101,9 @@ export class Dispatcher {
       const args = withSignal(m.args, at, abort.signal);
       // A handle closed just before is released first (its lock, its device claim).
       if (m.handle === ROOT && this.closing.size > 0) await Promise.allSettled([...this.closing]);
-      const value = await fn(...args);
+      const pending = fn(...args);
+      if (m.method === 'close') this.track(pending);
+      const value = await pending;
       if (m.handle === ROOT && isHandle(value)) {
         this.send({ t: 'result', id: m.id, handle: { id: this.register(value as AnyHandle), props: this.props(value as AnyHandle) } });
       } else {
@@ -114,6 +116,13 @@ export class Dispatcher {
     }
   }
 
+  /** A close in progress: the next open waits for it (the port's lock, the device's claim). */
+  private track(p: unknown): void {
+    const done = Promise.resolve(p).catch(() => undefined);
+    this.closing.add(done);
+    void done.finally(() => this.closing.delete(done));
+  }
+
   private props(h: AnyHandle): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const k of HANDLE_PROPS) if (k in h) out[k] = h[k];
@@ -123,14 +132,6 @@ export class Dispatcher {
   private register(h: AnyHandle): number {
     const id = this.nextId++;
     this.handles.set(id, h);
-    const originalClose = h.close.bind(h);
-    // Track closes so a following open waits for the port/claim to be released.
-    h.close = () => {
-      const p = originalClose();
-      this.closing.add(p);
-      void p.finally(() => this.closing.delete(p)).catch(() => undefined);
-      return p;
-    };
     h.onClose((error?: unknown) => {
       if (!this.handles.delete(id)) return;
       for (const [key, off] of this.subscriptions) {
