@@ -104,8 +104,9 @@ export class DeviceClient implements DeviceAccess {
   }
 
   /** Sends a call and waits for its answer (or its timeout, or its caller's abort). */
-  call(handle: number, method: string, args: unknown[]): Promise<unknown> {
-    const state = handle === ROOT ? undefined : this.proxies.get(handle);
+  call(handle: number, method: string, args: unknown[], proxyState?: ProxyState): Promise<unknown> {
+    // A proxy passes its own state: it outlives the table entry, so a lost handle says ELOST.
+    const state = handle === ROOT ? undefined : (proxyState ?? this.proxies.get(handle));
     if (handle !== ROOT && (!state || state.ended)) {
       return Promise.reject(state?.ended ?? new TransportError('ECLOSED', 'the device handle is closed'));
     }
@@ -191,7 +192,7 @@ export class DeviceClient implements DeviceAccess {
         if (name === 'then') return undefined; // not a thenable
         let fn = methods.get(name);
         if (!fn) {
-          fn = isEventMethod(name) ? (listener: (...a: unknown[]) => void) => client.listen(ref.id, state, name, listener) : (...args: unknown[]) => client.call(ref.id, name, args);
+          fn = isEventMethod(name) ? (listener: (...a: unknown[]) => void) => client.listen(ref.id, state, name, listener) : (...args: unknown[]) => client.call(ref.id, name, args, state);
           methods.set(name, fn);
         }
         return fn;

@@ -123,6 +123,7 @@ describe('TransportService', () => {
     devices.open.get('/echo/tty').unplug();
     expect(isTransportError(await reading, 'ELOST')).toBe(true);
     expect(isTransportError(await closed, 'ELOST')).toBe(true);
+    expect(isTransportError(await h.write('x').catch((e: unknown) => e), 'ELOST')).toBe(true);
     const reopened = await c.openSerial('/echo/tty');
     expect(reopened.path).toBe('/echo/tty');
   });
