@@ -249,3 +249,10 @@ export function createDeviceClient(port: BrokerPort, signal?: AbortSignal): Devi
   if (signal) client.bindSignal(signal);
   return client;
 }
+
+/** A worker's DeviceAccess from the channel its start message carried (none: no devices). */
+export function devicesFromChannel(channel: unknown, signal?: AbortSignal): DeviceClient | undefined {
+  const port = channel as Partial<BrokerPort> | undefined;
+  if (!port || typeof port.postMessage !== 'function' || typeof port.on !== 'function') return undefined;
+  return createDeviceClient(port as BrokerPort, signal);
+}

@@ -126,6 +126,23 @@ export class TransportService {
     return port2;
   }
 
+  /**
+   * attach() in the shape a pool of workers asks for it: one channel per run of an instance,
+   * the port to move with its start message, and the detach for when the run ends.
+   */
+  forWorkers(): {
+    attach(instance: string, spec: { upsname: string; options: Record<string, string | true> }): { channel: MessagePort; transfer: MessagePort[]; detach(): void };
+  } {
+    let runs = 0;
+    return {
+      attach: (instance, spec) => {
+        const key = `${instance}#${++runs}`;
+        const channel = this.attach(key, spec.upsname, { nolock: spec.options.nolock === true });
+        return { channel, transfer: [channel], detach: () => this.detach(key) };
+      },
+    };
+  }
+
   /** The run ended: its handles are closed, its locks released, its port closed. */
   detach(instanceId: string): void {
     const att = this.attached.get(instanceId);

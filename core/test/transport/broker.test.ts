@@ -6,7 +6,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTransportError, type SerialHandle } from '../../src/plugin-api/transports.js';
-import { createDeviceClient, DeviceClient } from '../../src/transport/client.js';
+import { createDeviceClient, DeviceClient, devicesFromChannel } from '../../src/transport/client.js';
 import { Dispatcher, withSignal } from '../../src/transport/dispatcher.js';
 import { TransportService } from '../../src/transport/service.js';
 import { until } from '../../../test/helpers/wait.js';
@@ -183,5 +183,28 @@ describe('withSignal', () => {
     expect(withSignal([Uint8Array.of(1)], 0, s)).toEqual([Uint8Array.of(1)]);
     expect(withSignal(['x', 5], 1, s)).toEqual(['x', 5]);
     expect(withSignal(['x'], undefined, s)).toEqual(['x']);
+  });
+});
+
+describe('TransportService.forWorkers and devicesFromChannel', () => {
+  it('attach per run with nolock from the spec, a channel a worker turns into its DeviceAccess, detach at the end', async () => {
+    const devices = new EchoDevices();
+    const s = new TransportService({ mode: 'main-thread', devices: () => devices });
+    try {
+      const pool = s.forWorkers();
+      const run = pool.attach('ups', { upsname: 'ups', options: { nolock: true } });
+      expect(run.transfer).toEqual([run.channel]);
+      expect(devicesFromChannel(undefined)).toBeUndefined();
+      const client = devicesFromChannel(run.channel)!;
+      const h = await client.openSerial('/echo/tty', {});
+      expect(devices.opened).toEqual([{ path: '/echo/tty', options: { lock: false } }]);
+      run.detach();
+      await until('the device closed', () => devices.open.size === 0, 5000);
+      expect(h.path).toBe('/echo/tty');
+      const next = devicesFromChannel(pool.attach('ups', { upsname: 'ups', options: {} }).channel)!;
+      expect((await next.openSerial('/echo/tty')).path).toBe('/echo/tty');
+    } finally {
+      await s.close();
+    }
   });
 });
