@@ -131,13 +131,17 @@ export class TransportService {
    * the port to move with its start message, and the detach for when the run ends.
    */
   forWorkers(): {
-    attach(instance: string, spec: { upsname: string; options: Record<string, string | true> }): { channel: MessagePort; transfer: MessagePort[]; detach(): void };
+    attach(
+      instance: string,
+      spec: { upsname: string; options: Record<string, string | true>; mode?: 'run' | 'shutdown' },
+    ): { channel: MessagePort; transfer: MessagePort[]; detach(): void };
   } {
     let runs = 0;
     return {
       attach: (instance, spec) => {
         const key = `${instance}#${++runs}`;
-        const channel = this.attach(key, spec.upsname, { nolock: spec.options.nolock === true });
+        // A shutdown run opens the port without its lock, as NUT's driver -k does.
+        const channel = this.attach(key, spec.upsname, { nolock: spec.options.nolock === true || spec.mode === 'shutdown' });
         return { channel, transfer: [channel], detach: () => this.detach(key) };
       },
     };

@@ -203,6 +203,10 @@ describe('TransportService.forWorkers and devicesFromChannel', () => {
       expect(h.path).toBe('/echo/tty');
       const next = devicesFromChannel(pool.attach('ups', { upsname: 'ups', options: {} }).channel)!;
       expect((await next.openSerial('/echo/tty')).path).toBe('/echo/tty');
+      // a shutdown run (upsdrvctl shutdown, driver -k) opens without the lock, as NUT's -k
+      const down = devicesFromChannel(pool.attach('other', { upsname: 'other', options: {}, mode: 'shutdown' }).channel)!;
+      await down.openSerial('/echo/other', { baudRate: 2400 });
+      expect(devices.opened.at(-1)).toEqual({ path: '/echo/other', options: { baudRate: 2400, lock: false } });
     } finally {
       await s.close();
     }
