@@ -104,8 +104,9 @@ export class DeviceClient implements DeviceAccess {
   }
 
   /** Sends a call and waits for its answer (or its timeout, or its caller's abort). */
-  call(handle: number, method: string, args: unknown[]): Promise<unknown> {
-    const state = handle === ROOT ? undefined : this.proxies.get(handle);
+  call(handle: number, method: string, args: unknown[], proxyState?: ProxyState): Promise<unknown> {
+    // A proxy passes its own state: it outlives the table entry, so a lost handle says ELOST.
+    const state = handle === ROOT ? undefined : (proxyState ?? this.proxies.get(handle));
     if (handle !== ROOT && (!state || state.ended)) {
       return Promise.reject(state?.ended ?? new TransportError('ECLOSED', 'the device handle is closed'));
     }
@@ -154,6 +155,22 @@ export class DeviceClient implements DeviceAccess {
     });
   }
 
+  /**
+   * The instance's ctx.signal: when it fires (the instance is stopping), the calls waiting at
+   * that moment end with ECLOSED. Later calls still go through: cleanup may need the device.
+   */
+  bindSignal(signal: AbortSignal): void {
+    const onAbort = () => {
+      for (const [id, p] of [...this.pending]) {
+        this.settle(id, p);
+        this.post({ t: 'cancel', id });
+        p.reject(new TransportError('ECLOSED', `${p.method}: the instance is stopping`));
+      }
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+
   private post(m: BrokerRequest): boolean {
     try {
       this.port.postMessage(m);
@@ -175,7 +192,7 @@ export class DeviceClient implements DeviceAccess {
         if (name === 'then') return undefined; // not a thenable
         let fn = methods.get(name);
         if (!fn) {
-          fn = isEventMethod(name) ? (listener: (...a: unknown[]) => void) => client.listen(ref.id, state, name, listener) : (...args: unknown[]) => client.call(ref.id, name, args);
+          fn = isEventMethod(name) ? (listener: (...a: unknown[]) => void) => client.listen(ref.id, state, name, listener) : (...args: unknown[]) => client.call(ref.id, name, args, state);
           methods.set(name, fn);
         }
         return fn;
@@ -223,7 +240,19 @@ export class DeviceClient implements DeviceAccess {
   }
 }
 
-/** The worker side of one instance's device port (the host passes the port in its start message). */
-export function createDeviceClient(port: BrokerPort): DeviceAccess {
-  return new DeviceClient(port);
+/**
+ * The worker side of one instance's device port (the host passes the port in its start
+ * message). `signal`: the instance's ctx.signal (see DeviceClient.bindSignal).
+ */
+export function createDeviceClient(port: BrokerPort, signal?: AbortSignal): DeviceClient {
+  const client = new DeviceClient(port);
+  if (signal) client.bindSignal(signal);
+  return client;
+}
+
+/** A worker's DeviceAccess from the channel its start message carried (none: no devices). */
+export function devicesFromChannel(channel: unknown, signal?: AbortSignal): DeviceClient | undefined {
+  const port = channel as Partial<BrokerPort> | undefined;
+  if (!port || typeof port.postMessage !== 'function' || typeof port.on !== 'function') return undefined;
+  return createDeviceClient(port as BrokerPort, signal);
 }

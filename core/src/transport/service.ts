@@ -28,6 +28,8 @@ export interface TransportServiceOptions {
   log?: TransportLogger;
   /** The transport process script (default core/dist/transport/process-main.js). */
   processPath?: string;
+  /** Environment of the transport process (default: the host's). */
+  env?: NodeJS.ProcessEnv;
   /** main-thread mode: the devices to serve (default: this host's serial/USB/HID backends). */
   devices?: () => DeviceAccess & { closeAll?(): Promise<void> };
 }
@@ -77,6 +79,7 @@ export class TransportService {
   private readonly redirects: Map<string, string>;
   private readonly log: TransportLogger;
   private readonly processPath: string;
+  private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly makeDevices: () => DeviceAccess & { closeAll?(): Promise<void> };
   private readonly attached = new Map<string, Attached>();
   private readonly inFlight = new Map<number, InFlight>();
@@ -99,6 +102,7 @@ export class TransportService {
     this.redirects = new Map(Object.entries(options.redirects ?? {}));
     this.log = options.log ?? (() => {});
     this.processPath = options.processPath ?? defaultProcessPath();
+    this.env = options.env;
     this.makeDevices = options.devices ?? (() => new LocalDevices());
   }
 
@@ -120,6 +124,27 @@ export class TransportService {
     port1.on('message', (m: BrokerRequest) => this.request(att, m));
     port1.unref();
     return port2;
+  }
+
+  /**
+   * attach() in the shape a pool of workers asks for it: one channel per run of an instance,
+   * the port to move with its start message, and the detach for when the run ends.
+   */
+  forWorkers(): {
+    attach(
+      instance: string,
+      spec: { upsname: string; options: Record<string, string | true>; mode?: 'run' | 'shutdown' },
+    ): { channel: MessagePort; transfer: MessagePort[]; detach(): void };
+  } {
+    let runs = 0;
+    return {
+      attach: (instance, spec) => {
+        const key = `${instance}#${++runs}`;
+        // A shutdown run opens the port without its lock, as NUT's driver -k does.
+        const channel = this.attach(key, spec.upsname, { nolock: spec.options.nolock === true || spec.mode === 'shutdown' });
+        return { channel, transfer: [channel], detach: () => this.detach(key) };
+      },
+    };
   }
 
   /** The run ended: its handles are closed, its locks released, its port closed. */
@@ -286,6 +311,7 @@ export class TransportService {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: ['--max-semi-space-size=1'],
+      env: this.env ?? process.env,
     });
     this.starts++;
     this.startedAt = Date.now();
