@@ -139,15 +139,18 @@ export class ApcLink {
     }
   }
 
-  /** Resolves when bytes arrive, the line goes away, or after ms. */
+  /** Resolves when bytes arrive, the line goes away, the instance stops, or after ms. */
   private waitForBytes(ms: number): Promise<void> {
+    const signal = this.ctx.signal;
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         if (this.wake === done) this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, ms));
+      const timer = setTimeout(done, signal.aborted ? 0 : Math.max(0, ms));
+      signal.addEventListener('abort', done, { once: true });
       this.wake = done;
     });
   }
@@ -188,7 +191,7 @@ export class ApcLink {
         }
       }
       if (!this.handle || this.lost) return this.failed(new TransportError('ELOST', 'the port went away'), 'read');
-      const left = deadline - Date.now();
+      const left = this.ctx.signal.aborted ? 0 : deadline - Date.now();
       if (left <= 0) {
         // A line cut short: the canonical tty never hands it over (a plain timeout); raw mode sees it.
         if (sawBytes && this.rawTty) return null;
