@@ -3,6 +3,7 @@
  * matching, report descriptor, feature reports, SET_REPORT bytes reaching the device, input
  * reports as they arrive, unplug/replug and a permission failure.
  */
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBackendChild, type BackendChild } from '../virtual-usb/backend-child.js';
 import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
@@ -67,7 +68,7 @@ describe('HID backend on a virtual HID UPS', () => {
     expect(input.hex).toBe('14 01 01');
 
     await dev.unplug();
-    const closed = await until('close event', () => c.events.find((e) => e.event === 'close' && e.handle === handle));
+    const closed = await until('close event', () => c.events.find((e) => e.event === 'close' && e.handle === handle), 10_000);
     expect(closed.error?.code).toBe('ELOST');
     expect((await c.fail('getFeature', handle, 0x0c, 6)).code).toBe('ELOST');
     expect((await c.fail('openHid', { vendorid: '051d' })).code).toBe('ENOENT');
@@ -86,5 +87,30 @@ describe('HID backend on a virtual HID UPS', () => {
     expect(e.code, e.message).toBe('EACCES');
     expect(e.message).toContain('/dev/hidraw0');
     expect(e.message).toContain('SUBSYSTEM=="hidraw", ATTRS{idVendor}=="051d", ATTRS{idProduct}=="0002"');
+  });
+
+  it('answers the hidraw ioctls and read() as the kernel does (what hidapi and NUT-style code call)', async () => {
+    dev = await startVirtualUsb({ ...model, interrupt: ['13 00'] });
+    const py = String.raw`
+import array, fcntl, json, os, struct
+def ioc(d, nr, size): return (d << 30) | (size << 16) | (ord('H') << 8) | nr
+fd = os.open('/dev/hidraw0', os.O_RDWR)
+size = array.array('i', [0]); fcntl.ioctl(fd, ioc(2, 1, 4), size)
+rd = bytearray(4100); struct.pack_into('<I', rd, 0, size[0]); fcntl.ioctl(fd, ioc(2, 2, 4100), rd)
+feature = bytearray(6); feature[0] = 0x0c; fcntl.ioctl(fd, ioc(3, 7, 6), feature)
+fcntl.ioctl(fd, ioc(3, 6, 4), bytearray([0x11, 0x0f, 0, 0]))
+print(json.dumps({'size': size[0], 'rd': rd[4:4 + size[0]].hex(), 'feature': feature.hex(), 'read': os.read(fd, 64).hex()}))
+`;
+    const r = spawnSync('/usr/bin/python3', ['-c', py], { env: { ...process.env, ...dev.env }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout) as Record<string, unknown>;
+    const hex = (s: string) => s.replace(/ /g, '');
+    expect(got).toEqual({
+      size: 374,
+      rd: hex(model.reportDescriptor!),
+      feature: hex(model.featureReports!['12']!),
+      read: '1300',
+    });
+    expect(dev.setReports().map((e) => e.hex)).toEqual(['11 0f 00 00']);
   });
 });

@@ -6,7 +6,7 @@
  * sections naming one port get an error naming both.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,9 @@ import { Host } from '../../core/src/host/host.js';
 import { freePort, requireOracle } from '../helpers/oracle.js';
 import { ptyPair, SimEnd, type PtyPair } from '../helpers/pty.js';
 import { until } from '../helpers/wait.js';
+
+/** Does process `pid` have serialport's native binding mapped? */
+const hasSerialBinding = (pid: number | 'self') => /bindings-cpp\/prebuilds\/.*\.node/.test(readFileSync(`/proc/${pid}/maps`, 'utf8'));
 
 const testPlugins = join(import.meta.dirname, '..', '..', 'core', 'test', 'host', 'fixtures', 'plugins');
 
@@ -76,6 +79,7 @@ describe('serial devices behind the host transport process', () => {
   let device: string;
   let pair: PtyPair;
   let sim: SimEnd;
+  let redirected: PtyPair;
   let host: Host;
   let session: Session;
   let upsdPort: number;
@@ -116,6 +120,7 @@ describe('serial devices behind the host transport process', () => {
     dir = mkdtempSync(join(tmpdir(), 'nut-ts-transport-'));
     device = join(dir, 'ttyUPS');
     await plug();
+    redirected = await ptyPair(join(dir, 'ttyV0'), join(dir, 'simV0'));
     const confPath = join(dir, 'conf');
     const statePath = join(dir, 'state');
     mkdirSync(confPath);
@@ -127,12 +132,17 @@ describe('serial devices behind the host transport process', () => {
         `[line]\n driver = test-serial-line\n port = ${device}`,
         `[twin]\n driver = test-serial-line\n port = ${device}`,
         '[good]\n driver = test-good\n port = none',
+        '[elsewhere]\n driver = test-serial-line\n port = /dev/ttyNUTTS-not-here',
         '',
       ].join('\n'),
     );
     host = new Host({
       paths: { confPath, statePath, altPidPath: statePath, driverPath: '/lib/nut' },
-      settings: { pluginPaths: [testPlugins], restart: { initialDelayMs: 200, maxDelayMs: 1000 } },
+      settings: {
+        pluginPaths: [testPlugins],
+        restart: { initialDelayMs: 200, maxDelayMs: 1000 },
+        transportRedirects: { '/dev/ttyNUTTS-not-here': join(dir, 'ttyV0') },
+      },
       pluginSearch: { builtin: false, nodeModules: false },
       driverSockets: false,
       log: (level, m) => logs.push(`${level} ${m}`),
@@ -155,6 +165,7 @@ describe('serial devices behind the host transport process', () => {
     await host?.close();
     sim?.close();
     await pair?.kill();
+    await redirected?.kill();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -163,6 +174,26 @@ describe('serial devices behind the host transport process', () => {
     await flowing('start');
     expect(await upsc('test.line')).toMatch(/^\(\d+$/);
     await upsdAnswers();
+  });
+
+  it('loads the native serial module in the transport process only, never in the host or its workers', () => {
+    expect(hasSerialBinding(host.transports.pid!)).toBe(true);
+    expect(hasSerialBinding('self')).toBe(false);
+  });
+
+  it('opens a redirected port name at the path the host settings map it to', async () => {
+    const other = new SimEnd(redirected.sim);
+    try {
+      other.onData((d) => {
+        if (d.toString('latin1').includes('Q\r')) other.send('(redirected\r');
+      });
+      expect(await host.startInstance('elsewhere')).toEqual({ ok: true, messages: [] });
+      await until('the redirected device answering', () => host.instance('elsewhere')?.tree.getValue('test.line') === '(redirected', 20_000);
+      expect(host.instance('elsewhere')?.tree.getValue('driver.parameter.port')).toBe('/dev/ttyNUTTS-not-here');
+    } finally {
+      await host.stopInstance('elsewhere');
+      other.close();
+    }
   });
 
   it('refuses a second section on the same port, naming both sections', async () => {

@@ -4,7 +4,7 @@
  * both sides, and a device that goes away and comes back.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -116,9 +116,9 @@ describe('serial backend on a socat pty', () => {
 
   it('uses the lock NUT uses: flock(1) holding the port blocks us, our lock blocks NUT 2.8.0', async () => {
     requireOracle('/lib/nut/apcsmart');
-    const holder = spawn('flock', ['--exclusive', '--nonblock', '--no-fork', pair.device, 'sleep', '30'], { stdio: 'ignore' });
+    const holder = spawn('flock', ['--exclusive', '--no-fork', pair.device, 'sleep', '30'], { stdio: 'ignore' });
     try {
-      // flock(1) may not hold the lock yet at the first try: retry until it does.
+      // flock(1) may not hold the lock yet at the first try (it waits while our probe has it): retry.
       let busy: unknown;
       for (const t0 = Date.now(); !isTransportError(busy, 'EBUSY') && Date.now() - t0 < 10_000; ) {
         busy = await backend.openSerial(pair.device).then((h) => h.close().then(() => undefined), (x: unknown) => x);
@@ -140,6 +140,29 @@ describe('serial backend on a socat pty', () => {
     } finally {
       sb.cleanup();
     }
+  });
+
+  it('reports EACCES for a port the user may not open, naming the node and the group to join', async () => {
+    // A port as distributions ship them (root:dialout 0660), opened by a user outside dialout.
+    const node = realpathSync(pair.device);
+    const dialout = Number(spawnSync('getent', ['group', 'dialout'], { encoding: 'utf8' }).stdout.split(':')[2]);
+    expect(Number.isInteger(dialout)).toBe(true);
+    chownSync(node, 0, dialout);
+    chmodSync(node, 0o660);
+    chmodSync(dir, 0o755);
+    const script = `
+      const { SerialBackend } = await import(${JSON.stringify(new URL('../../core/dist/transport/serial-backend.js', import.meta.url).href)});
+      try { await new SerialBackend().openSerial(${JSON.stringify(pair.device)}); console.log('opened'); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+    `;
+    const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      code: 'EACCES',
+      message:
+        `open ${pair.device} (${node}): permission denied; the host's user cannot open it: add that user to the group ` +
+        `owning the port (usermod -a -G dialout nut, then restart the host), or set user= in ups.conf to a user that can`,
+    });
   });
 
   it('reports ENOENT for a missing node, naming it', async () => {

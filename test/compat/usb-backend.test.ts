@@ -122,7 +122,17 @@ describe('USB backend on a virtual HID UPS', () => {
     const pending = c.call<string>('interruptIn', handle, 0x81, 8, { timeoutMs: 5000 });
     await dev.queueInterrupt('13 00');
     expect(await pending).toBe('13 00');
+
+    // the call's signal and close() end a waiting transfer with ECLOSED
+    expect((await c.fail('interruptIn', handle, 0x81, 8, { timeoutMs: 10_000, abortAfterMs: 100 })).code).toBe('ECLOSED');
+    const waiting = c.fail('interruptIn', handle, 0x81, 8, { timeoutMs: 10_000 });
     await c.call('close', handle);
+    expect((await waiting).code).toBe('ECLOSED');
+    await until('close event', () => c.events.find((e) => e.event === 'close' && e.handle === handle));
+    expect(c.events.find((e) => e.event === 'close' && e.handle === handle)!.error).toBeNull();
+    // the device is free again for the next open
+    const reopened = await c.open('openUsb', { vendorid: '051d' });
+    expect(await c.call('controlIn', reopened.handle, GET_REPORT(0x13), 2)).toBe(model.featureReports!['19']);
   });
 
   it('loses the device on unplug (ELOST) and opens it again after replug on the same port', async () => {
@@ -139,11 +149,39 @@ describe('USB backend on a virtual HID UPS', () => {
     expect((await c.fail('controlIn', first.handle, GET_REPORT(0x0c), 6)).code).toBe('ELOST');
     expect((await c.fail('openUsb', { vendorid: '051d' })).code).toBe('ENOENT');
 
+    await c.call('watchAttach');
     await dev.replug();
-    const again = await retry(() => c.open('openUsb', { busport: '1-1' }));
+    // hotplug tells the transport the device is back; the open then succeeds at once
+    const attached = await until('attach event', () => c.events.find((e) => e.event === 'attach'));
+    expect([attached.info?.busport, attached.info?.device]).toEqual(['1-1', '003']);
+    const again = await c.open('openUsb', { busport: '1-1' });
     expect(again.info.busport).toBe('1-1');
     expect(again.info.device).toBe('003'); // a replugged device gets the next address
     expect(await c.call('controlIn', again.handle, GET_REPORT(0x0c), 6)).toBe(model.featureReports!['12']);
+  });
+
+  it('tells identical units without serial numbers apart by busport, also after a replug', async () => {
+    const unit = { ...model, usb: { ...model.usb, serial: '', iSerialNumber: 0 } };
+    dev = await startVirtualUsb([unit, unit]);
+    child = await startBackendChild(dev.env);
+    const c = child;
+    const list = await c.call<Array<{ busport: string; device: string; serial: string }>>('listUsb');
+    expect(list.map((d) => [d.busport, d.device, d.serial]).sort()).toEqual([
+      ['1-1', '002', ''],
+      ['1-2', '003', ''],
+    ]);
+    const second = await c.open('openUsb', { vendorid: '051d', busport: '1-2' });
+    expect(await c.call('controlOut', second.handle, SET_REPORT(0x11), '11 0f 00 00')).toBe(4);
+    expect(dev.device(1).setReports().map((e) => e.hex)).toEqual(['11 0f 00 00']);
+    expect(dev.device(0).setReports()).toEqual([]);
+
+    await dev.device(1).unplug();
+    await until('close event', () => c.events.find((e) => e.event === 'close' && e.handle === second.handle));
+    await dev.device(1).replug();
+    const back = await retry(() => c.open('openUsb', { vendorid: '051d', busport: '1-2' }));
+    expect([back.info.busport, back.info.device]).toEqual(['1-2', '004']);
+    const hid = await retry(() => c.open('openHid', { busport: '1-2' }));
+    expect(hid.info.device).toBe('004');
   });
 
   it('serves a vendor-class device (a USB serial bridge) through control, string and interrupt transfers', async () => {

@@ -2,8 +2,9 @@
  * Keeps the virtual USB device honest: NUT 2.8.0's own usbhid-ups, reading the model built
  * from a real device's debug log, must publish what NUT published from the real device
  * (the upsc lines recorded in the same file). Also: NUT's matching options see the virtual
- * device as they would a real one, and a command sent through NUT's upsd reaches the device
- * as a SET_REPORT that the harness logs.
+ * device as they would a real one, a command sent through NUT's upsd reaches the device as a
+ * SET_REPORT that the harness logs, and NUT loses the device on unplug and takes it again
+ * after replug.
  *
  * Lines that legitimately differ and are left out of the comparison: driver.* (driver
  * version, libusb version, the parameters of this run; the dump was made with a later NUT,
@@ -15,8 +16,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, makeSandbox, requireOracle, startNutUpsd, stopChild, type Sandbox } from '../helpers/oracle.js';
 import { until } from '../helpers/wait.js';
+import { startBackendChild } from '../virtual-usb/backend-child.js';
 import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
 import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
+import { dumpVars, nutDumpOnVirtualUsb } from '../virtual-usb/nut.js';
 
 const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
 const USBHID = '/lib/nut/usbhid-ups';
@@ -31,23 +34,7 @@ afterEach(async () => {
   dev = sb = undefined;
 });
 
-function dumpVars(text: string): Map<string, string> {
-  const vars = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^([a-z][\w.]*): (.*)$/.exec(line);
-    if (m && !m[1]!.startsWith('driver.')) vars.set(m[1]!, m[2]!);
-  }
-  return vars;
-}
-
-function runNut(): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(USBHID, ['-a', 'ups', '-d', '1', '-u', 'root'], {
-    env: { ...sb!.env, ...dev!.env },
-    encoding: 'latin1',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const runNut = () => nutDumpOnVirtualUsb(sb!, dev!, 'ups');
 
 describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
   it('reproduces the upsc dump recorded from the real device', async () => {
@@ -100,5 +87,50 @@ describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
     // APC's test.panel.start writes 1 to UPS.PowerSummary.APCPanelTest (feature report 0x35)
     const logged = await until('SET_REPORT', () => dev!.setReports().find((e) => e.reportId === 0x35), 15_000);
     expect([logged.reportType, logged.hex]).toEqual([3, '35 01']);
+  });
+
+  it('lets NUT lose the device on unplug and reconnect after replug', async () => {
+    requireOracle(USBHID);
+    const { model } = modelFromLogFile(FIXTURE);
+    dev = await startVirtualUsb(model);
+    sb = makeSandbox('nut-ts-vusb-');
+    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
+    const nut = spawn(USBHID, ['-a', 'ups', '-F', '-DD', '-u', 'root'], { env: { ...sb.env, ...dev.env } });
+    children.push(nut);
+    let log = '';
+    nut.stdout!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+    nut.stderr!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+    const claims = () => log.split('Claimed interface 0 successfully').length - 1;
+    await until('first update', () => /Detected a UPS[\s\S]*upsdrv_updateinfo/.test(log), 30_000);
+    await dev.unplug();
+    await until('NUT notices the loss', () => /Got to reconnect/.test(log), 30_000);
+    expect(claims()).toBe(1);
+    await dev.replug();
+    await until('NUT claims the device again', () => claims() === 2, 30_000);
+  });
+
+  it("delivers an interrupt report to NUT's driver and to ours at the same time", async () => {
+    requireOracle(USBHID);
+    const { model } = modelFromLogFile(FIXTURE);
+    dev = await startVirtualUsb(model);
+    sb = makeSandbox('nut-ts-vusb-');
+    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
+    const nut = spawn(USBHID, ['-a', 'ups', '-F', '-DD', '-u', 'root'], { env: { ...sb.env, ...dev.env } });
+    children.push(nut);
+    let log = '';
+    nut.stdout!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+    nut.stderr!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+    await until('first update', () => /Detected a UPS[\s\S]*upsdrv_updateinfo/.test(log), 30_000);
+    const ours = await startBackendChild(dev.env);
+    try {
+      const { handle } = await ours.open('openUsb', { vendorid: '051d' });
+      // each open device file has its own copy of the reports queued after it opened
+      const waiting = ours.call<string>('interruptIn', handle, 0x81, 8, { timeoutMs: 10_000 });
+      await dev.queueInterrupt('13 00'); // AC lost: UPS.PowerSummary.ACPresent = 0
+      expect(await waiting).toBe('13 00');
+      await until('NUT reads the report', () => /Got 1 HID objects/.test(log), 15_000);
+    } finally {
+      await ours.stop();
+    }
   });
 });

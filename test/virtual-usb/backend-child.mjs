@@ -30,6 +30,10 @@ const ops = {
   openUsb: async (match) => track(await usb.openUsb(match)),
   openHid: async (match) => track(await hid.openHid(match)),
   cpu: () => process.cpuUsage(),
+  watchAttach: () => {
+    usb.onDeviceAdded((info) => send({ event: 'attach', info }));
+    return true;
+  },
   configDescriptor: async (h) => hex(await h.configDescriptor()),
   controlIn: async (h, setup, length, options) => hex(await h.controlIn(setup, length, options)),
   controlOut: (h, setup, data, options) => h.controlOut(setup, bytes(data), options),
@@ -48,7 +52,7 @@ const ops = {
   close: (h) => h.close(),
 };
 
-const HANDLE_OPS = new Set(Object.keys(ops).filter((k) => !['listUsb', 'listHid', 'openUsb', 'openHid', 'cpu'].includes(k)));
+const HANDLE_OPS = new Set(Object.keys(ops).filter((k) => !['listUsb', 'listHid', 'openUsb', 'openHid', 'cpu', 'watchAttach'].includes(k)));
 
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const { id, op, args = [] } = JSON.parse(line);
@@ -57,7 +61,16 @@ createInterface({ input: process.stdin }).on('line', async (line) => {
     if (HANDLE_OPS.has(op)) {
       const h = handles.get(args[0]);
       if (!h) throw Object.assign(new Error(`no handle ${args[0]}`), { code: 'EINVAL' });
-      value = op === 'watchInput' ? ops.watchInput(h, args[0]) : await ops[op](h, ...args.slice(1));
+      const rest = args.slice(1).map((a) => {
+        // {abortAfterMs} in a call's options stands for a signal that fires that much later
+        if (a && typeof a === 'object' && typeof a.abortAfterMs === 'number') {
+          const ac = new AbortController();
+          setTimeout(() => ac.abort(), a.abortAfterMs);
+          return { ...a, signal: ac.signal };
+        }
+        return a;
+      });
+      value = op === 'watchInput' ? ops.watchInput(h, args[0]) : await ops[op](h, ...rest);
     } else if (ops[op]) {
       value = await ops[op](...args);
     } else {

@@ -20,8 +20,9 @@ export class RemoteError extends Error {
 }
 
 export interface BackendEvent {
-  event: 'close' | 'input';
-  handle: number;
+  event: 'close' | 'input' | 'attach';
+  handle?: number;
+  info?: UsbDeviceInfo;
   error?: { code: string; message: string } | null;
   hex?: string;
 }

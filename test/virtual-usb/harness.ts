@@ -38,28 +38,35 @@ export interface VirtualUsbState {
   hidrawNode: string | null;
 }
 
-export interface VirtualUsb {
-  /** Environment under which a process sees the device (merge into process.env). */
-  readonly env: { LD_PRELOAD: string; UMOCKDEV_DIR: string };
+/** One device of the testbed. */
+export interface VirtualUsbDevice {
   /** Current bus/device numbers and nodes (the device number changes on replug). */
   state(): VirtualUsbState;
   setFeature(reportId: number, bytes: string | Uint8Array): Promise<void>;
   setInput(reportId: number, bytes: string | Uint8Array): Promise<void>;
   /** Replaces several feature (and input) reports at once. */
   setFeatures(features: Record<number, string>, inputs?: Record<number, string>): Promise<void>;
-  /** Queues one interrupt-IN report (served to usbfs and hidraw readers alike). */
+  /** Queues one interrupt-IN report for every reader (usbfs and hidraw, NUT and ours alike). */
   queueInterrupt(bytes: string | Uint8Array): Promise<void>;
   /** Every OUT transfer so far (SET_REPORT, control OUT, interrupt OUT, hidraw output). */
   outLog(): OutLogEntry[];
   /** The SET_REPORTs the device received so far (report type and id, bytes as hex), in order. */
   setReports(): OutLogEntry[];
   /**
-   * Opens the testbed to other users and gives the device nodes this mode (octal, e.g.
-   * 0o600): a process run as another user then meets a node it may not open.
+   * Opens the testbed to other users and gives the device nodes (of all devices) this mode
+   * (e.g. 0o600): a process run as another user then meets a node it may not open.
    */
   setNodeMode(mode: number): Promise<void>;
   unplug(): Promise<void>;
   replug(): Promise<void>;
+}
+
+/** The testbed; its own methods act on the first device. */
+export interface VirtualUsb extends VirtualUsbDevice {
+  /** Environment under which a process sees the devices (merge into process.env). */
+  readonly env: { LD_PRELOAD: string; UMOCKDEV_DIR: string };
+  /** Device `index` of the models given (several: identical units on different ports). */
+  device(index: number): VirtualUsbDevice;
   stop(): Promise<void>;
 }
 
@@ -83,7 +90,7 @@ function hex(bytes: string | Uint8Array): string {
   return typeof bytes === 'string' ? bytes : Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 }
 
-export async function startVirtualUsb(model: DeviceModel, options: { timeoutMs?: number } = {}): Promise<VirtualUsb> {
+export async function startVirtualUsb(model: DeviceModel | DeviceModel[], options: { timeoutMs?: number } = {}): Promise<VirtualUsb> {
   requireUmockdev();
   const dir = mkdtempSync(join(tmpdir(), 'nut-ts-vusb-'));
   const modelPath = join(dir, 'model.json');
@@ -135,33 +142,39 @@ export async function startVirtualUsb(model: DeviceModel, options: { timeoutMs?:
       });
     });
 
-  let state = (await next()) as unknown as VirtualUsbState;
+  type Described = { root: string; devices: Array<Omit<VirtualUsbState, 'root'>> };
+  let described = (await next()) as unknown as Described;
   const command = async (cmd: Record<string, unknown>) => {
     const answer = next();
     child.stdin!.write(JSON.stringify(cmd) + '\n');
     const msg = await answer;
     if (msg.ok !== true) throw new Error(`virtual USB ${String(cmd.cmd)}: ${String(msg.error)}`);
-    if (typeof msg.root === 'string') state = msg as unknown as VirtualUsbState;
+    if (typeof msg.root === 'string') described = msg as unknown as Described;
   };
-  const env = { LD_PRELOAD: PRELOAD, UMOCKDEV_DIR: state.root };
+  const state = (index: number): VirtualUsbState => ({ ...described.devices[index]!, root: described.root });
+  const env = { LD_PRELOAD: PRELOAD, UMOCKDEV_DIR: described.root };
   const outLog = (): OutLogEntry[] =>
     readFileSync(logPath, 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as OutLogEntry);
 
-  return {
-    env,
-    state: () => state,
-    setFeature: (id, bytes) => command({ cmd: 'setFeature', id, hex: hex(bytes) }),
-    setInput: (id, bytes) => command({ cmd: 'setInput', id, hex: hex(bytes) }),
-    setFeatures: (features, inputs = {}) => command({ cmd: 'setReports', features, inputs }),
-    queueInterrupt: (bytes) => command({ cmd: 'queueInterrupt', hex: hex(bytes) }),
-    outLog,
-    setReports: () => outLog().filter((e) => e.kind === 'setReport'),
+  const deviceApi = (device: number): VirtualUsbDevice => ({
+    state: () => state(device),
+    setFeature: (id, bytes) => command({ cmd: 'setFeature', device, id, hex: hex(bytes) }),
+    setInput: (id, bytes) => command({ cmd: 'setInput', device, id, hex: hex(bytes) }),
+    setFeatures: (features, inputs = {}) => command({ cmd: 'setReports', device, features, inputs }),
+    queueInterrupt: (bytes) => command({ cmd: 'queueInterrupt', device, hex: hex(bytes) }),
+    outLog: () => outLog().filter((e) => (e.device ?? 0) === device),
+    setReports: () => outLog().filter((e) => (e.device ?? 0) === device && e.kind === 'setReport'),
     setNodeMode: (mode) => command({ cmd: 'permissions', mode: mode.toString(8) }),
-    unplug: () => command({ cmd: 'unplug' }),
-    replug: () => command({ cmd: 'replug' }),
+    unplug: () => command({ cmd: 'unplug', device }),
+    replug: () => command({ cmd: 'replug', device }),
+  });
+  return {
+    ...deviceApi(0),
+    env,
+    device: deviceApi,
     async stop() {
       if (!exited) {
         const gone = new Promise((r) => child.once('exit', r));

@@ -82,6 +82,8 @@ export interface Reaction {
 /** One OUT transfer the device received, as the server logs it. */
 export interface OutLogEntry {
   t: number;
+  /** Which device of the testbed (index of its model). */
+  device?: number;
   kind: 'setReport' | 'controlOut' | 'interruptOut' | 'bulkOut' | 'outputReport';
   hex: string;
   reportType?: number;

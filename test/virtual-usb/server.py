@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Serves one virtual USB device (a JSON device model) through a umockdev testbed.
+"""Serves virtual USB devices (JSON device models) through a umockdev testbed.
 
 Programs started with LD_PRELOAD=libumockdev-preload.so.0 and UMOCKDEV_DIR=<root> (what
 umockdev-wrapper sets) see the device in /sys and /dev/bus/usb (usbfs, as libusb uses it)
 and, for HID models, as /dev/hidrawN (as hidapi uses it).
 
-Control: one JSON command per line on stdin, one JSON answer per line on stdout.
+The model file holds one model, or a list of models for several devices in one testbed
+(identical units on different ports). Control: one JSON command per line on stdin, one JSON
+answer per line on stdout; a command applies to device 0 unless it names "device": <index>.
   {"cmd": "setFeature", "id": 12, "hex": "0c 64 00 00 14 0a"}
   {"cmd": "queueInterrupt", "hex": "13 00"}
   {"cmd": "setReports", "features": {"12": "..."}}   (replaces the listed feature reports)
@@ -96,15 +98,16 @@ def num(value):
 class Device:
     """The device's state: reports, queues and the OUT log (shared by usbfs and hidraw)."""
 
-    def __init__(self, model, log_path):
+    def __init__(self, model, log_file, index=0):
         self.model = model
+        self.index = index
         usb = model['usb']
         self.vendor_id = num(usb['vendorId'])
         self.product_id = num(usb['productId'])
         self.bcd_device = num(usb.get('bcdDevice', '0100'))
         self.bus = int(usb.get('bus', 1))
-        self.devnum = int(usb.get('devnum', 2))
-        self.port_path = str(usb.get('port', '1'))
+        self.devnum = int(usb.get('devnum', 2 + index))
+        self.port_path = str(usb.get('port', str(1 + index)))
         self.speed = str(usb.get('speed', '12'))
         self.string_index = {
             'manufacturer': int(usb.get('iManufacturer', 1 if 'manufacturer' in usb else 0)),
@@ -125,15 +128,16 @@ class Device:
         self.control = model.get('control', [])
         self.reactions = model.get('reactions', [])
         self.lock = threading.Condition()
-        self.interrupt_queue = [hexbytes(x) for x in model.get('interrupt', [])]
-        self.hidraw_queue = list(self.interrupt_queue)
-        self.log_file = open(log_path, 'a', buffering=1)
+        self.initial_interrupts = [hexbytes(x) for x in model.get('interrupt', [])]
+        # every open file (NUT's driver and ours at the same time) gets each interrupt report
+        self.subscribers = []
+        self.log_file = log_file
         self.present = True
 
     # the OUT log -------------------------------------------------------
 
     def log(self, kind, data, **extra):
-        entry = {'t': round(time.time(), 4), 'kind': kind, 'hex': tohex(data)}
+        entry = {'t': round(time.time(), 4), 'device': self.index, 'kind': kind, 'hex': tohex(data)}
         entry.update(extra)
         self.log_file.write(json.dumps(entry) + '\n')
         self.react(kind, data)
@@ -151,15 +155,24 @@ class Device:
 
     # reports -------------------------------------------------------------
 
+    def subscribe(self):
+        """A new reader's queue: the model's initial reports, then each one queued."""
+        with self.lock:
+            queue = list(self.initial_interrupts)
+            self.subscribers.append(queue)
+            return queue
+
+    def unsubscribe_all(self):
+        with self.lock:
+            self.subscribers = []
+
     def queue_interrupt(self, data):
         with self.lock:
-            self.interrupt_queue.append(data)
-            self.hidraw_queue.append(data)
-            self.lock.notify_all()
+            for queue in self.subscribers:
+                queue.append(data)
 
-    def pop_interrupt(self, queue_name):
+    def pop_interrupt(self, queue):
         with self.lock:
-            queue = getattr(self, queue_name)
             return queue.pop(0) if queue else None
 
     def get_report(self, report_type, report_id):
@@ -300,7 +313,7 @@ class UsbfsHandler:
         key = hash(client)
         st = self.clients.get(key)
         if st is None:
-            st = self.clients[key] = {'client': client, 'pending': [], 'done': []}
+            st = self.clients[key] = {'client': client, 'pending': [], 'done': [], 'interrupts': self.device.subscribe()}
         return st
 
     def unplug(self):
@@ -414,7 +427,7 @@ class UsbfsHandler:
         for urb in list(st['pending']):
             if urb.type != URB_TYPE_INTERRUPT:
                 continue
-            report = self.device.pop_interrupt('interrupt_queue')
+            report = self.device.pop_interrupt(st['interrupts'])
             if report is None:
                 return
             st['pending'].remove(urb)
@@ -440,15 +453,21 @@ class HidrawHandler:
     def __init__(self, device):
         self.device = device
         self.gone = False
+        self.clients = {}  # per open file: its interrupt report queue, from the open on
         self.handler = UMockdev.IoctlBase()
+        self.handler.connect('client-connected', lambda _h, client: self.queue_of(client))
         self.handler.connect('handle-ioctl', self.on_ioctl)
         self.handler.connect('handle-read', self.on_read)
         self.handler.connect('handle-write', self.on_write)
 
+    def queue_of(self, client):
+        key = hash(client)
+        if key not in self.clients:
+            self.clients[key] = (client, self.device.subscribe())
+        return self.clients[key][1]
+
     def unplug(self):
         self.gone = True
-        with self.device.lock:
-            self.device.lock.notify_all()
 
     def on_ioctl(self, _handler, client):
         try:
@@ -508,7 +527,7 @@ class HidrawHandler:
         if self.gone:
             client.complete(-1, errno.EIO)
             return True
-        report = self.device.pop_interrupt('hidraw_queue')
+        report = self.device.pop_interrupt(self.queue_of(client))
         if report is not None:
             report = report[:len(arg.retrieve())]
             arg.update(0, list(report))
@@ -540,14 +559,16 @@ def hid_name(dev):
 # ---------------------------------------------------------------- the testbed
 
 
-class Bench:
-    def __init__(self, model, log_path):
-        self.device = Device(model, log_path)
-        self.tb = UMockdev.Testbed.new()
+class Slot:
+    """One device of the testbed: its sysfs entries, nodes and ioctl handlers."""
+
+    def __init__(self, bench, model, log_file, index):
+        self.bench = bench
+        self.device = Device(model, log_file, index)
+        self.tb = bench.tb
         self.usbfs = None
         self.hidraw = None
         self.paths = []
-        self.generation = 0
         self.node_mode = None
         self.plug()
 
@@ -586,7 +607,6 @@ class Bench:
             self.add_hidraw(usb_path, sysname)
         if self.node_mode is not None:
             self.apply_permissions()
-        self.generation += 1
 
     def add_hidraw(self, usb_path, sysname):
         d, tb = self.device, self.tb
@@ -597,7 +617,7 @@ class Bench:
             'bInterfaceSubClass': '00\n', 'bInterfaceProtocol': '00\n',
             'bNumEndpoints': '%02x\n' % len(iface.get('endpoints', [])),
         }), flat({'DEVTYPE': 'usb_interface', 'INTERFACE': '3/0/0'}))
-        hid_sysname = '0003:%04X:%04X.%04X' % (d.vendor_id, d.product_id, self.generation + 1)
+        hid_sysname = '0003:%04X:%04X.%04X' % (d.vendor_id, d.product_id, self.bench.next_hid_number())
         hid_path = tb.add_device('hid', hid_sysname, if_path, [], flat({
             'HID_ID': '0003:%08X:%08X' % (d.vendor_id, d.product_id), 'HID_NAME': hid_name(d),
             'HID_PHYS': 'usb-virtual-%s/input%d' % (d.port_path, inum),
@@ -605,7 +625,7 @@ class Bench:
             'MODALIAS': 'hid:b0003g0001v%08Xp%08X' % (d.vendor_id, d.product_id),
         }))
         tb.set_attribute_binary(hid_path, 'report_descriptor', list(d.report_descriptor))
-        minor = int(d.model.get('hidrawMinor', 0))
+        minor = int(d.model.get('hidrawMinor', d.index))
         raw_path = tb.add_device('hidraw', 'hidraw%d' % minor, hid_path, ['dev', '247:%d\n' % minor],
                                  ['DEVNAME', 'hidraw%d' % minor, 'MAJOR', '247', 'MINOR', str(minor)])
         # hidapi reads <hidraw>/device/report_descriptor; umockdev makes no such link itself
@@ -623,9 +643,6 @@ class Bench:
         open(path, 'wb').close()
 
     def set_permissions(self, mode):
-        """Lets other users into the testbed and gives the device nodes `mode` (root-owned),
-        so that a process of another user meets the device as a non-root host would."""
-        os.chmod(self.tb.get_root_dir(), 0o1777)  # clients create their uevent sockets here
         self.node_mode = mode
         self.apply_permissions()
 
@@ -648,6 +665,7 @@ class Bench:
         if not self.device.present:
             return
         self.device.present = False
+        self.device.unsubscribe_all()
         self.usbfs.unplug()
         if self.hidraw:
             self.hidraw.unplug()
@@ -676,31 +694,68 @@ class Bench:
     def replug(self):
         if self.device.present:
             return
-        # the kernel gives a replugged device the next address; its port stays the same
-        self.device.devnum += 1
-        with self.device.lock:
-            self.device.hidraw_queue = list(self.device.interrupt_queue)
+        # the kernel gives a replugged device the next free address; its port stays the same
+        self.device.devnum = self.bench.next_devnum()
         self.device.present = True
         self.plug()
         for path in self.paths:
             self.tb.uevent(path, 'add')
 
     def close(self):
-        """Ends the service and removes the testbed (also when clients still hold the device)."""
-        root = self.tb.get_root_dir()
         self.unplug()
-        self.tb = None
-        gc.collect()
-        if os.path.isdir(root):
-            shutil.rmtree(root, ignore_errors=True)
 
     def describe(self):
         d = self.device
         return {
-            'root': self.tb.get_root_dir(), 'sys': self.tb.get_sys_dir(), 'present': d.present,
+            'present': d.present,
             'bus': '%03d' % d.bus, 'device': '%03d' % d.devnum, 'busport': '%d-%s' % (d.bus, d.port_path),
             'usbNode': self.devnode(), 'hidrawNode': getattr(self, 'hidraw_node', None),
         }
+
+
+class Bench:
+    """The testbed and its devices (one per model)."""
+
+    def __init__(self, models, log_path):
+        self.tb = UMockdev.Testbed.new()
+        self.log_file = open(log_path, 'a', buffering=1)
+        self.hid_number = 0
+        self.slots = []
+        for i, model in enumerate(models):
+            self.slots.append(Slot(self, model, self.log_file, i))
+
+    def next_hid_number(self):
+        self.hid_number += 1
+        return self.hid_number
+
+    def next_devnum(self):
+        self.last_devnum = max([getattr(self, 'last_devnum', 0)] + [s.device.devnum for s in self.slots]) + 1
+        return self.last_devnum
+
+    def slot(self, cmd):
+        return self.slots[int(cmd.get('device', 0))]
+
+    def set_permissions(self, mode):
+        """Lets other users into the testbed and gives the device nodes `mode` (root-owned),
+        so that a process of another user meets the device as a non-root host would."""
+        os.chmod(self.tb.get_root_dir(), 0o1777)  # clients create their uevent sockets here
+        for slot in self.slots:
+            slot.set_permissions(mode)
+
+    def close(self):
+        """Ends the service and removes the testbed (also when clients still hold the device)."""
+        root = self.tb.get_root_dir()
+        for slot in self.slots:
+            slot.close()
+            slot.tb = None
+        self.tb = None
+        gc.collect()  # the testbed's finaliser removes its directory
+        if os.path.isdir(root):
+            shutil.rmtree(root, ignore_errors=True)
+
+    def describe(self):
+        devices = [slot.describe() for slot in self.slots]
+        return dict(devices[0], root=self.tb.get_root_dir(), sys=self.tb.get_sys_dir(), devices=devices)
 
 
 def flat(mapping):
@@ -714,7 +769,7 @@ def main():
     model_path, log_path = sys.argv[1], sys.argv[2]
     with open(model_path) as f:
         model = json.load(f)
-    bench = Bench(model, log_path)
+    bench = Bench(model if isinstance(model, list) else [model], log_path)
     out = sys.stdout
 
     def answer(obj):
@@ -727,7 +782,7 @@ def main():
         serve(bench, answer)
     finally:
         bench.close()
-    os._exit(0)
+        os._exit(0)
 
 
 def serve(bench, answer):
@@ -739,7 +794,8 @@ def serve(bench, answer):
         try:
             cmd = json.loads(line)
             name = cmd['cmd']
-            dev = bench.device
+            slot = bench.slot(cmd)
+            dev = slot.device
             if name == 'setFeature':
                 with dev.lock:
                     dev.features[int(cmd['id'])] = hexbytes(cmd['hex'])
@@ -757,9 +813,9 @@ def serve(bench, answer):
             elif name == 'permissions':
                 bench.set_permissions(int(str(cmd['mode']), 8))
             elif name == 'unplug':
-                bench.unplug()
+                slot.unplug()
             elif name == 'replug':
-                bench.replug()
+                slot.replug()
             elif name == 'stop':
                 answer({'ok': True})
                 return

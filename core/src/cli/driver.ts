@@ -249,7 +249,8 @@ async function main(argv: string[]): Promise<number> {
   // A driver run alone is one process for one device, like NUT's: its devices open here (a
   // native crash ends only this driver), with no broker or transport process to start. The
   // plugin's cleanup closes them; whatever it leaves open ends with the process.
-  const devices = new LocalDevices({ nolock: spec.options.nolock === true });
+  // -k opens the port without its lock, as NUT's main.c does.
+  const devices = new LocalDevices({ nolock: spec.options.nolock === true || flag('k') > 0 });
   const runtime = new DriverRuntime(spec, plugin, { log, devices });
   try {
     if (flag('k')) {

@@ -66,14 +66,16 @@ export function serveWorker(port: WorkerPort, options: WorkerSessionOptions = {}
 
   const start = async (spec: InstanceSpec, devicePort?: BrokerPort) => {
     const plugin = await (options.load ?? ((s: InstanceSpec) => loadDriverPlugin(s.entryPath, s.upsname)))(spec);
+    const devices = devicePort ? createDeviceClient(devicePort) : undefined;
     const rt = new DriverRuntime(spec, plugin, {
       ops: (ops) => post({ t: 'ops', ops }),
       enter: (call) => post({ t: 'enter', call }),
       leave: (call) => post({ t: 'leave', call }),
       tracking: (id, status) => post({ t: 'tracking', id, status }),
       log: (level, message) => post({ t: 'log', level, message }),
-      devices: devicePort ? createDeviceClient(devicePort) : undefined,
+      devices,
     });
+    devices?.bindSignal(rt.ctx.signal);
     if (spec.mode === 'shutdown') {
       await rt.forceShutdown();
       ending = true;

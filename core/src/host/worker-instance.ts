@@ -161,7 +161,7 @@ export class WorkerInstance extends SupervisedInstance {
           : `plugin error: ${err.message}`;
     });
     const runKey = `${spec.upsname}#${++this.runs}`;
-    const devices = this.transports?.attach(runKey, spec.upsname, { nolock: spec.options.nolock === true });
+    const devices = this.transports?.attach(runKey, spec.upsname, { nolock: spec.options.nolock === true || spec.mode === 'shutdown' });
     worker.on('exit', (code) => {
       this.transports?.detach(runKey);
       watchdog.leave();

@@ -25,6 +25,8 @@ export const DEFAULT_REPLY_TIMEOUT_MS = 30_000;
 export interface BrokerPort {
   postMessage(message: BrokerRequest): void;
   on(event: 'message', listener: (message: BrokerReply) => void): unknown;
+  /** A MessagePort also reports 'close' (the host detached this run). */
+  once?(event: 'close', listener: () => void): unknown;
   unref?(): void;
 }
 
@@ -50,9 +52,11 @@ export class DeviceClient implements DeviceAccess {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly proxies = new Map<number, ProxyState>();
+  private closed: TransportError | undefined;
 
   constructor(private readonly port: BrokerPort) {
     port.on('message', (m) => this.receive(m));
+    port.once?.('close', () => this.disconnected());
     port.unref?.();
   }
 
@@ -80,6 +84,17 @@ export class DeviceClient implements DeviceAccess {
     }
   }
 
+  /** The host closed the channel: nothing will answer any more. */
+  private disconnected(): void {
+    const gone = new TransportError('ECLOSED', 'the host closed this instance\'s device channel');
+    for (const [id, p] of [...this.pending]) {
+      this.settle(id, p);
+      p.reject(gone);
+    }
+    for (const handle of [...this.proxies.keys()]) this.ended(handle, undefined);
+    this.closed = gone;
+  }
+
   private settle(id: number, p: Pending): void {
     this.pending.delete(id);
     clearTimeout(p.timer);
@@ -104,8 +119,9 @@ export class DeviceClient implements DeviceAccess {
   }
 
   /** Sends a call and waits for its answer (or its timeout, or its caller's abort). */
-  call(handle: number, method: string, args: unknown[]): Promise<unknown> {
-    const state = handle === ROOT ? undefined : this.proxies.get(handle);
+  call(handle: number, method: string, args: unknown[], proxyState?: ProxyState): Promise<unknown> {
+    // A proxy passes its own state: it outlives the table entry, so a lost handle says ELOST.
+    const state = handle === ROOT ? undefined : (proxyState ?? this.proxies.get(handle));
     if (handle !== ROOT && (!state || state.ended)) {
       return Promise.reject(state?.ended ?? new TransportError('ECLOSED', 'the device handle is closed'));
     }
@@ -123,6 +139,7 @@ export class DeviceClient implements DeviceAccess {
       return rest;
     });
     if (signal?.aborted) return Promise.reject(new TransportError('ECLOSED', `${method} aborted`));
+    if (this.closed) return Promise.reject(this.closed);
     return new Promise((resolve, reject) => {
       const limit = timeoutMs !== undefined ? timeoutMs + REPLY_MARGIN_MS : DEFAULT_REPLY_TIMEOUT_MS;
       const p: Pending = {
@@ -154,6 +171,22 @@ export class DeviceClient implements DeviceAccess {
     });
   }
 
+  /**
+   * The instance's ctx.signal: when it fires (the instance is stopping), the calls waiting at
+   * that moment end with ECLOSED. Later calls still go through: cleanup may need the device.
+   */
+  bindSignal(signal: AbortSignal): void {
+    const onAbort = () => {
+      for (const [id, p] of [...this.pending]) {
+        this.settle(id, p);
+        this.post({ t: 'cancel', id });
+        p.reject(new TransportError('ECLOSED', `${p.method}: the instance is stopping`));
+      }
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+
   private post(m: BrokerRequest): boolean {
     try {
       this.port.postMessage(m);
@@ -175,7 +208,7 @@ export class DeviceClient implements DeviceAccess {
         if (name === 'then') return undefined; // not a thenable
         let fn = methods.get(name);
         if (!fn) {
-          fn = isEventMethod(name) ? (listener: (...a: unknown[]) => void) => client.listen(ref.id, state, name, listener) : (...args: unknown[]) => client.call(ref.id, name, args);
+          fn = isEventMethod(name) ? (listener: (...a: unknown[]) => void) => client.listen(ref.id, state, name, listener) : (...args: unknown[]) => client.call(ref.id, name, args, state);
           methods.set(name, fn);
         }
         return fn;
@@ -223,7 +256,19 @@ export class DeviceClient implements DeviceAccess {
   }
 }
 
-/** The worker side of one instance's device port (the host passes the port in its start message). */
-export function createDeviceClient(port: BrokerPort): DeviceAccess {
-  return new DeviceClient(port);
+/**
+ * The worker side of one instance's device port (the host passes the port in its start
+ * message). `signal`: the instance's ctx.signal (see DeviceClient.bindSignal).
+ */
+export function createDeviceClient(port: BrokerPort, signal?: AbortSignal): DeviceClient {
+  const client = new DeviceClient(port);
+  if (signal) client.bindSignal(signal);
+  return client;
+}
+
+/** A worker's DeviceAccess from the channel its start message carried (none: no devices). */
+export function devicesFromChannel(channel: unknown, signal?: AbortSignal): DeviceClient | undefined {
+  const port = channel as Partial<BrokerPort> | undefined;
+  if (!port || typeof port.postMessage !== 'function' || typeof port.on !== 'function') return undefined;
+  return createDeviceClient(port as BrokerPort, signal);
 }

@@ -11,6 +11,25 @@ type AnyHandle = { close(): Promise<void>; onClose(l: (e?: unknown) => void): ()
 
 const ROOT_METHODS = new Set(['openSerial', 'openUsb', 'openHid', 'listUsb']);
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Array.isArray(v);
+}
+
+/**
+ * The call's arguments with `signal` in its options object, so a cancel can end it. Options
+ * come last in every device call (CallOptions); without a caller's signal the slot is the
+ * method's last declared parameter, filled only when it is empty or an object.
+ */
+export function withSignal(args: readonly unknown[], at: number | undefined, signal: AbortSignal): unknown[] {
+  const out = [...args];
+  if (at === undefined || at < 0) return out;
+  const current = out[at];
+  if (current !== undefined && !isPlainObject(current)) return out;
+  while (out.length < at) out.push(undefined);
+  out[at] = { ...(current ?? {}), signal };
+  return out;
+}
+
 export interface DispatcherOptions {
   /** First handle id (the host gives each transport process its own range). */
   idBase?: number;
@@ -77,14 +96,14 @@ export class Dispatcher {
     this.calls.set(m.id, abort);
     try {
       const fn = this.target(m.handle, m.method);
-      const args = [...m.args];
-      if (m.signalAt !== undefined) {
-        const opts = (args[m.signalAt] ?? {}) as Record<string, unknown>;
-        args[m.signalAt] = { ...opts, signal: abort.signal };
-      }
+      // Opens take a match or a path and options of their own: only a caller's signal goes there.
+      const at = m.signalAt ?? (m.handle !== ROOT && fn.length > 0 ? fn.length - 1 : undefined);
+      const args = withSignal(m.args, at, abort.signal);
       // A handle closed just before is released first (its lock, its device claim).
       if (m.handle === ROOT && this.closing.size > 0) await Promise.allSettled([...this.closing]);
-      const value = await fn(...args);
+      const pending = fn(...args);
+      if (m.method === 'close') this.track(pending);
+      const value = await pending;
       if (m.handle === ROOT && isHandle(value)) {
         this.send({ t: 'result', id: m.id, handle: { id: this.register(value as AnyHandle), props: this.props(value as AnyHandle) } });
       } else {
@@ -97,6 +116,13 @@ export class Dispatcher {
     }
   }
 
+  /** A close in progress: the next open waits for it (the port's lock, the device's claim). */
+  private track(p: unknown): void {
+    const done = Promise.resolve(p).catch(() => undefined);
+    this.closing.add(done);
+    void done.finally(() => this.closing.delete(done));
+  }
+
   private props(h: AnyHandle): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const k of HANDLE_PROPS) if (k in h) out[k] = h[k];
@@ -106,14 +132,6 @@ export class Dispatcher {
   private register(h: AnyHandle): number {
     const id = this.nextId++;
     this.handles.set(id, h);
-    const originalClose = h.close.bind(h);
-    // Track closes so a following open waits for the port/claim to be released.
-    h.close = () => {
-      const p = originalClose();
-      this.closing.add(p);
-      void p.finally(() => this.closing.delete(p)).catch(() => undefined);
-      return p;
-    };
     h.onClose((error?: unknown) => {
       if (!this.handles.delete(id)) return;
       for (const [key, off] of this.subscriptions) {

@@ -163,7 +163,28 @@ export class HidDeviceHandle implements HidHandle {
     private readonly sysfs: string,
     private readonly timeoutMs: number,
   ) {
-    dev.on('error', (e: unknown) => this.failed(e, 'input report'));
+    dev.on('error', (e: unknown) => this.inputFailed(e));
+  }
+
+  /**
+   * The input reader stopped on an error. A device that went away fails its reads before
+   * udev removes its node, so look again for a while: node gone → ELOST; node still there
+   * → a passing error, read on.
+   */
+  private inputFailed(e: unknown, tries = 10): void {
+    if (this.closed) return;
+    if (!existsSync(this.path)) {
+      this.failed(e, 'input report');
+      return;
+    }
+    if (tries > 0) {
+      setTimeout(() => this.inputFailed(e, tries - 1), 100);
+      return;
+    }
+    if (this.reading) {
+      this.dev.pause();
+      this.dev.resume();
+    }
   }
 
   private check(): void {

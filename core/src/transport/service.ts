@@ -28,6 +28,8 @@ export interface TransportServiceOptions {
   log?: TransportLogger;
   /** The transport process script (default core/dist/transport/process-main.js). */
   processPath?: string;
+  /** Environment of the transport process (default: the host's). */
+  env?: NodeJS.ProcessEnv;
   /** main-thread mode: the devices to serve (default: this host's serial/USB/HID backends). */
   devices?: () => DeviceAccess & { closeAll?(): Promise<void> };
 }
@@ -77,6 +79,7 @@ export class TransportService {
   private readonly redirects: Map<string, string>;
   private readonly log: TransportLogger;
   private readonly processPath: string;
+  private readonly env: NodeJS.ProcessEnv | undefined;
   private readonly makeDevices: () => DeviceAccess & { closeAll?(): Promise<void> };
   private readonly attached = new Map<string, Attached>();
   private readonly inFlight = new Map<number, InFlight>();
@@ -99,6 +102,7 @@ export class TransportService {
     this.redirects = new Map(Object.entries(options.redirects ?? {}));
     this.log = options.log ?? (() => {});
     this.processPath = options.processPath ?? defaultProcessPath();
+    this.env = options.env;
     this.makeDevices = options.devices ?? (() => new LocalDevices());
   }
 
@@ -122,6 +126,27 @@ export class TransportService {
     return port2;
   }
 
+  /**
+   * attach() in the shape a pool of workers asks for it: one channel per run of an instance,
+   * the port to move with its start message, and the detach for when the run ends.
+   */
+  forWorkers(): {
+    attach(
+      instance: string,
+      spec: { upsname: string; options: Record<string, string | true>; mode?: 'run' | 'shutdown' },
+    ): { channel: MessagePort; transfer: MessagePort[]; detach(): void };
+  } {
+    let runs = 0;
+    return {
+      attach: (instance, spec) => {
+        const key = `${instance}#${++runs}`;
+        // A shutdown run opens the port without its lock, as NUT's driver -k does.
+        const channel = this.attach(key, spec.upsname, { nolock: spec.options.nolock === true || spec.mode === 'shutdown' });
+        return { channel, transfer: [channel], detach: () => this.detach(key) };
+      },
+    };
+  }
+
   /** The run ended: its handles are closed, its locks released, its port closed. */
   detach(instanceId: string): void {
     const att = this.attached.get(instanceId);
@@ -139,9 +164,10 @@ export class TransportService {
   }
 
   private closeInTransport(handle: number): void {
+    if (!this.link) return;
     const id = this.nextCall++;
     this.inFlight.set(id, { att: undefined, localId: 0 });
-    this.link?.send({ t: 'call', id, handle, method: 'close', args: [] });
+    this.link.send({ t: 'call', id, handle, method: 'close', args: [] });
   }
 
   private reply(att: Attached | undefined, m: BrokerReply): void {
@@ -166,28 +192,14 @@ export class TransportService {
           this.reply(att, { t: 'error', id: m.id, error: { code: 'ELOST', message: why } });
           return;
         }
-        let args = m.args;
-        let lockKey: string | undefined;
         if (m.handle === ROOT && m.method === 'openSerial') {
-          try {
-            ({ args, lockKey } = this.prepareSerialOpen(att, m.args));
-          } catch (e) {
-            this.reply(att, { t: 'error', id: m.id, error: toWire(e) });
-            return;
-          }
-        }
-        let link: Link;
-        try {
-          link = this.ensureLink();
-        } catch (e) {
-          if (lockKey) this.locks.release(lockKey, att.instanceId);
-          this.reply(att, { t: 'error', id: m.id, error: toWire(e) });
+          this.prepareSerialOpen(att, m.args).then(
+            ({ args, lockKey }) => this.forward(att, m, args, lockKey),
+            (e: unknown) => this.reply(att, { t: 'error', id: m.id, error: toWire(e) }),
+          );
           return;
         }
-        const id = this.nextCall++;
-        this.inFlight.set(id, { att, localId: m.id, lockKey });
-        att.calls.set(m.id, id);
-        link.send({ ...m, id, args });
+        this.forward(att, m, m.args, undefined);
         return;
       }
       case 'cancel': {
@@ -204,15 +216,35 @@ export class TransportService {
     }
   }
 
+  private forward(att: Attached, m: Extract<BrokerRequest, { t: 'call' }>, args: unknown[], lockKey: string | undefined): void {
+    if (att.gone || this.closed) {
+      if (lockKey) this.locks.release(lockKey, att.instanceId);
+      return;
+    }
+    let link: Link;
+    try {
+      link = this.ensureLink();
+    } catch (e) {
+      if (lockKey) this.locks.release(lockKey, att.instanceId);
+      this.reply(att, { t: 'error', id: m.id, error: toWire(e) });
+      return;
+    }
+    const id = this.nextCall++;
+    this.inFlight.set(id, { att, localId: m.id, lockKey });
+    att.calls.set(m.id, id);
+    link.send({ ...m, id, args });
+  }
+
   /** Redirect, nolock, and this host's own lock on the port. */
-  private prepareSerialOpen(att: Attached, args: unknown[]): { args: unknown[]; lockKey: string } {
+  private async prepareSerialOpen(att: Attached, args: unknown[]): Promise<{ args: unknown[]; lockKey: string }> {
     const asked = typeof args[0] === 'string' ? args[0] : '';
     if (asked === '') throw new TransportError('ENOENT', 'no serial port given (set port in ups.conf)');
     const path = this.redirects.get(asked) ?? asked;
     if (path !== asked) this.log('debug', `[${att.upsname}] serial port ${asked} redirected to ${path}`);
     const options = { ...((args[1] ?? {}) as SerialOptions) };
     if (att.nolock) options.lock = false;
-    const lockKey = deviceKey(path);
+    const lockKey = await deviceKey(path);
+    if (att.gone) throw new TransportError('ECLOSED', 'the instance has stopped');
     this.locks.claim(lockKey, asked, { instanceId: att.instanceId, upsname: att.upsname });
     return { args: [path, options, ...args.slice(2)], lockKey };
   }
@@ -286,6 +318,7 @@ export class TransportService {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: ['--max-semi-space-size=1'],
+      env: this.env ?? process.env,
     });
     this.starts++;
     this.startedAt = Date.now();

@@ -338,6 +338,23 @@ export class UsbBackend {
     );
   }
 
+  /**
+   * Calls `listener` for each USB device that appears (libusb hotplug; where the platform
+   * has none, node-usb polls), so a lost instance can reopen at once instead of at its next
+   * retry. Returns the unsubscribe function.
+   */
+  onDeviceAdded(listener: (info: UsbDeviceInfo) => void): () => void {
+    let off = false;
+    const onAttach = (dev: Device) => {
+      if (!off) void this.describe(dev).then((info) => off || listener(info), () => undefined);
+    };
+    void loadUsb().then((usb) => off || usb.usb.on('attach', onAttach));
+    return () => {
+      off = true;
+      void loadUsb().then((usb) => usb.usb.off('attach', onAttach));
+    };
+  }
+
   private track(h: UsbDeviceHandle): UsbDeviceHandle {
     this.handles.add(h);
     void this.watchHotplug();
@@ -353,7 +370,7 @@ export class UsbBackend {
     const usb = await loadUsb();
     if (this.handles.size && !this.detachListener) {
       this.detachListener = (dev) => {
-        for (const h of [...this.handles]) if (h.isDevice(dev)) h.lost('the device was unplugged');
+        for (const h of [...this.handles]) if (h._isDevice(dev)) h._lost('the device was unplugged');
       };
       usb.usb.on('detach', this.detachListener);
     } else if (!this.handles.size && this.detachListener) {
@@ -368,6 +385,10 @@ export class UsbDeviceHandle implements UsbHandle {
   private closed: TransportError | undefined;
   private readonly closeListeners = new Set<(error?: TransportError) => void>();
   private readonly pending = new Set<{ transfer: Transfer; fail: (e: TransportError) => void }>();
+  /** Transfers libusb still owns (a cancelled one too, until its callback): close waits for them. */
+  private inflight = 0;
+  private drained: Array<() => void> = [];
+  private released = false;
   private langid: number | undefined;
 
   private constructor(
@@ -414,7 +435,8 @@ export class UsbDeviceHandle implements UsbHandle {
     return new UsbDeviceHandle(usb, dev, info, iface, timeoutMs);
   }
 
-  isDevice(dev: Device): boolean {
+  // `_` methods are the backend's own: the transport broker does not let plugins call them.
+  _isDevice(dev: Device): boolean {
     return dev === this.dev || (dev.busNumber === this.dev.busNumber && dev.deviceAddress === this.dev.deviceAddress);
   }
 
@@ -427,13 +449,42 @@ export class UsbDeviceHandle implements UsbHandle {
   }
 
   /** The device is gone: every call fails with ELOST from now on. */
-  lost(why: string): void {
+  _lost(why: string): void {
     if (this.closed) return;
     this.finish(new TransportError('ELOST', `${this.node()}: ${why}`));
+    void this.release(false);
+  }
+
+  /** Resolves once libusb has handed back every transfer (closing under one is not safe). */
+  private settled(timeoutMs = 2000): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      this.drained.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** Releases the interface (when the device is still there) and closes the device, once. */
+  private async release(releaseInterface: boolean): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.settled();
+    if (releaseInterface) {
+      await new Promise<void>((resolve) => {
+        try {
+          this.dev.interface(this.iface).release(true, () => resolve());
+        } catch {
+          resolve();
+        }
+      });
+    }
     try {
       this.dev.close();
     } catch {
-      // libusb may refuse while transfers are in flight; they are cancelled below
+      // already closed or gone
     }
   }
 
@@ -474,6 +525,7 @@ export class UsbDeviceHandle implements UsbHandle {
         if (entry) this.pending.delete(entry);
       };
       const transfer = new this.usb.Transfer(this.dev, endpoint, type, timeout, (err, buf, actual) => {
+        if (--this.inflight === 0) for (const f of this.drained.splice(0)) f();
         if (settled) return;
         settle();
         if (!err) return resolve({ data: buf, actual });
@@ -482,7 +534,7 @@ export class UsbDeviceHandle implements UsbHandle {
         if (code === 'ELOST') {
           const e = new TransportError('ELOST', `${what} on ${this.node()}: the device is gone`);
           reject(e);
-          this.lost('the device is gone');
+          this._lost('the device is gone');
           return;
         }
         reject(new TransportError(code, `${what} on ${this.node()}: ${code === 'ETIMEDOUT' ? `nothing within ${timeout} ms` : errText(err)}`));
@@ -500,12 +552,13 @@ export class UsbDeviceHandle implements UsbHandle {
       this.pending.add(entry);
       try {
         transfer.submit(buffer);
+        this.inflight++;
       } catch (err) {
         settle();
         const code = codeOfUsbError(err);
         if (code === 'ELOST') {
           reject(new TransportError('ELOST', `${what} on ${this.node()}: the device is gone`));
-          this.lost('the device is gone');
+          this._lost('the device is gone');
         } else {
           reject(new TransportError(code, `${what} on ${this.node()}: ${errText(err)}`));
         }
@@ -591,18 +644,7 @@ export class UsbDeviceHandle implements UsbHandle {
   async close(): Promise<void> {
     if (this.closed) return;
     this.finish(undefined);
-    await new Promise<void>((resolve) => {
-      try {
-        this.dev.interface(this.iface).release(true, () => resolve());
-      } catch {
-        resolve();
-      }
-    });
-    try {
-      this.dev.close();
-    } catch {
-      // already closed or gone
-    }
+    await this.release(true);
   }
 }
 

@@ -6,8 +6,8 @@ import { MessageChannel } from 'node:worker_threads';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTransportError, type SerialHandle } from '../../src/plugin-api/transports.js';
-import { createDeviceClient, DeviceClient } from '../../src/transport/client.js';
-import { Dispatcher } from '../../src/transport/dispatcher.js';
+import { createDeviceClient, DeviceClient, devicesFromChannel } from '../../src/transport/client.js';
+import { Dispatcher, withSignal } from '../../src/transport/dispatcher.js';
 import { TransportService } from '../../src/transport/service.js';
 import { until } from '../../../test/helpers/wait.js';
 // @ts-expect-error plain ESM fixture without types
@@ -113,6 +113,16 @@ describe('TransportService', () => {
     raw.close();
   });
 
+  it('ends the calls of a run the host detaches with ECLOSED, and refuses its later calls', async () => {
+    const { service: s } = mainThread();
+    const c = createDeviceClient(s.attach('ups#1', 'ups'));
+    const h = await c.openSerial('/echo/tty');
+    const reading = h.read({ until: 0x0d, timeoutMs: 20_000 }).catch((e: unknown) => e);
+    s.detach('ups#1');
+    expect(isTransportError(await reading, 'ECLOSED')).toBe(true);
+    expect(isTransportError(await c.openSerial('/echo/tty').catch((e: unknown) => e), 'ECLOSED')).toBe(true);
+  });
+
   it('forwards a device that goes away as ELOST to pending reads and onClose', async () => {
     const { service: s, devices } = mainThread();
     const c = createDeviceClient(s.attach('ups#1', 'ups'));
@@ -123,6 +133,7 @@ describe('TransportService', () => {
     devices.open.get('/echo/tty').unplug();
     expect(isTransportError(await reading, 'ELOST')).toBe(true);
     expect(isTransportError(await closed, 'ELOST')).toBe(true);
+    expect(isTransportError(await h.write('x').catch((e: unknown) => e), 'ELOST')).toBe(true);
     const reopened = await c.openSerial('/echo/tty');
     expect(reopened.path).toBe('/echo/tty');
   });
@@ -149,5 +160,65 @@ describe('TransportService', () => {
     await again.write('pong\r');
     expect(text(await again.read({ until: 0x0d, timeoutMs: 2000 }))).toBe('PONG\r');
     expect(service.starts).toBe(2);
+  });
+});
+
+describe('DeviceClient.bindSignal', () => {
+  it('ends the calls waiting when the instance stops with ECLOSED, and lets later calls through', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const devices = new EchoDevices();
+    const dispatcher = new Dispatcher(devices, (m) => port2.postMessage(m));
+    port2.on('message', (m) => dispatcher.handle(m));
+    port2.unref();
+    const stop = new AbortController();
+    const client = createDeviceClient(port1, stop.signal);
+    const h = await client.openSerial('/echo/a');
+    const waiting = h.read({ until: 0x0d, timeoutMs: 10_000 }).catch((e: unknown) => e);
+    stop.abort();
+    const e = await waiting;
+    expect(isTransportError(e, 'ECLOSED')).toBe(true);
+    expect((e as Error).message).toBe('read: the instance is stopping');
+    await h.write('bye\r');
+    expect(text(await h.read({ until: 0x0d, timeoutMs: 1000 }))).toBe('BYE\r');
+    port1.close();
+  });
+});
+
+describe('withSignal', () => {
+  const s = new AbortController().signal;
+  it('puts the signal in the options slot: the caller-marked one, else the last declared parameter when it is free', () => {
+    expect(withSignal([{ until: 13 }], 0, s)).toEqual([{ until: 13, signal: s }]);
+    expect(withSignal([], 0, s)).toEqual([{ signal: s }]);
+    expect(withSignal([1], 2, s)).toEqual([1, undefined, { signal: s }]);
+    expect(withSignal([Uint8Array.of(1)], 0, s)).toEqual([Uint8Array.of(1)]);
+    expect(withSignal(['x', 5], 1, s)).toEqual(['x', 5]);
+    expect(withSignal(['x'], undefined, s)).toEqual(['x']);
+  });
+});
+
+describe('TransportService.forWorkers and devicesFromChannel', () => {
+  it('attach per run with nolock from the spec, a channel a worker turns into its DeviceAccess, detach at the end', async () => {
+    const devices = new EchoDevices();
+    const s = new TransportService({ mode: 'main-thread', devices: () => devices });
+    try {
+      const pool = s.forWorkers();
+      const run = pool.attach('ups', { upsname: 'ups', options: { nolock: true } });
+      expect(run.transfer).toEqual([run.channel]);
+      expect(devicesFromChannel(undefined)).toBeUndefined();
+      const client = devicesFromChannel(run.channel)!;
+      const h = await client.openSerial('/echo/tty', {});
+      expect(devices.opened).toEqual([{ path: '/echo/tty', options: { lock: false } }]);
+      run.detach();
+      await until('the device closed', () => devices.open.size === 0, 5000);
+      expect(h.path).toBe('/echo/tty');
+      const next = devicesFromChannel(pool.attach('ups', { upsname: 'ups', options: {} }).channel)!;
+      expect((await next.openSerial('/echo/tty')).path).toBe('/echo/tty');
+      // a shutdown run (upsdrvctl shutdown, driver -k) opens without the lock, as NUT's -k
+      const down = devicesFromChannel(pool.attach('other', { upsname: 'other', options: {}, mode: 'shutdown' }).channel)!;
+      await down.openSerial('/echo/other', { baudRate: 2400 });
+      expect(devices.opened.at(-1)).toEqual({ path: '/echo/other', options: { baudRate: 2400, lock: false } });
+    } finally {
+      await s.close();
+    }
   });
 });
