@@ -217,6 +217,21 @@ describe('usbhid-ups: one device per subdriver (built from its table), NUT 2.8.0
   });
 });
 
+describe('usbhid-ups: products with claim quirks, NUT 2.8.0 and ours', () => {
+  // PowerCOM 0001 is interrupt-only (8-byte reports); CyberPower 0501 may scale the battery voltage;
+  // TrippLite 3016 scales battery and I/O readings (smart1500lcdt_scale).
+  it.each([['powercom', '0001'], ['cps', '0501'], ['tripplite', '3016']])('%s %s', async (name, pid) => {
+    requireOracle(USBHID);
+    const sub = SUBDRIVERS.find((s) => s.subdriver === name)!;
+    dev = await startVirtualUsb(modelFromTable(TABLES, sub, 'first', pid));
+    sb = makeSandbox('nut-ts-usbhid-');
+    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+    const nut = vars(dump('nut'));
+    expect(nut.get('ups.productid')).toBe(pid);
+    expect(vars(dump('ours'))).toEqual(nut);
+  });
+});
+
 describe('usbhid-ups -k with ondelay/offdelay on table-built devices: the same SET_REPORTs from NUT 2.8.0 and ours', () => {
   it.each(['mge', 'tripplite', 'cps'])('%s', async (name) => {
     requireOracle(USBHID);

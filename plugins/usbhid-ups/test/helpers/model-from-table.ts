@@ -33,7 +33,7 @@ function valueFor(row: HidRow, lookups: Record<string, Lookup>, i: number, varia
   return pick(l.values);
 }
 
-export function modelFromTable(tables: TableSet, sub: SubdriverTable, variant: Variant = 'first'): DeviceModel {
+export function modelFromTable(tables: TableSet, sub: SubdriverTable, variant: Variant = 'first', productId?: string): DeviceModel {
   const usages = new UsageTable([...(sub.usages ?? []), ...tables.generic.usages]);
   const lookups = { ...tables.generic.lookups, ...sub.lookups };
   const paths = new Map<string, number>();
@@ -49,7 +49,9 @@ export function modelFromTable(tables: TableSet, sub: SubdriverTable, variant: V
   }
   const usage = (name: string) => usages.usage(name);
   const built = objectsFromPathLines(lines, usage)!;
-  const id = sub.claim.ids?.find((x) => !sub.claim.vendors?.[x.vendorId]?.requireString) ?? sub.claim.ids![0]!;
+  const id =
+    (productId && sub.claim.ids?.find((x) => x.productId === productId)) ||
+    (sub.claim.ids?.find((x) => !sub.claim.vendors?.[x.vendorId]?.requireString) ?? sub.claim.ids![0]!);
   const featureReports: Record<string, string> = {};
   for (const [rid, seq] of Object.entries(built.features)) featureReports[rid] = seq[0]!;
   const usb = sub.claim.usb;
