@@ -7,7 +7,7 @@
  * driver.* lines differ by design (versions, parameters of the run) and are left out.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, makeSandbox, requireOracle, startNutUpsd, stopChild, type Sandbox } from '../helpers/oracle.js';
@@ -165,6 +165,20 @@ describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () =
     }
     expect(logs.nut).toEqual(['3:40 0a']);
     expect(logs.ours).toEqual(logs.nut);
+  });
+
+  it('ours: a permission failure names the device node and the udev rule that fixes it', async () => {
+    const { model } = modelFromLogFile(FIXTURE);
+    dev = await startVirtualUsb(model);
+    await dev.setNodeMode(0o600);
+    sb = makeSandbox('nut-ts-usbhid-');
+    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+    for (const d of [sb.confPath, sb.statePath, join(sb.confPath, '..')]) chmodSync(d, 0o777);
+    chmodSync(join(sb.confPath, 'ups.conf'), 0o644);
+    const r = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'], { uid: 65534, gid: 65534, env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('/dev/bus/usb/001/002');
+    expect(r.stderr).toContain('ATTR{idVendor}=="051d", ATTR{idProduct}=="0002", MODE="664", GROUP="nut"');
   });
 
   it('ours: an interrupt report reaches clients before the next poll; unplug goes stale, replug comes back', async () => {
