@@ -31,6 +31,11 @@ describe('usbhid-ups tables', () => {
     expect(ok).toBe(true);
   });
 
+  it('the example vendor table (test/fixtures/vendor-hid) is valid too', () => {
+    const t = JSON.parse(readFileSync(new URL('./fixtures/vendor-hid/example-ups.json', import.meta.url), 'utf8'));
+    expect(validate(t), JSON.stringify(validate.errors)).toBe(true);
+  });
+
   it('every lookup, converter, quirk and identity function a table names exists (or is listed as not yet carried over)', () => {
     const set = loadTables(files);
     const missing: string[] = [];
