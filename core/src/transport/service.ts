@@ -339,7 +339,9 @@ export class TransportService {
       send: (m) => {
         if (exited || !child.connected) return this.failCall(m);
         child.send(m, (err) => {
-          if (err) this.failCall(m);
+          // A send that fails because the process is dying is answered when it has exited,
+          // with the reason (signal or code), unless lost() has answered it already.
+          if (err) void exitedP.then(() => this.failCall(m));
         });
       },
       close: async () => {
@@ -358,7 +360,7 @@ export class TransportService {
 
   /** A request that could not be sent: answered at once with ELOST. */
   private failCall(m: BrokerRequest): void {
-    if (m.t !== 'call') return;
+    if (m.t !== 'call' || !this.inFlight.has(m.id)) return;
     this.answer({ t: 'error', id: m.id, error: { code: 'ELOST', message: 'the device transport process is gone' } });
   }
 
