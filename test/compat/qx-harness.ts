@@ -1,0 +1,276 @@
+/**
+ * Shared by the qx-* compat tests: the Q1 simulator on a socat pty (in-process), NUT 2.8.0's
+ * nutdrv_qx reading it (DUMPALL on its driver socket), and our nutdrv_qx in a DriverRuntime
+ * whose serial ports are opened in-process with the serialport package (test-only device
+ * access until the host's serial transport is in main).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { SerialPort } from 'serialport';
+import { DriverRuntime } from '../../core/src/driver/runtime.js';
+import { encodeOp } from '../../core/src/driver-socket/codec.js';
+import type { DeviceAccess, SerialHandle, SerialReadOptions } from '../../core/src/plugin-api/transports.js';
+import { TransportError } from '../../core/src/plugin-api/transports.js';
+import { createNutdrvQx } from '../../plugins/nutdrv_qx/src/index.js';
+import { protocolOfDump, readDump, type SimulatedProtocol } from '../../plugins/nutdrv_qx/src/simulator/dump.js';
+import { runScript } from '../../plugins/nutdrv_qx/src/simulator/events.js';
+import { openPty, type Pty } from '../../plugins/nutdrv_qx/src/simulator/pty.js';
+import { Q1Device } from '../../plugins/nutdrv_qx/src/simulator/q1-device.js';
+import { Q1Server } from '../../plugins/nutdrv_qx/src/simulator/server.js';
+import { makeSandbox, NUT_DRIVER_DIR, stopChild, type Sandbox } from '../helpers/oracle.js';
+
+export interface Sim {
+  pty: Pty;
+  device: Q1Device;
+  server: Q1Server;
+  event(line: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSim(dumpPath: string, protocol?: SimulatedProtocol): Promise<Sim> {
+  const dump = readDump(dumpPath);
+  const device = new Q1Device(protocol ?? protocolOfDump(dump), dump);
+  const pty = await openPty();
+  const server = new Q1Server(device, (b) => pty.write(b));
+  pty.onData((b) => server.input(b));
+  return {
+    pty,
+    device,
+    server,
+    event: (line) => runScript(server, [line], (m) => {
+      throw new Error(m);
+    }),
+    close: () => pty.close(),
+  };
+}
+
+// ------------------------------------------------------------------ NUT's driver
+
+export interface NutDriver {
+  sb: Sandbox;
+  child: ChildProcess;
+  socket: string;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+export function upsConf(port: string, options: Record<string, string | true>): string {
+  const lines = [`[ups]`, `\tdriver = nutdrv_qx`, `\tport = ${port}`];
+  for (const [k, v] of Object.entries(options)) lines.push(v === true ? `\t${k}` : `\t${k} = "${v}"`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function startNut(port: string, options: Record<string, string | true>): Promise<NutDriver> {
+  const sb = makeSandbox('nut-ts-qx-');
+  sb.write('ups.conf', upsConf(port, options));
+  let err = '';
+  const child = spawn(join(NUT_DRIVER_DIR, 'nutdrv_qx'), ['-a', 'ups', '-F', '-u', 'root'], { env: sb.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const socket = join(sb.statePath, 'nutdrv_qx-ups');
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(socket)) {
+    if (child.exitCode !== null) throw new Error(`NUT's nutdrv_qx exited (${child.exitCode}): ${err}`);
+    if (Date.now() > deadline) throw new Error(`NUT's nutdrv_qx made no socket: ${err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    sb,
+    child,
+    socket,
+    stderr: () => err,
+    stop: async () => {
+      await stopChild(child);
+      sb.cleanup();
+    },
+  };
+}
+
+/** One request on a NUT driver socket; resolves with the reply lines up to `endLine`. */
+export function socketRequest(path: string, request: string, endLine: (l: string) => boolean): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    let buf = '';
+    const lines: string[] = [];
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no reply to ${request.trim()} on ${path}`));
+    }, 15_000);
+    s.on('data', (b) => {
+      buf += b.toString('latin1');
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        lines.push(line);
+        if (endLine(line)) {
+          clearTimeout(t);
+          s.destroy();
+          resolve(lines);
+          return;
+        }
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    s.write(request);
+  });
+}
+
+export const dumpAll = (socket: string) => socketRequest(socket, 'DUMPALL\n', (l) => l === 'DUMPDONE');
+
+// ------------------------------------------------------------------ our driver
+
+class PortHandle implements SerialHandle {
+  private buf = Buffer.alloc(0);
+  private waiter: (() => void) | undefined;
+  private closed = false;
+  constructor(
+    readonly path: string,
+    private readonly port: SerialPort,
+  ) {
+    port.on('data', (b: Buffer) => {
+      this.buf = Buffer.concat([this.buf, b]);
+      this.waiter?.();
+    });
+    port.on('close', () => {
+      this.closed = true;
+      this.waiter?.();
+    });
+  }
+  write(data: Uint8Array | string): Promise<void> {
+    return new Promise((res, rej) => this.port.write(Buffer.from(data as Uint8Array), (e) => (e ? rej(new TransportError('EIO', e.message)) : res())));
+  }
+  async read(o: SerialReadOptions = {}): Promise<Uint8Array> {
+    const until = o.until === undefined ? [] : typeof o.until === 'number' ? [o.until] : [...o.until];
+    const deadline = Date.now() + (o.timeoutMs ?? 1000);
+    for (;;) {
+      const at = until.length ? this.buf.findIndex((b) => until.includes(b)) : -1;
+      if (at >= 0) {
+        const out = this.buf.subarray(0, at + 1);
+        this.buf = this.buf.subarray(at + 1);
+        return out;
+      }
+      if (this.closed) throw new TransportError('ELOST', 'port closed');
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const out = this.buf;
+        this.buf = Buffer.alloc(0);
+        if (out.length) return out;
+        throw new TransportError('ETIMEDOUT', 'nothing arrived');
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      this.waiter = undefined;
+    }
+  }
+  flushInput(): Promise<void> {
+    this.buf = Buffer.alloc(0);
+    return new Promise((r) => this.port.flush(() => r()));
+  }
+  setSignals(s: { dtr?: boolean; rts?: boolean }): Promise<void> {
+    return new Promise((r) => this.port.set(s, () => r()));
+  }
+  async getSignals() {
+    return { cts: false, dsr: false, dcd: false, ri: false };
+  }
+  onData(): () => void {
+    return () => {};
+  }
+  onClose(): () => void {
+    return () => {};
+  }
+  close(): Promise<void> {
+    return new Promise((r) => (this.port.isOpen ? this.port.close(() => r()) : r()));
+  }
+}
+
+/** Opens serial ports in this process with the serialport package (test-only). */
+export const serialportAccess: DeviceAccess = {
+  openSerial: (path, options) =>
+    new Promise((resolve, reject) => {
+      const port = new SerialPort({ path: path ?? '', baudRate: options?.baudRate ?? 9600, autoOpen: false });
+      port.open((e) => (e ? reject(new TransportError('ENOENT', e.message)) : resolve(new PortHandle(path ?? '', port))));
+    }),
+  openUsb: () => Promise.reject(new TransportError('ENOENT', 'no USB here')),
+  openHid: () => Promise.reject(new TransportError('ENOENT', 'no USB here')),
+  listUsb: async () => [],
+};
+
+export interface Ours {
+  rt: DriverRuntime;
+  logs: string[];
+  loop: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Our nutdrv_qx on `port`: startup as NUT's main() does it, then its loop. */
+export async function startOurs(port: string, options: Record<string, string | true>, extra: { defaults?: Array<[string, string]>; overrides?: Array<[string, string]> } = {}): Promise<Ours> {
+  const logs: string[] = [];
+  const rt = new DriverRuntime(
+    {
+      upsname: 'ups',
+      driver: 'nutdrv_qx',
+      entryPath: '',
+      pluginVersion: '0.32',
+      pluginName: 'Generic Q* USB/Serial driver',
+      port,
+      confPath: '/tmp',
+      pollinterval: 2,
+      synchronous: 'auto',
+      debugLevel: 0,
+      options,
+      sensitive: [],
+      overrides: extra.overrides ?? [],
+      defaults: extra.defaults ?? [],
+      watchdogMs: 30000,
+    },
+    createNutdrvQx(),
+    { devices: serialportAccess, log: (_l, m) => logs.push(m) },
+  );
+  await rt.init();
+  rt.publishRuntimeInfo();
+  const loop = rt.runLoop();
+  return {
+    rt,
+    logs,
+    loop,
+    stop: async () => {
+      rt.stop();
+      await loop;
+    },
+  };
+}
+
+export function oursDump(rt: DriverRuntime): string[] {
+  return [...rt.tree.dump().map(encodeOp), 'DUMPDONE'];
+}
+
+// ------------------------------------------------------------------ comparing
+
+/** A DUMPALL reply as comparable data, driver.* aside. */
+export function normalizeDump(lines: string[]): Record<string, unknown> {
+  const vars: Record<string, { value?: string; flags?: string; aux?: string; enums: string[]; ranges: string[] }> = {};
+  const cmds: string[] = [];
+  const v = (n: string) => (vars[n] ??= { enums: [], ranges: [] });
+  for (const line of lines) {
+    const words = [...line.matchAll(/"((?:\\.|[^"\\])*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
+    const [op, name, ...rest] = words;
+    if (!name || name.startsWith('driver.')) continue;
+    if (op === 'SETINFO') v(name).value = rest[0];
+    else if (op === 'SETFLAGS') v(name).flags = rest.join(' ');
+    else if (op === 'SETAUX') v(name).aux = rest[0];
+    else if (op === 'ADDENUM') v(name).enums.push(rest[0]!);
+    else if (op === 'ADDRANGE') v(name).ranges.push(rest.join('-'));
+    else if (op === 'ADDCMD') cmds.push(name);
+  }
+  return { vars, cmds: cmds.sort() };
+}
