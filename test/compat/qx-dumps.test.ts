@@ -93,7 +93,7 @@ describe('nutdrv_qx on the Q1-family dumps of the device library', () => {
       const theirs = normalizeDump(nutLines) as { vars: Record<string, { ranges: string[]; flags?: string }>; cmds: string[] };
       // Not an empty comparison: NUT's tree has the Q1 values, the RW delays and the commands.
       expect(Object.keys(theirs.vars).length).toBeGreaterThan(12);
-      expect(theirs.vars['ups.delay.start']).toMatchObject({ flags: 'RW', ranges: ['0-599940'] });
+      expect(theirs.vars['ups.delay.start']).toMatchObject({ flags: 'RW NUMBER', ranges: ['0-599940'] });
       expect(theirs.cmds.length).toBeGreaterThanOrEqual(10);
       expect(normalizeDump(mine)).toEqual(theirs);
     }, 60_000);
