@@ -96,7 +96,7 @@ export function socketRequest(path: string, request: string, endLine: (l: string
     const t = setTimeout(() => {
       s.destroy();
       reject(new Error(`no reply to ${request.trim()} on ${path}`));
-    }, 15_000);
+    }, 30_000);
     s.on('data', (b) => {
       buf += b.toString('latin1');
       let i: number;
@@ -213,7 +213,11 @@ export interface Ours {
 }
 
 /** Our nutdrv_qx on `port`: startup as NUT's main() does it, then its loop. */
-export async function startOurs(port: string, options: Record<string, string | true>, extra: { defaults?: Array<[string, string]>; overrides?: Array<[string, string]> } = {}): Promise<Ours> {
+export async function startOurs(
+  port: string,
+  options: Record<string, string | true>,
+  extra: { defaults?: Array<[string, string]>; overrides?: Array<[string, string]>; pollinterval?: number } = {},
+): Promise<Ours> {
   const logs: string[] = [];
   const rt = new DriverRuntime(
     {
@@ -224,7 +228,7 @@ export async function startOurs(port: string, options: Record<string, string | t
       pluginName: 'Generic Q* USB/Serial driver',
       port,
       confPath: '/tmp',
-      pollinterval: 2,
+      pollinterval: extra.pollinterval ?? 2,
       synchronous: 'auto',
       debugLevel: 0,
       options,
@@ -256,14 +260,18 @@ export function oursDump(rt: DriverRuntime): string[] {
 
 // ------------------------------------------------------------------ comparing
 
+/** The words of a driver socket line (quotes and backslash escapes undone). */
+export function wordsOf(line: string): string[] {
+  return [...line.matchAll(/"((?:\\.|[^"\\])*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
+}
+
 /** A DUMPALL reply as comparable data, driver.* aside. */
 export function normalizeDump(lines: string[]): Record<string, unknown> {
   const vars: Record<string, { value?: string; flags?: string; aux?: string; enums: string[]; ranges: string[] }> = {};
   const cmds: string[] = [];
   const v = (n: string) => (vars[n] ??= { enums: [], ranges: [] });
   for (const line of lines) {
-    const words = [...line.matchAll(/"((?:\\.|[^"\\])*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
-    const [op, name, ...rest] = words;
+    const [op, name, ...rest] = wordsOf(line);
     if (!name || name.startsWith('driver.')) continue;
     if (op === 'SETINFO') v(name).value = rest[0];
     else if (op === 'SETFLAGS') v(name).flags = rest.join(' ');
@@ -274,3 +282,86 @@ export function normalizeDump(lines: string[]): Record<string, unknown> {
   }
   return { vars, cmds: cmds.sort() };
 }
+
+// ------------------------------------------------------------------ NUT and ours side by side
+
+export interface Snapshot {
+  vars: Map<string, string>;
+  stale: boolean;
+}
+
+function snapshotOf(lines: string[]): Snapshot {
+  const vars = new Map<string, string>();
+  let stale = false;
+  for (const l of lines) {
+    const [op, name, value] = wordsOf(l);
+    if (op === 'SETINFO' && name !== undefined) vars.set(name, value ?? '');
+    if (op === 'DATASTALE') stale = true;
+    if (op === 'DATAOK') stale = false;
+  }
+  return { vars, stale };
+}
+
+/**
+ * One simulator per driver, fed the same events: NUT's nutdrv_qx on one, ours on the other,
+ * both polling every second with a full update each time (pollfreq=0).
+ */
+export interface Pair {
+  sims: [Sim, Sim];
+  nut: NutDriver;
+  ours: Ours;
+  event(line: string): Promise<void>;
+  nutState(): Promise<Snapshot>;
+  oursState(): Snapshot;
+  nutCommand(line: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPair(dumpPath: string, options: Record<string, string | true>): Promise<Pair> {
+  const all = { pollinterval: '1', pollfreq: '0', ...options };
+  const overrides = Object.entries(all).filter(([k]) => k.startsWith('override.')).map(([k, v]) => [k.slice(9), String(v)]) as Array<[string, string]>;
+  const defaults = Object.entries(all).filter(([k]) => k.startsWith('default.')).map(([k, v]) => [k.slice(8), String(v)]) as Array<[string, string]>;
+  const driverOptions = Object.fromEntries(Object.entries(all).filter(([k]) => !/^(override|default)\.|^pollinterval$/.test(k)));
+  const a = await startSim(dumpPath);
+  const b = await startSim(dumpPath);
+  const nut = await startNut(a.pty.path, all);
+  // One control connection for INSTCMD/SET, read all the time (NUT broadcasts to it).
+  const control = connect(nut.socket);
+  control.on('data', () => {});
+  control.on('error', () => {});
+  await new Promise((r) => control.once('connect', r));
+  const ours = await startOurs(b.pty.path, driverOptions, { overrides, defaults, pollinterval: 1 });
+  return {
+    sims: [a, b],
+    nut,
+    ours,
+    event: async (line) => {
+      await a.event(line);
+      await b.event(line);
+    },
+    nutState: async () => snapshotOf(await dumpAll(nut.socket)),
+    oursState: () => snapshotOf(oursDump(ours.rt)),
+    nutCommand: (line) => new Promise<void>((resolve) => control.write(`${line}\n`, () => resolve())),
+    stop: async () => {
+      control.destroy();
+      await ours.stop().catch(() => {});
+      await nut.stop();
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
+/** until() for probes that must ask a socket: polls every 200 ms. */
+export async function eventually(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 20_000, detail?: () => Promise<string> | string): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}${detail ? `: ${await detail()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** INSTCMD / SET through the runtime's queue (between updates, as the host delivers them). */
+export const oursInstcmd = (rt: DriverRuntime, cmd: string, param?: string) => new Promise<number>((r) => rt.instcmd(cmd, param, undefined, r));
+export const oursSetvar = (rt: DriverRuntime, name: string, value: string) => new Promise<number>((r) => rt.setvar(name, value, undefined, r));

@@ -16,7 +16,7 @@ const USAGE = `usage: nut simulate qx --from <dump.dev> [--protocol <${SIMULATED
 Serves a Q1-family UPS built from a upsc dump on a pseudo-terminal (socat must be installed);
 prints the terminal path on the first line and runs until SIGTERM.
 Events (file or stdin, one per line): online, onbattery, lowbattery, batteryok, fail, ok,
-set <var> <value>, noise on|off, silence on|off, slow <ms>, unplug, replug, wait <seconds>.
+set <var> <value>, noise on|off, garble on|off, silence on|off, slow <ms>, unplug, replug, wait <seconds>.
 `;
 
 export interface SimulatorArgs {

@@ -2,7 +2,8 @@
  * Events and faults, one per line (from a file or stdin):
  *   online | onbattery | lowbattery | batteryok | fail | ok
  *   set <variable> <value>           e.g. set battery.voltage 23.1
- *   noise on|off  silence on|off  slow <ms>  unplug  replug
+ *   noise on|off (junk after each answer)  garble on|off (junk inside: answers rejected)
+ *   silence on|off  slow <ms>  unplug  replug
  *   wait <seconds>                   (scripts: pause before the next line)
  * Blank lines and # comments are ignored.
  */
@@ -45,6 +46,9 @@ export function applyEvent(server: Q1Server, line: string): string | undefined {
       return undefined;
     case 'noise':
       f.noise = a !== 'off';
+      return undefined;
+    case 'garble':
+      f.garble = a !== 'off';
       return undefined;
     case 'silence':
       f.silent = a !== 'off';

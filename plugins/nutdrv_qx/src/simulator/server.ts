@@ -5,8 +5,10 @@
 import type { Q1Device } from './q1-device.js';
 
 export interface Faults {
-  /** Garbage (NUL, quotes, stray newlines, random bytes) around every answer. */
+  /** Line noise after every answer (NUL, quote, stray newline, 0xff, a random byte). */
   noise: boolean;
+  /** Noise inside every answer: the driver must reject it. */
+  garble: boolean;
   /** Answers nothing. */
   silent: boolean;
   /** Answers after this many milliseconds. */
@@ -16,7 +18,7 @@ export interface Faults {
 }
 
 export class Q1Server {
-  readonly faults: Faults = { noise: false, silent: false, slowMs: 0, unplugged: false };
+  readonly faults: Faults = { noise: false, garble: false, silent: false, slowMs: 0, unplugged: false };
   private pending = '';
 
   constructor(
@@ -43,10 +45,9 @@ export class Q1Server {
     this.log(`> ${cmd} < ${reply === null ? '(none)' : JSON.stringify(reply)}`);
     if (reply === null || this.faults.silent) return;
     let bytes = Buffer.from(reply, 'latin1');
-    if (this.faults.noise) {
-      const junk = () => Buffer.from([0, 0x22, 0x0a, 0xff, Math.floor(Math.random() * 256)]);
-      bytes = Buffer.concat([junk(), bytes.subarray(0, 7), Buffer.from([0x23, 0]), bytes.subarray(7)]);
-    }
+    const junk = () => Buffer.from([0, 0x22, 0x0a, 0xff, 0x23, Math.floor(Math.random() * 256)]);
+    if (this.faults.garble) bytes = Buffer.concat([bytes.subarray(0, 7), junk(), bytes.subarray(7)]);
+    if (this.faults.noise) bytes = Buffer.concat([bytes, junk()]);
     if (this.faults.slowMs > 0) setTimeout(() => this.send(bytes), this.faults.slowMs);
     else this.send(bytes);
   }
