@@ -17,6 +17,7 @@ import { applyUpsConf, emptySettings, SettingsError, storeValue, toInstanceSpec 
 import { DRIVER_CORE_VERSION } from '../driver/version.js';
 import { nutPaths } from '../host/paths.js';
 import type { PluginManifest } from '../plugins/manifest.js';
+import { LocalDevices } from '../transport/local-devices.js';
 
 const OPTIONS_WITH_ARG = new Set(['a', 's', 'd', 'x', 'r', 'u', 'g', 'i']);
 const OPTIONS_ALONE = new Set(['k', 'F', 'B', 'D', 'h', 'L', 'q', 'V']);
@@ -245,7 +246,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${errorText(e)}\n`);
     return 1;
   }
-  const runtime = new DriverRuntime(spec, plugin, { log });
+  // A driver run alone is one process for one device, like NUT's: its devices open here (a
+  // native crash ends only this driver), with no broker or transport process to start. The
+  // plugin's cleanup closes them; whatever it leaves open ends with the process.
+  const devices = new LocalDevices({ nolock: spec.options.nolock === true });
+  const runtime = new DriverRuntime(spec, plugin, { log, devices });
   try {
     if (flag('k')) {
       await runtime.forceShutdown();

@@ -16,6 +16,8 @@
  *   (USB enumeration, SNMP walks of large ePDUs) may legitimately take longer than one update.
  * - restart 1 s doubling to 60 s, reset after 60 s of good running: a crash loop costs little
  *   CPU, a one-off crash is repaired within a second or two.
+ * - transport "process": native device code (serialport, usb, node-hid) runs in a child the
+ *   host restarts, so a segfault there costs a reopen, never upsd (measured in the README).
  * - resourceLimits.maxOldGenerationSizeMb 128: far above what a driver needs, low enough that a
  *   leaking plugin dies alone instead of taking the host with it.
  */
@@ -56,6 +58,10 @@ export interface HostSettings {
   initWatchdogMs?: number;
   restart: RestartSettings;
   resourceLimits: WorkerResourceLimits;
+  /** Where the native device modules run (see the schema). */
+  transport: 'process' | 'main-thread';
+  /** Serial port name → the path opened instead (a simulator's pty). */
+  transportRedirects: Record<string, string>;
 }
 
 export interface HostSettingsResult {
@@ -100,6 +106,8 @@ export function defaultHostSettings(): HostSettings {
     clientIdleTimeoutMs: 60_000,
     restart: { initialDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, resetAfterMs: 60_000 },
     resourceLimits: { maxOldGenerationSizeMb: 128, stackSizeMb: 4 },
+    transport: 'process',
+    transportRedirects: {},
   };
 }
 
@@ -213,6 +221,12 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
   if (ok('watchdogMs') && typeof data.watchdogMs === 'number') settings.watchdogMs = data.watchdogMs;
   if (ok('clientIdleTimeoutMs') && typeof data.clientIdleTimeoutMs === 'number') settings.clientIdleTimeoutMs = data.clientIdleTimeoutMs;
   if (ok('initWatchdogMs') && typeof data.initWatchdogMs === 'number') settings.initWatchdogMs = data.initWatchdogMs;
+  if (ok('transport') && typeof data.transport === 'string') settings.transport = data.transport as HostSettings['transport'];
+  if (ok('transportRedirects') && isObject(data.transportRedirects)) {
+    settings.transportRedirects = Object.fromEntries(
+      Object.entries(data.transportRedirects as Record<string, string>).map(([from, to]) => [from, isAbsolute(to) ? to : resolve(base, to)]),
+    );
+  }
   for (const group of ['restart', 'resourceLimits'] as const) {
     const given = data[group];
     if (!isObject(given)) continue;

@@ -4,6 +4,8 @@
  */
 import type { HostToWorker, InstanceSpec, WorkerToHost } from '../host/worker-protocol.js';
 import type { DriverPlugin } from '../plugin-api/index.js';
+import type { BrokerPort } from '../transport/client.js';
+import { createDeviceClient } from '../transport/client.js';
 import { loadDriverPlugin } from './load-plugin.js';
 import { DriverFatal, DriverRuntime, errorText } from './runtime.js';
 
@@ -62,7 +64,7 @@ export function serveWorker(port: WorkerPort, options: WorkerSessionOptions = {}
     }
   };
 
-  const start = async (spec: InstanceSpec) => {
+  const start = async (spec: InstanceSpec, devicePort?: BrokerPort) => {
     const plugin = await (options.load ?? ((s: InstanceSpec) => loadDriverPlugin(s.entryPath, s.upsname)))(spec);
     const rt = new DriverRuntime(spec, plugin, {
       ops: (ops) => post({ t: 'ops', ops }),
@@ -70,6 +72,7 @@ export function serveWorker(port: WorkerPort, options: WorkerSessionOptions = {}
       leave: (call) => post({ t: 'leave', call }),
       tracking: (id, status) => post({ t: 'tracking', id, status }),
       log: (level, message) => post({ t: 'log', level, message }),
+      devices: devicePort ? createDeviceClient(devicePort) : undefined,
     });
     if (spec.mode === 'shutdown') {
       await rt.forceShutdown();
@@ -94,7 +97,7 @@ export function serveWorker(port: WorkerPort, options: WorkerSessionOptions = {}
     if (m.t === 'start') {
       if (started) return;
       started = true;
-      start(m.spec).catch(fatal);
+      start(m.spec, m.devices).catch(fatal);
       return;
     }
     dispatch(m);

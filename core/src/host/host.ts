@@ -19,6 +19,7 @@ import { int, problemLines, readUpsConf, str, type UpsConf, type UpsConfSection 
 import { SocketExport } from './socket-export.js';
 import { UpsdService } from './upsd-service.js';
 import { WorkerInstance } from './worker-instance.js';
+import { TransportService } from '../transport/service.js';
 
 export type HostLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 export type HostLogger = (level: HostLogLevel, message: string) => void;
@@ -118,6 +119,8 @@ export class Host implements DeviceDirectory {
   private readonly log: HostLogger;
   private settings: HostSettings;
   private closed = false;
+  /** Serial/USB/HID devices of every instance; its transport process starts with the first open. */
+  private transportService: TransportService | undefined;
 
   constructor(private readonly options: HostOptions) {
     this.paths = options.paths;
@@ -175,6 +178,15 @@ export class Host implements DeviceDirectory {
     return { ...this.options.pluginSearch, pluginPaths: this.settings.pluginPaths, cwd: this.options.cwd };
   }
 
+  get transports(): TransportService {
+    this.transportService ??= new TransportService({
+      mode: this.settings.transport,
+      redirects: this.settings.transportRedirects,
+      log: (level, message) => this.log(level, message),
+    });
+    return this.transportService;
+  }
+
   private instanceLogger(): InstanceLogger {
     return (level, message) => this.log(level, message);
   }
@@ -223,6 +235,7 @@ export class Host implements DeviceDirectory {
         workerPath: this.options.workerPath,
         resourceLimits: workerResourceLimits(this.settings),
         initWatchdogMs: this.settings.initWatchdogMs ?? maxstartdelayMs(conf, section),
+        transports: this.transports,
       });
     } else {
       const driverPath = str(conf.global.get('driverpath')) ?? this.paths.driverPath;
@@ -442,5 +455,6 @@ export class Host implements DeviceDirectory {
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
     await Promise.all([...this.exports.values()].map((e) => e.close()));
     this.exports.clear();
+    await this.transportService?.close();
   }
 }

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { StateTree } from '../dstate/tree.js';
+import type { TransportService } from '../transport/service.js';
 import { SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { Watchdog } from './watchdog.js';
 import type { HostToWorker, InstanceSpec, PluginCall, WorkerToHost } from './worker-protocol.js';
@@ -34,6 +35,8 @@ export interface WorkerInstanceOptions {
   resourceLimits?: ResourceLimits;
   /** Budget for initups/initinfo (default: spec.watchdogMs). */
   initWatchdogMs?: number;
+  /** The host's device broker; without it the plugin's device calls fail. */
+  transports?: TransportService;
 }
 
 export class WorkerInstance extends SupervisedInstance {
@@ -43,6 +46,8 @@ export class WorkerInstance extends SupervisedInstance {
   private readonly workerPath: string;
   private readonly limits: ResourceLimits;
   private readonly initWatchdogMs: number | undefined;
+  private readonly transports: TransportService | undefined;
+  private runs = 0;
   private isConnected = false;
   private heard = 0;
   private readonly runMessageListeners = new Set<(m: WorkerToHost) => void>();
@@ -54,6 +59,7 @@ export class WorkerInstance extends SupervisedInstance {
     this.workerPath = options.workerPath ?? defaultWorkerPath();
     this.limits = options.resourceLimits ?? DEFAULT_RESOURCE_LIMITS;
     this.initWatchdogMs = options.initWatchdogMs;
+    this.transports = options.transports;
   }
 
   get connected(): boolean {
@@ -154,7 +160,10 @@ export class WorkerInstance extends SupervisedInstance {
           ? `out of memory: worker exceeded its resource limits (${this.limits.maxOldGenerationSizeMb} MB heap)`
           : `plugin error: ${err.message}`;
     });
+    const runKey = `${spec.upsname}#${++this.runs}`;
+    const devices = this.transports?.attach(runKey, spec.upsname, { nolock: spec.options.nolock === true });
     worker.on('exit', (code) => {
+      this.transports?.detach(runKey);
       watchdog.leave();
       if (stopTimer) clearTimeout(stopTimer);
       const clean = stopRequested || spec.mode === 'shutdown';
@@ -165,7 +174,7 @@ export class WorkerInstance extends SupervisedInstance {
       const error = killedFor ?? fatal ?? thrown ?? `worker exited with code ${code} without being asked to stop`;
       cb.ended(error, code === 0 ? 1 : code);
     });
-    post({ t: 'start', spec });
+    worker.postMessage({ t: 'start', spec, devices } satisfies HostToWorker, devices ? [devices] : []);
     return {
       runId: worker.threadId,
       stop: (graceMs) => {

@@ -2,6 +2,7 @@
  * Messages between the host (main thread) and a driver worker. Data changes travel as
  * DstateOp batches, one batch per update; commands go the other way with tracking ids.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { DstateOp } from '../dstate/ops.js';
 
 /** Everything a worker needs to run one instance; plain data (structured clone). */
@@ -38,7 +39,8 @@ export interface InstanceSpec {
 }
 
 export type HostToWorker =
-  | { t: 'start'; spec: InstanceSpec }
+  /** `devices`: this run's port to the host's device broker (in the transfer list). */
+  | { t: 'start'; spec: InstanceSpec; devices?: MessagePort }
   | { t: 'instcmd'; command: string; param?: string; tracking?: string }
   | { t: 'set'; name: string; value: string; tracking?: string }
   | { t: 'shutdown' }
