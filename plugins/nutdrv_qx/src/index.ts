@@ -8,6 +8,7 @@ import { detectProtocol } from './detect.js';
 import { QxEngine, type EngineHost, type QxLink } from './engine.js';
 import { builtinFunctions, type FunctionSet } from './functions/index.js';
 import { openSerialLink } from './serial-link.js';
+import { openUsbLink } from './usb/link.js';
 import { loadTables, type ProtocolTable } from './table.js';
 
 export { QxEngine, QxFatal, type QxLink, type EngineHost } from './engine.js';
@@ -52,12 +53,9 @@ export function createNutdrvQx(opts: NutdrvQxOptions = {}): DriverPlugin {
   return {
     async initups(ctx) {
       const usb = ctx.port.toLowerCase() === 'auto' || USB_KEYS.some((k) => ctx.getval(k) !== undefined);
-      if (usb && !opts.link) {
-        throw new Error('USB serial-over-USB bridges are not supported by this nutdrv_qx yet; use a serial port');
-      }
       const files = opts.tables ?? (ctx.tables && ctx.tables.length ? ctx.tables : builtinTableFiles());
       tables ??= loadTables(files);
-      link = opts.link ? await opts.link(ctx) : await openSerialLink(ctx);
+      link = opts.link ? await opts.link(ctx) : usb ? await openUsbLink(ctx) : await openSerialLink(ctx);
       engine = await detectProtocol(tables, fns, link, engineHost(ctx), ctx.getval('protocol'));
       if (!engine) {
         ctx.log.error('Device not supported!');

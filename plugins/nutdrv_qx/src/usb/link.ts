@@ -1,0 +1,104 @@
+/**
+ * The USB side of nutdrv_qx's initups: NUT's matching options, the bridge table
+ * (usb-ids.json) or `subdriver=`, ups.vendorid/ups.productid, and a QxLink over the bridge.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DriverContext, UsbDeviceInfo, UsbHandle, UsbMatch } from '@nut-ts/core/plugin-api';
+import type { QxLink } from '../engine.js';
+import { BRIDGE_NAMES, BRIDGES, type BridgeCommand } from './bridges.js';
+
+interface UsbIdRow {
+  vendorId: string;
+  productId: string;
+  vendor?: string;
+  product?: string;
+  bridge: string;
+}
+
+const idsPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'usb-ids.json');
+
+export function usbIdTable(): UsbIdRow[] {
+  return (JSON.parse(readFileSync(idsPath, 'utf8')) as { devices: UsbIdRow[] }).devices;
+}
+
+/** qx_is_usb_device_supported: the first row that fits the device names its bridge. */
+export function bridgeFor(info: UsbDeviceInfo, rows: readonly UsbIdRow[]): string | undefined {
+  const eq = (a: string | undefined, b: string) => a === undefined || a.toLowerCase() === b.toLowerCase();
+  return rows.find(
+    (r) =>
+      parseInt(r.vendorId, 16) === info.vendorId &&
+      parseInt(r.productId, 16) === info.productId &&
+      (r.vendor === undefined || (info.manufacturer !== '' && eq(r.vendor, info.manufacturer))) &&
+      (r.product === undefined || (info.product !== '' && eq(r.product, info.product))),
+  )?.bridge;
+}
+
+export class UsbLink implements QxLink {
+  constructor(
+    readonly handle: UsbHandle,
+    private readonly bridge: BridgeCommand,
+    private readonly ctx: DriverContext,
+  ) {}
+
+  async command(cmd: string): Promise<{ data: string; length: number } | null> {
+    const reply = await this.bridge(this.handle, cmd);
+    this.ctx.log.debug(3, `send: ${cmd.split('\r')[0]}; read: ${reply === null ? '(error)' : JSON.stringify(reply.split('\r')[0])}`);
+    if (reply === null) return null;
+    return { data: reply, length: reply.length };
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+export async function openUsbLink(ctx: DriverContext): Promise<UsbLink> {
+  const subdriver = ctx.getval('subdriver');
+  let forced: BridgeCommand | undefined;
+  if (subdriver !== undefined) {
+    if (ctx.getval('vendorid') === undefined || ctx.getval('productid') === undefined) {
+      throw new Error("When specifying a subdriver, 'vendorid' and 'productid' are mandatory.");
+    }
+    const name = BRIDGE_NAMES.find((n) => n === subdriver.toLowerCase());
+    if (!name) throw new Error(`Subdriver '${subdriver}' not found!`);
+    forced = BRIDGES[name];
+    if (!forced) throw new Error(`Subdriver '${name}' is not available in this nutdrv_qx yet`);
+  }
+  const rows = usbIdTable();
+  const match: UsbMatch = {
+    vendorid: ctx.getval('vendorid'),
+    productid: ctx.getval('productid'),
+    vendor: ctx.getval('vendor'),
+    product: ctx.getval('product'),
+    serial: ctx.getval('serial'),
+    bus: ctx.getval('bus'),
+    device: ctx.getval('device'),
+    ...(forced ? {} : { ids: rows.map((r) => ({ vendorId: parseInt(r.vendorId, 16), productId: parseInt(r.productId, 16) })) }),
+  };
+  let handle: UsbHandle;
+  try {
+    handle = await ctx.openUsb(match);
+  } catch (e) {
+    throw new Error(
+      "No supported devices found. Please check your device availability with 'lsusb'\n" +
+        'and make sure you have an up-to-date version of NUT. If this does not help,\n' +
+        "try running the driver with at least 'subdriver', 'vendorid' and 'productid'\n" +
+        `options specified. Please refer to the man page for details about these options\n(man 8 nutdrv_qx). (${(e as Error).message})`,
+    );
+  }
+  let bridge = forced;
+  if (!bridge) {
+    const name = bridgeFor(handle.info, rows);
+    bridge = name ? BRIDGES[name] : undefined;
+    if (!bridge) {
+      await handle.close();
+      throw new Error(name ? `Subdriver '${name}' is not available in this nutdrv_qx yet` : 'No subdriver selected');
+    }
+  }
+  const hex = (n: number) => n.toString(16).padStart(4, '0');
+  ctx.dstate.setinfo('ups.vendorid', hex(handle.info.vendorId));
+  ctx.dstate.setinfo('ups.productid', hex(handle.info.productId));
+  return new UsbLink(handle, bridge, ctx);
+}
