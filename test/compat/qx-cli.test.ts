@@ -65,7 +65,7 @@ describe('nut simulate qx and protocol detection', () => {
 
     const { DriverRuntime } = await import('../../core/src/driver/runtime.js');
     const { createNutdrvQx } = await import('../../plugins/nutdrv_qx/src/index.js');
-    const { serialportAccess } = await import('./qx-harness.js');
+    const { localDevices } = await import('./qx-harness.js');
     const logs: string[] = [];
     const rt = new DriverRuntime(
       {
@@ -74,7 +74,7 @@ describe('nut simulate qx and protocol detection', () => {
         options: { protocol: 'megatec', offdelay: '120', ondelay: '300' }, sensitive: [], overrides: [], defaults: [], watchdogMs: 30000, mode: 'shutdown',
       },
       createNutdrvQx(),
-      { devices: serialportAccess, log: (_l, m) => logs.push(m) },
+      { devices: localDevices, log: (_l, m) => logs.push(m) },
     );
     await rt.forceShutdown();
     await rt.cleanup();

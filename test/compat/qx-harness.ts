@@ -1,18 +1,16 @@
 /**
  * Shared by the qx-* compat tests: the Q1 simulator on a socat pty (in-process), NUT 2.8.0's
  * nutdrv_qx reading it (DUMPALL on its driver socket), and our nutdrv_qx in a DriverRuntime
- * whose serial ports are opened in-process with the serialport package (test-only device
- * access until the host's serial transport is in main).
+ * whose devices the host's in-process transport (LocalDevices) opens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { SerialPort } from 'serialport';
 import { DriverRuntime } from '../../core/src/driver/runtime.js';
 import { encodeOp } from '../../core/src/driver-socket/codec.js';
-import type { DeviceAccess, SerialHandle, SerialReadOptions } from '../../core/src/plugin-api/transports.js';
-import { TransportError } from '../../core/src/plugin-api/transports.js';
+import type { DeviceAccess } from '../../core/src/plugin-api/transports.js';
+import { LocalDevices } from '../../core/src/transport/local-devices.js';
 import { createNutdrvQx } from '../../plugins/nutdrv_qx/src/index.js';
 import { protocolOfDump, readDump, type SimulatedProtocol } from '../../plugins/nutdrv_qx/src/simulator/dump.js';
 import { runScript } from '../../plugins/nutdrv_qx/src/simulator/events.js';
@@ -124,86 +122,8 @@ export const dumpAll = (socket: string) => socketRequest(socket, 'DUMPALL\n', (l
 
 // ------------------------------------------------------------------ our driver
 
-class PortHandle implements SerialHandle {
-  private buf = Buffer.alloc(0);
-  private waiter: (() => void) | undefined;
-  private closed = false;
-  constructor(
-    readonly path: string,
-    private readonly port: SerialPort,
-  ) {
-    port.on('data', (b: Buffer) => {
-      this.buf = Buffer.concat([this.buf, b]);
-      this.waiter?.();
-    });
-    port.on('close', () => {
-      this.closed = true;
-      this.waiter?.();
-    });
-  }
-  write(data: Uint8Array | string): Promise<void> {
-    return new Promise((res, rej) => this.port.write(Buffer.from(data as Uint8Array), (e) => (e ? rej(new TransportError('EIO', e.message)) : res())));
-  }
-  async read(o: SerialReadOptions = {}): Promise<Uint8Array> {
-    const until = o.until === undefined ? [] : typeof o.until === 'number' ? [o.until] : [...o.until];
-    const deadline = Date.now() + (o.timeoutMs ?? 1000);
-    for (;;) {
-      const at = until.length ? this.buf.findIndex((b) => until.includes(b)) : -1;
-      if (at >= 0) {
-        const out = this.buf.subarray(0, at + 1);
-        this.buf = this.buf.subarray(at + 1);
-        return out;
-      }
-      if (this.closed) throw new TransportError('ELOST', 'port closed');
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const out = this.buf;
-        this.buf = Buffer.alloc(0);
-        if (out.length) return out;
-        throw new TransportError('ETIMEDOUT', 'nothing arrived');
-      }
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.waiter = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-      this.waiter = undefined;
-    }
-  }
-  flushInput(): Promise<void> {
-    this.buf = Buffer.alloc(0);
-    return new Promise((r) => this.port.flush(() => r()));
-  }
-  setSignals(s: { dtr?: boolean; rts?: boolean }): Promise<void> {
-    return new Promise((r) => this.port.set(s, () => r()));
-  }
-  async getSignals() {
-    return { cts: false, dsr: false, dcd: false, ri: false };
-  }
-  onData(): () => void {
-    return () => {};
-  }
-  onClose(): () => void {
-    return () => {};
-  }
-  close(): Promise<void> {
-    return new Promise((r) => (this.port.isOpen ? this.port.close(() => r()) : r()));
-  }
-}
-
-/** Opens serial ports in this process with the serialport package (test-only). */
-export const serialportAccess: DeviceAccess = {
-  openSerial: (path, options) =>
-    new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: path ?? '', baudRate: options?.baudRate ?? 9600, autoOpen: false });
-      port.open((e) => (e ? reject(new TransportError('ENOENT', e.message)) : resolve(new PortHandle(path ?? '', port))));
-    }),
-  openUsb: () => Promise.reject(new TransportError('ENOENT', 'no USB here')),
-  openHid: () => Promise.reject(new TransportError('ENOENT', 'no USB here')),
-  listUsb: async () => [],
-};
+/** The host's in-process device access (serial backend on serialport, USB backend). */
+export const localDevices: DeviceAccess = new LocalDevices();
 
 export interface Ours {
   rt: DriverRuntime;
@@ -238,7 +158,7 @@ export async function startOurs(
       watchdogMs: 30000,
     },
     createNutdrvQx(),
-    { devices: serialportAccess, log: (_l, m) => logs.push(m) },
+    { devices: localDevices, log: (_l, m) => logs.push(m) },
   );
   await rt.init();
   rt.publishRuntimeInfo();
