@@ -1,0 +1,62 @@
+/**
+ * The serial-over-USB bridges against fake chips framed as NUT's bridge code expects
+ * (drivers/nutdrv_qx.c: cypress_command, phoenix_command, ippon_command, sgs_command), and
+ * the choice of bridge from NUT's USB id table.
+ */
+import { describe, expect, it } from 'vitest';
+import { cypress, ippon, phoenix, sgs } from '../src/usb/bridges.js';
+import { bridgeFor, usbIdTable } from '../src/usb/link.js';
+import { eightByteChunks, FakeBridge } from './helpers/fake-usb.js';
+
+const Q1 = '(226.0 195.0 226.0 014 49.0 27.5 30.0 00001001\r';
+const answer = (cmd: string) => (cmd === 'Q1' ? Q1 : null);
+
+describe('nutdrv_qx USB bridges', () => {
+  it('cypress: 8-byte class control chunks (0x21/0x09/0x200, zero padded) and 8-byte interrupt reads up to the CR', async () => {
+    const chip = new FakeBridge(answer, eightByteChunks);
+    expect(await cypress(chip, 'Q1\r')).toBe(Q1);
+    expect(chip.controls).toEqual([{ requestType: 0x21, request: 0x09, value: 0x200, index: 0, data: 'Q1\r\0\0\0\0\0' }]);
+    // A long command goes out in several chunks.
+    await cypress(chip, 'S.5R0003\r');
+    expect(chip.controls.slice(1).map((c) => c.data)).toEqual(['S.5R0003', '\r\0\0\0\0\0\0\0']);
+  });
+
+  it('cypress: a reply that does not come (timeout) fails the command, as in NUT', async () => {
+    expect(await cypress(new FakeBridge(() => null, eightByteChunks), 'Q\r')).toBeNull();
+  });
+
+  it('phoenix: drains stale data first, then as cypress', async () => {
+    const chip = new FakeBridge(answer, eightByteChunks);
+    await chip.controlOut({ requestType: 0x21, request: 9, value: 0x200, index: 0 }, Buffer.from('Q1\r')); // stale reply queued
+    expect(await phoenix(chip, 'Q1\r')).toBe(Q1);
+  });
+
+  it('ippon: wValue 0x02, one 64-byte read cut at the CR', async () => {
+    const chip = new FakeBridge(answer, (r) => [new Uint8Array(Buffer.concat([Buffer.from(r, 'latin1'), Buffer.alloc(64 - r.length)]))]);
+    expect(await ippon(chip, 'Q1\r')).toBe(Q1);
+    expect(chip.controls[0]!.value).toBe(0x02);
+  });
+
+  it('sgs: a length byte before 7 command bytes per chunk, and per reply chunk', async () => {
+    const frame = (r: string) => Array.from({ length: Math.ceil(r.length / 7) }, (_, i) => {
+      const part = Buffer.from(r.slice(i * 7, i * 7 + 7), 'latin1');
+      return new Uint8Array(Buffer.concat([Buffer.from([part.length]), part, Buffer.alloc(7 - part.length)]));
+    });
+    const chip = new FakeBridge(answer, frame, (c) => Buffer.from(c.subarray(1, 1 + c[0]!)).toString('latin1'));
+    expect(await sgs(chip, 'Q1\r')).toBe(Q1);
+    expect(chip.controls[0]!.data).toBe('\x03Q1\r\0\0\0\0');
+  });
+
+  it("picks the bridge from NUT's id table (first row that fits, strings when the row names them)", () => {
+    const rows = usbIdTable();
+    const info = (vendorId: number, productId: number, manufacturer = '', product = '') => ({ vendorId, productId, release: 0, manufacturer, product, serial: '', bus: '001', device: '002', busport: '1-1' });
+    expect(bridgeFor(info(0x0665, 0x5161), rows)).toBe('cypress');
+    expect(bridgeFor(info(0x06da, 0x0002, 'Phoenixtec Power', 'USB Cable (V2.00)'), rows)).toBe('phoenixtec');
+    expect(bridgeFor(info(0x06da, 0x0002, 'Other'), rows)).toBe('cypress');
+    expect(bridgeFor(info(0x06da, 0x0003), rows)).toBe('ippon');
+    expect(bridgeFor(info(0x0001, 0x0000, 'MEC', 'MEC0003'), rows)).toBe('fabula');
+    expect(bridgeFor(info(0x0001, 0x0000, 'x', 'MEC0003'), rows)).toBe('hunnox');
+    expect(bridgeFor(info(0x0001, 0x0000), rows)).toBe('krauler');
+    expect(bridgeFor(info(0x1234, 0x0000), rows)).toBeUndefined();
+  });
+});
