@@ -91,3 +91,15 @@ describe('Q1 simulator', () => {
     expect(text.length).toBeGreaterThan(48);
   });
 });
+
+describe('shipped tables', () => {
+  it('validate against schema/protocol.schema.json', async () => {
+    const { Ajv } = await import('ajv');
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'schema', 'protocol.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    for (const f of builtinTableFiles()) {
+      const ok = validate(JSON.parse(readFileSync(f, 'latin1')));
+      expect(ok, `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+});
