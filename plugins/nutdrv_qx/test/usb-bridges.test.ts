@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cypress, ippon, phoenix, sgs } from '../src/usb/bridges.js';
+import { fabula, fabulaIndex, hunnox, krauler } from '../src/usb/string-bridges.js';
 import { bridgeFor, usbIdTable } from '../src/usb/link.js';
 import { eightByteChunks, FakeBridge } from './helpers/fake-usb.js';
 
@@ -58,5 +59,57 @@ describe('nutdrv_qx USB bridges', () => {
     expect(bridgeFor(info(0x0001, 0x0000, 'x', 'MEC0003'), rows)).toBe('hunnox');
     expect(bridgeFor(info(0x0001, 0x0000), rows)).toBe('krauler');
     expect(bridgeFor(info(0x1234, 0x0000), rows)).toBeUndefined();
+  });
+});
+
+describe('string-descriptor bridges', () => {
+  const utf16 = (s: string) => {
+    const body = Buffer.from(s, 'utf16le');
+    return new Uint8Array(Buffer.concat([Buffer.from([body.length + 2, 3]), body]));
+  };
+  function stringsChip(strings: Record<number, string[]>) {
+    const asked: Array<[number, number | undefined]> = [];
+    const chip = new FakeBridge(() => null, () => []);
+    chip.getString = async (index: number) => {
+      asked.push([index, undefined]);
+      const q = strings[index];
+      return q && q.length > 1 ? q.shift()! : (q?.[0] ?? '');
+    };
+    chip.getStringRaw = async (index: number, langid: number) => {
+      asked.push([index, langid]);
+      const q = strings[index];
+      return utf16(q && q.length > 1 ? q.shift()! : (q?.[0] ?? ''));
+    };
+    return { chip, asked };
+  }
+
+  it('krauler: Q1 from string 3 with "(" put back, "UPS No Ack" retried, unknown commands echoed', async () => {
+    const { chip, asked } = stringsChip({ 3: ['UPS No Ack', 'x226.0 195.0 226.0 014 49.0 27.5 30.0 00001001'] });
+    const bridge = krauler({ hunnoxStep: 0 });
+    expect(await bridge(chip, 'Q1\r')).toBe('(226.0 195.0 226.0 014 49.0 27.5 30.0 00001001\r');
+    expect(asked).toEqual([[3, undefined], [3, undefined]]);
+    expect(await bridge(chip, 'S.5R0003\r')).toBe('S.5R0003\r');
+  });
+
+  it('krauler with langid_fix reads raw descriptors in that language', async () => {
+    const { chip, asked } = stringsChip({ 0x0d: ['#230.0 000 024.0 50.0'] });
+    expect(await krauler({ langidFix: 0x4095, hunnoxStep: 0 })(chip, 'F\r')).toBe('#230.0 000 024.0 50.0\r');
+    expect(asked).toEqual([[0x0d, 0x4095]]);
+  });
+
+  it('fabula: shutdown delays encoded in the string index; "UPS No Ack" is an empty reply', async () => {
+    expect([fabulaIndex('S.5R0000\r'), fabulaIndex('S.5R0003\r'), fabulaIndex('S.9\r'), fabulaIndex('S01R0001\r'), fabulaIndex('S10\r')]).toEqual([0x10, 0x18, 0x58, 0x68, 0xf8]);
+    const { chip } = stringsChip({ 0x18: ['UPS No Ack'], 3: ['(226.0 195.0 226.0 014 49.0 27.5 30.0 00001001'] });
+    expect(await fabula()(chip, 'S.5R0003\r')).toBe('');
+    expect(await fabula()(chip, 'Q1\r')).toBe('(226.0 195.0 226.0 014 49.0 27.5 30.0 00001001\r');
+  });
+
+  it('hunnox: primes with string reads before the first query', async () => {
+    const { chip, asked } = stringsChip({ 3: ['(226.0 195.0 226.0 014 49.0 27.5 30.0 00001001\r'] });
+    const bridge = hunnox({ hunnoxStep: 0 });
+    expect(await bridge(chip, 'Q1\r')).toBe('(226.0 195.0 226.0 014 49.0 27.5 30.0 00001001\r');
+    expect(asked).toEqual([[0, 0x409], [0, 0x409], [1, 0x409], [3, undefined]]);
+    await bridge(chip, 'Q1\r');
+    expect(asked.slice(4)).toEqual([[0x0d, 0x409], [3, undefined]]);
   });
 });

@@ -4,6 +4,7 @@
  * before the timeout, or null on a transfer error (NUT's negative return).
  */
 import { isTransportError, type UsbHandle } from '@nut-ts/core/plugin-api';
+import { fabula, hunnox, krauler, snr, type StringBridgeState } from './string-bridges.js';
 
 export type BridgeCommand = (usb: UsbHandle, cmd: string) => Promise<string | null>;
 
@@ -108,8 +109,29 @@ export const sgs: BridgeCommand = async (usb, cmd) => {
   return buf;
 };
 
-/** Bridges this build carries, by NUT's subdriver name. */
-export const BRIDGES: Record<string, BridgeCommand> = { cypress, phoenix, ippon, sgs };
+/** Bridges this build carries, by NUT's subdriver name (made per link: some keep state). */
+export function makeBridge(name: string, state: StringBridgeState): BridgeCommand | undefined {
+  switch (name) {
+    case 'cypress':
+      return cypress;
+    case 'phoenix':
+      return phoenix;
+    case 'ippon':
+      return ippon;
+    case 'sgs':
+      return sgs;
+    case 'krauler':
+      return krauler(state);
+    case 'fabula':
+      return fabula();
+    case 'hunnox':
+      return hunnox(state);
+    case 'snr':
+      return snr(state);
+    default:
+      return undefined;
+  }
+}
 
 /** NUT's subdriver names, in its usbsubdriver[] order (those this build lacks fail with a clear message). */
 export const BRIDGE_NAMES = ['cypress', 'phoenixtec', 'phoenix', 'ippon', 'krauler', 'fabula', 'hunnox', 'fuji', 'sgs', 'snr', 'ablerex', 'armac'];

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DriverContext, UsbDeviceInfo, UsbHandle, UsbMatch } from '@nut-ts/core/plugin-api';
 import type { QxLink } from '../engine.js';
-import { BRIDGE_NAMES, BRIDGES, type BridgeCommand } from './bridges.js';
+import { BRIDGE_NAMES, makeBridge, type BridgeCommand } from './bridges.js';
+import type { StringBridgeState } from './string-bridges.js';
 
 interface UsbIdRow {
   vendorId: string;
@@ -54,7 +55,19 @@ export class UsbLink implements QxLink {
   }
 }
 
+/** langid_fix: hexadecimal after a two-character prefix ("0x409"), as NUT reads it. */
+export function parseLangidFix(value: string | undefined, log: (m: string) => void): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^[0-9a-f]+/i.exec(value.slice(2));
+  if (!m) {
+    log('Error enabling language ID workaround');
+    return undefined;
+  }
+  return parseInt(m[0], 16);
+}
+
 export async function openUsbLink(ctx: DriverContext): Promise<UsbLink> {
+  const state: StringBridgeState = { langidFix: parseLangidFix(ctx.getval('langid_fix'), (m) => ctx.log.info(m)), hunnoxStep: 0 };
   const subdriver = ctx.getval('subdriver');
   let forced: BridgeCommand | undefined;
   if (subdriver !== undefined) {
@@ -63,7 +76,7 @@ export async function openUsbLink(ctx: DriverContext): Promise<UsbLink> {
     }
     const name = BRIDGE_NAMES.find((n) => n === subdriver.toLowerCase());
     if (!name) throw new Error(`Subdriver '${subdriver}' not found!`);
-    forced = BRIDGES[name];
+    forced = makeBridge(name, state);
     if (!forced) throw new Error(`Subdriver '${name}' is not available in this nutdrv_qx yet`);
   }
   const rows = usbIdTable();
@@ -91,7 +104,7 @@ export async function openUsbLink(ctx: DriverContext): Promise<UsbLink> {
   let bridge = forced;
   if (!bridge) {
     const name = bridgeFor(handle.info, rows);
-    bridge = name ? BRIDGES[name] : undefined;
+    bridge = name ? makeBridge(name, state) : undefined;
     if (!bridge) {
       await handle.close();
       throw new Error(name ? `Subdriver '${name}' is not available in this nutdrv_qx yet` : 'No subdriver selected');
