@@ -1,8 +1,8 @@
 /**
- * A Q1 UPS behind a Cypress serial-over-USB bridge (0665:5161, the Voltronic/Belkin row of
- * NUT's table) on the virtual USB device: commands arrive as 8-byte class control transfers,
- * replies leave in 8-byte interrupt-IN chunks. NUT 2.8.0's nutdrv_qx and ours (the standalone
- * driver, in its own process under the device's environment) read the same values.
+ * A Q1 UPS behind serial-over-USB bridges on the virtual USB device, each framed as its chip
+ * does (cypress: 8-byte class control OUT, 8-byte interrupt IN; ippon: one 64-byte interrupt
+ * read; krauler and fabula: answers in string descriptors). NUT 2.8.0's nutdrv_qx and ours (the
+ * standalone driver, in its own process under the device's environment) read the same values.
  */
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -42,33 +42,79 @@ const vars = (dump: string) =>
       .map((m) => [m[1]!, m[2]!]),
   );
 
-describe('nutdrv_qx over the cypress USB bridge (virtual device)', () => {
-  it('NUT and ours publish the same values', async () => {
-    requireOracle('/lib/nut/nutdrv_qx');
-    const q1 = new Q1Device('megatec', readDump(DUMP));
-    const reply = (cmd: string) => q1.reply(cmd)!;
-    dev = await startVirtualUsb({
+type Model = Parameters<typeof startVirtualUsb>[0];
+
+/** A Q1 unit behind each bridge, as NUT's bridge code expects the chip to answer. */
+const BRIDGES: Array<[string, (reply: (cmd: string) => string) => Model, (log: Array<{ hex: string }>) => boolean]> = [
+  [
+    'cypress',
+    (reply) => ({
       name: 'cypress bridge',
       usb: { vendorId: '0665', productId: '5161', manufacturer: 'INNO TECH', product: 'USB to Serial' },
       interfaces: [{ class: 'ff', endpoints: [{ address: '81', type: 'interrupt', maxPacketSize: 8 }] }],
       reactions: ['Q1', 'F', 'I'].map((c) => ({ when: { prefix: hex(`${c}\r\0`) }, interrupt: chunks(reply(c)) })),
-    });
-    const sb = makeSandbox('nut-ts-qx-usb-');
-    try {
-      sb.write('ups.conf', '[ups]\n\tdriver = nutdrv_qx\n\tport = auto\n\tvendorid = 0665\n\tproductid = 5161\n\tprotocol = megatec\n');
-      const env = { ...sb.env, ...dev.env };
-      const nut = await run(join(NUT_DRIVER_DIR, 'nutdrv_qx'), ['-a', 'ups', '-d', '1', '-u', 'root'], env);
-      expect(nut.err).toContain('Using protocol: Megatec 0.06');
-      const ours = await run(process.execPath, [join(ROOT, 'core', 'dist', 'cli', 'driver.js'), 'nutdrv_qx', '-a', 'ups', '-d', '1'], env);
-      expect(ours.code, ours.err).toBe(0);
-      const theirs = vars(nut.out);
-      expect(theirs.get('input.voltage')).toBe('253.0');
-      expect(theirs.get('ups.vendorid')).toBe('0665');
-      expect(vars(ours.out)).toEqual(theirs);
-      // The commands went out as 8-byte class control transfers (SET_REPORT-style, wValue 0x200).
-      expect(dev.outLog().some((e) => e.hex === hex('Q1\r\0\0\0\0\0'))).toBe(true);
-    } finally {
-      sb.cleanup();
-    }
-  }, 90_000);
+    }),
+    // Commands leave as 8-byte class control transfers (SET_REPORT-style, wValue 0x200).
+    (log) => log.some((e) => e.hex === hex('Q1\r\0\0\0\0\0')),
+  ],
+  [
+    'ippon',
+    (reply) => ({
+      name: 'ippon bridge',
+      usb: { vendorId: '06da', productId: '0003', manufacturer: 'Mustek', product: 'Powermust' },
+      interfaces: [{ class: 'ff', endpoints: [{ address: '81', type: 'interrupt', maxPacketSize: 64 }] }],
+      reactions: ['Q1', 'F', 'I'].map((c) => ({ when: { prefix: hex(`${c}\r\0`) }, interrupt: [hex(reply(c).padEnd(64, '\0'))] })),
+    }),
+    (log) => log.some((e) => e.hex.startsWith(hex('Q1\r'))),
+  ],
+  [
+    'krauler',
+    (reply) => ({
+      name: 'krauler bridge',
+      usb: { vendorId: '1cb0', productId: '0035', manufacturer: 'Legrand', product: 'Daker DK' },
+      interfaces: [{ class: 'ff', endpoints: [{ address: '81', type: 'interrupt', maxPacketSize: 8 }] }],
+      // The answers are string descriptors 3 (Q1), 13 (F) and 12 (I); the first byte is replaced.
+      strings: { '3': reply('Q1').slice(0, -1), '13': reply('F').slice(0, -1), '12': reply('I').slice(0, -1) },
+    }),
+    () => true,
+  ],
+  [
+    'fabula',
+    (reply) => ({
+      name: 'fabula bridge',
+      usb: { vendorId: '0001', productId: '0000', manufacturer: 'MEC', product: 'MEC0003' },
+      interfaces: [{ class: 'ff', endpoints: [{ address: '81', type: 'interrupt', maxPacketSize: 8 }] }],
+      strings: { '3': reply('Q1').slice(0, -1), '13': reply('F').slice(0, -1), '12': reply('I').slice(0, -1) },
+    }),
+    () => true,
+  ],
+];
+
+describe('nutdrv_qx over USB bridges (virtual device)', () => {
+  for (const [bridge, model, wire] of BRIDGES) {
+    it(`${bridge}: NUT and ours publish the same values`, async () => {
+      requireOracle('/lib/nut/nutdrv_qx');
+      const q1 = new Q1Device('megatec', readDump(DUMP));
+      dev = await startVirtualUsb(model((cmd) => q1.reply(cmd)!));
+      const sb = makeSandbox('nut-ts-qx-usb-');
+      try {
+        const info = model(() => '').usb;
+        sb.write('ups.conf', `[ups]\n\tdriver = nutdrv_qx\n\tport = auto\n\tvendorid = ${info.vendorId}\n\tproductid = ${info.productId}\n\tprotocol = megatec\n`);
+        const env = { ...sb.env, ...dev.env };
+        const nut = await run(join(NUT_DRIVER_DIR, 'nutdrv_qx'), ['-a', 'ups', '-d', '1', '-u', 'root'], env);
+        expect(nut.err).toContain('Using protocol: Megatec 0.06');
+        const ours = await run(process.execPath, [join(ROOT, 'core', 'dist', 'cli', 'driver.js'), 'nutdrv_qx', '-a', 'ups', '-d', '1'], env);
+        expect(ours.code, ours.err).toBe(0);
+        const theirs = vars(nut.out);
+        expect(theirs.get('input.voltage')).toBe('253.0');
+        expect(theirs.get('ups.firmware')).toBe('VER7.02');
+        expect(vars(ours.out)).toEqual(theirs);
+        expect(wire(dev.outLog())).toBe(true);
+      } finally {
+        sb.cleanup();
+        await dev.stop();
+        dev = undefined;
+      }
+    }, 90_000);
+  }
 });

@@ -40,10 +40,10 @@ export class FakeBridge implements UsbHandle {
     }
     return data.length;
   }
-  async getString(): Promise<string> {
+  async getString(_index: number, _langid?: number): Promise<string> {
     return '';
   }
-  async getStringRaw(): Promise<Uint8Array> {
+  async getStringRaw(_index: number, _langid: number, _length?: number): Promise<Uint8Array> {
     throw new TransportError('EIO', 'no strings');
   }
   async interruptIn(_ep: number, length: number): Promise<Uint8Array> {
