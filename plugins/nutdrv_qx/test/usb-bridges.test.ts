@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { cypress, ippon, phoenix, sgs } from '../src/usb/bridges.js';
 import { fabula, fabulaIndex, hunnox, krauler } from '../src/usb/string-bridges.js';
+import { armac, fuji } from '../src/usb/packet-bridges.js';
 import { bridgeFor, usbIdTable } from '../src/usb/link.js';
 import { eightByteChunks, FakeBridge } from './helpers/fake-usb.js';
 
@@ -111,5 +112,40 @@ describe('string-descriptor bridges', () => {
     expect(asked).toEqual([[0, 0x409], [0, 0x409], [1, 0x409], [3, undefined]]);
     await bridge(chip, 'Q1\r');
     expect(asked.slice(4)).toEqual([[0x0d, 0x409], [3, undefined]]);
+  });
+});
+
+describe('packet bridges', () => {
+  it('fuji: one interrupt-OUT packet 80 06 <len+1> 03 <cmd> … <answer length>, SnRm sent as Sn', async () => {
+    const outs: string[] = [];
+    const chip = new FakeBridge(answer, eightByteChunks);
+    chip.interruptOut = async (_ep: number, data: Uint8Array) => {
+      outs.push(Buffer.from(data).toString('hex'));
+      if (data[4] === 0x51) await chip.controlOut({ requestType: 0, request: 0, value: 0, index: 0 }, Buffer.from('Q1\r'));
+      return 8;
+    };
+    expect(await fuji(chip, 'Q1\r')).toBe(Q1);
+    await fuji(chip, 'S.5R0003\r').catch(() => null);
+    expect(outs).toEqual(['800603035131002f', '80060403532e3500']);
+  });
+
+  it('armac: 0xA0+n control chunks of 3 bytes, replies with a length nibble per 6-byte report', async () => {
+    const sent: string[] = [];
+    const reply = '(226.0 19\r';
+    const reports = [...Array.from({ length: Math.ceil(reply.length / 5) }, (_, i) => reply.slice(i * 5, i * 5 + 5)), ''].map((part) => {
+      const b = Buffer.alloc(6);
+      b[0] = 0x80 | part.length;
+      Buffer.from(part, 'latin1').copy(b, 1);
+      return new Uint8Array(b);
+    });
+    const chip = new FakeBridge(() => null, () => []);
+    chip.controlOut = async (_s, data: Uint8Array) => {
+      sent.push(Buffer.from(data).toString('hex'));
+      return data.length;
+    };
+    chip.interruptIn = async () => reports.shift()!;
+    expect(await armac(chip, 'Q1\r')).toBe(reply);
+    expect(sent).toEqual(['a351310d']);
+    expect(await armac(chip, 'QGS\r')).toBe('QGS\r');
   });
 });

@@ -4,6 +4,7 @@
  * before the timeout, or null on a transfer error (NUT's negative return).
  */
 import { isTransportError, type UsbHandle } from '@nut-ts/core/plugin-api';
+import { ablerex, armac, fuji, phoenixtec } from './packet-bridges.js';
 import { fabula, hunnox, krauler, snr, type StringBridgeState } from './string-bridges.js';
 
 export type BridgeCommand = (usb: UsbHandle, cmd: string) => Promise<string | null>;
@@ -128,10 +129,18 @@ export function makeBridge(name: string, state: StringBridgeState): BridgeComman
       return hunnox(state);
     case 'snr':
       return snr(state);
+    case 'fuji':
+      return fuji;
+    case 'phoenixtec':
+      return phoenixtec;
+    case 'ablerex':
+      return ablerex();
+    case 'armac':
+      return armac;
     default:
       return undefined;
   }
 }
 
-/** NUT's subdriver names, in its usbsubdriver[] order (those this build lacks fail with a clear message). */
+/** NUT's subdriver names, in its usbsubdriver[] order. */
 export const BRIDGE_NAMES = ['cypress', 'phoenixtec', 'phoenix', 'ippon', 'krauler', 'fabula', 'hunnox', 'fuji', 'sgs', 'snr', 'ablerex', 'armac'];

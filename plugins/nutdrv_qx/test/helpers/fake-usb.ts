@@ -51,7 +51,7 @@ export class FakeBridge implements UsbHandle {
     if (!next) throw new TransportError('ETIMEDOUT', 'nothing queued');
     return next.subarray(0, length);
   }
-  async interruptOut(): Promise<number> {
+  async interruptOut(_ep: number, _data: Uint8Array): Promise<number> {
     return 0;
   }
   async bulkIn(): Promise<Uint8Array> {
