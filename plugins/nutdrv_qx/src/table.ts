@@ -57,7 +57,7 @@ export interface ProtocolTable {
 export function loadTable(path: string): ProtocolTable {
   let t: ProtocolTable;
   try {
-    t = JSON.parse(readFileSync(path, 'latin1')) as ProtocolTable;
+    t = JSON.parse(readFileSync(path, 'utf8')) as ProtocolTable;
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}`);
   }

@@ -12,7 +12,7 @@ const tables = loadTables(builtinTableFiles());
 const byName = (p: string) => tables.find((t) => t.protocol === p)!;
 
 /** Protocols whose every named function is implemented. */
-const COMPLETE = ['megatec', 'megatec/old', 'mustek', 'q1', 'zinto', 'hunnox', 'voltronic-qs', 'mecer'];
+const COMPLETE = ['megatec', 'megatec/old', 'mustek', 'q1', 'zinto', 'hunnox', 'voltronic-qs', 'voltronic-qs-hex', 'mecer'];
 
 describe('nutdrv_qx protocol tables against NUT testing tables', () => {
   it('ships every protocol of NUT 2.8.0 in its detection order', () => {
@@ -41,6 +41,19 @@ describe('nutdrv_qx protocol tables against NUT testing tables', () => {
       }
     });
   }
+
+  it('voltronic-qs-hex: the binary QS reply decoded as NUT decodes it', async () => {
+    const table = byName('voltronic-qs-hex');
+    const { rt } = makeRuntime(new TestingLink(table), { options: { protocol: 'voltronic-qs-hex' } });
+    await rt.init();
+    const v = (n: string) => rt.tree.getValue(n);
+    // QS → #6C01 35 6C01 35 03 519A 1312D0 E6 1E 00001001; M → P (no ratings items). NUT's
+    // formulas: volts trunc(0x6C01*0x35/51)/256 = 112.2, Hz 0x1312D0/0x519A = 59.8,
+    // battery 0xE6*0x1E/510 = 13.53, load 0x03.
+    expect([v('input.voltage'), v('output.voltage'), v('ups.load'), v('output.frequency'), v('battery.voltage')]).toEqual(['112.2', '112.2', '3', '59.8', '13.53']);
+    expect([v('ups.firmware.aux'), v('ups.status'), v('ups.type'), v('ups.beeper.status')]).toEqual(['PM-P', 'OL', 'offline / line interactive', 'enabled']);
+    expect(v('output.voltage.nominal')).toBeUndefined();
+  });
 
   it('megatec: values cut from Q1/F/I and the wire form of every command', async () => {
     const table = byName('megatec');

@@ -184,6 +184,8 @@ for (const file of readdirSync(driversDir).filter((f) => /^nutdrv_qx_.*\.c$/.tes
         return t;
       }),
   };
-  writeFileSync(join(outDir, `${table.protocol.replace('/', '-')}.json`), JSON.stringify(table, null, 2) + '\n');
+  // Bytes above 0x7e (binary test replies) stay readable as \u00XX escapes.
+  const json = JSON.stringify(table, null, 2).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  writeFileSync(join(outDir, `${table.protocol.replace('/', '-')}.json`), json + '\n');
   console.log(`${file}: ${table.version}, ${table.items.length} items, ${table.testing.length} tests`);
 }

@@ -2,6 +2,7 @@
 import { blazer } from './blazer.js';
 import type { FunctionSet } from './types.js';
 import { voltronicFamily } from './voltronic-family.js';
+import { voltronicQsHex } from './voltronic-qs-hex.js';
 
 export function mergeFunctionSets(...sets: FunctionSet[]): FunctionSet {
   const out: FunctionSet = {};
@@ -13,5 +14,5 @@ export function mergeFunctionSets(...sets: FunctionSet[]): FunctionSet {
   return out;
 }
 
-export const builtinFunctions: FunctionSet = mergeFunctionSets(blazer, voltronicFamily);
+export const builtinFunctions: FunctionSet = mergeFunctionSets(blazer, voltronicFamily, voltronicQsHex);
 export type { FunctionSet, QxApi } from './types.js';

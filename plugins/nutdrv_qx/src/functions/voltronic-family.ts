@@ -51,20 +51,6 @@ export const voltronicFamily: FunctionSet = {
       }
       return cformat(item.dfl ?? '%s', item.value);
     },
-    voltronic_qs_hex_protocol: (item, _v, qx) => {
-      const v = item.value.toLowerCase();
-      if (v !== 'p' && v !== 't') return null;
-      for (const [name, cmd] of [
-        ['test.battery.start.quick', true],
-        ['output.frequency.nominal', false],
-        ['battery.voltage.nominal', false],
-        ['output.voltage.nominal', false],
-      ] as const) {
-        if (v !== 't') break;
-        qx.find(name, cmd ? ['command'] : [])?.flags.delete('skip');
-      }
-      return cformat(item.dfl ?? '%s', item.value);
-    },
     voltronic_p98_protocol: (item, _v, qx) => {
       if (item.value.toLowerCase() !== 'pi98') {
         qx.log(`Protocol [${item.value}] is not supported by this driver`);
