@@ -75,6 +75,7 @@ export class QxEngine {
       process: (item, cmd) => this.process(item, cmd),
       infovalSet: (item) => this.infovalSet(item),
       status: () => this.statusMask,
+      memory: new Map(),
     };
     this.battery = new BatteryEstimator({
       getinfo: (n) => d.getinfo(n),

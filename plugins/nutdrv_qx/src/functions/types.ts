@@ -18,6 +18,8 @@ export interface QxApi {
   infovalSet(item: Item): number;
   /** Status bits set so far in this walk (STATUS() mask), see status.ts. */
   status(): number;
+  /** Per-instance memory of a protocol's functions (what NUT keeps in file-level statics). */
+  readonly memory: Map<string, unknown>;
 }
 
 /** preprocess: read items → NUT value; command/setvar items → wire command. null = failure. */

@@ -16,7 +16,6 @@ export const voltronicFamily: FunctionSet = {
     voltronic_claim: (qx) => claimItems(qx, ['input.voltage', 'ups.firmware.aux']),
     voltronic_qs_claim: (qx) => claimItems(qx, ['ups.firmware.aux', 'input.voltage']),
     voltronic_qs_hex_claim: (qx) => claimItems(qx, ['ups.firmware.aux', 'input.voltage']),
-    bestups_claim: (qx) => claimItems(qx, ['input.voltage', 'device.model']),
     mecer_claim: async (qx) => {
       if (!(await claimItems(qx, ['input.voltage']))) return false;
       const item = qx.find('ups.firmware.aux');
