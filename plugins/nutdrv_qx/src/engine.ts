@@ -76,6 +76,7 @@ export class QxEngine {
       infovalSet: (item) => this.infovalSet(item),
       status: () => this.statusMask,
       memory: new Map(),
+      statusSet: (t) => host.status.set(t),
     };
     this.battery = new BatteryEstimator({
       getinfo: (n) => d.getinfo(n),

@@ -1,4 +1,5 @@
 /** Every named function the shipped tables may refer to. */
+import { ablerex } from './ablerex.js';
 import { bestups } from './bestups.js';
 import { blazer } from './blazer.js';
 import type { FunctionSet } from './types.js';
@@ -15,5 +16,5 @@ export function mergeFunctionSets(...sets: FunctionSet[]): FunctionSet {
   return out;
 }
 
-export const builtinFunctions: FunctionSet = mergeFunctionSets(blazer, bestups, voltronicFamily, voltronicQsHex);
+export const builtinFunctions: FunctionSet = mergeFunctionSets(blazer, ablerex, bestups, voltronicFamily, voltronicQsHex);
 export type { FunctionSet, QxApi } from './types.js';

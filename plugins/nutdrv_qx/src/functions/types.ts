@@ -18,6 +18,8 @@ export interface QxApi {
   infovalSet(item: Item): number;
   /** Status bits set so far in this walk (STATUS() mask), see status.ts. */
   status(): number;
+  /** status_set() straight into the status being built (before the status bits are added). */
+  statusSet(token: string): void;
   /** Per-instance memory of a protocol's functions (what NUT keeps in file-level statics). */
   readonly memory: Map<string, unknown>;
 }
