@@ -149,3 +149,34 @@ describe('packet bridges', () => {
     expect(await armac(chip, 'QGS\r')).toBe('QGS\r');
   });
 });
+
+describe('USB link', () => {
+  it('opens the device again after it went away, with the same ids and port', async () => {
+    const { UsbLink } = await import('../src/usb/link.js');
+    const first = new FakeBridge(answer, eightByteChunks);
+    let closeListener: (() => void) | undefined;
+    first.onClose = (l: () => void) => {
+      closeListener = l;
+      return () => {};
+    };
+    const second = new FakeBridge(answer, eightByteChunks);
+    const opened: unknown[] = [];
+    let available = false;
+    const ctx = {
+      log: { debug() {}, info() {} },
+      openUsb: async (m: unknown) => {
+        opened.push(m);
+        if (!available) throw new Error('ENOENT');
+        return second;
+      },
+    } as never;
+    const link = new UsbLink(first, cypress, ctx, { vendorid: '0665', productid: '5161', busport: '1-1' });
+    expect((await link.command('Q1\r'))?.data).toBe(Q1);
+    closeListener!();
+    expect(await link.command('Q1\r')).toBeNull();
+    available = true;
+    expect((await link.command('Q1\r'))?.data).toBe(Q1);
+    expect(link.handle).toBe(second);
+    expect(opened).toEqual([{ vendorid: '0665', productid: '5161', busport: '1-1' }, { vendorid: '0665', productid: '5161', busport: '1-1' }]);
+  });
+});

@@ -36,14 +36,46 @@ export function bridgeFor(info: UsbDeviceInfo, rows: readonly UsbIdRow[]): strin
   )?.bridge;
 }
 
+/**
+ * Commands over a bridge. When the device goes away (unplug, transport restart) the next
+ * command opens it again with the same match narrowed to the same physical port, as NUT's
+ * reopen matcher does; until then every command fails (and the data goes stale).
+ */
 export class UsbLink implements QxLink {
+  private lost = false;
+  private unsubscribe: () => void;
+
   constructor(
-    readonly handle: UsbHandle,
+    public handle: UsbHandle,
     private readonly bridge: BridgeCommand,
     private readonly ctx: DriverContext,
-  ) {}
+    private readonly reopenMatch: UsbMatch = {},
+  ) {
+    this.unsubscribe = this.watch(handle);
+  }
+
+  private watch(handle: UsbHandle): () => void {
+    return handle.onClose(() => {
+      this.lost = true;
+    });
+  }
+
+  private async reopen(): Promise<boolean> {
+    try {
+      const h = await this.ctx.openUsb(this.reopenMatch);
+      this.unsubscribe();
+      this.handle = h;
+      this.unsubscribe = this.watch(h);
+      this.lost = false;
+      this.ctx.log.debug(1, 'USB device opened again');
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   async command(cmd: string): Promise<{ data: string; length: number } | null> {
+    if (this.lost && !(await this.reopen())) return null;
     const reply = await this.bridge(this.handle, cmd);
     this.ctx.log.debug(3, `send: ${cmd.split('\r')[0]}; read: ${reply === null ? '(error)' : JSON.stringify(reply.split('\r')[0])}`);
     if (reply === null) return null;
@@ -51,6 +83,7 @@ export class UsbLink implements QxLink {
   }
 
   close(): Promise<void> {
+    this.unsubscribe();
     return this.handle.close();
   }
 }
@@ -113,5 +146,11 @@ export async function openUsbLink(ctx: DriverContext): Promise<UsbLink> {
   const hex = (n: number) => n.toString(16).padStart(4, '0');
   ctx.dstate.setinfo('ups.vendorid', hex(handle.info.vendorId));
   ctx.dstate.setinfo('ups.productid', hex(handle.info.productId));
-  return new UsbLink(handle, bridge, ctx);
+  const { ids: _ids, ...exact } = match;
+  return new UsbLink(handle, bridge, ctx, {
+    ...exact,
+    vendorid: hex(handle.info.vendorId),
+    productid: hex(handle.info.productId),
+    ...(handle.info.busport ? { busport: handle.info.busport.replace(/\./g, '\\.') } : {}),
+  });
 }

@@ -60,7 +60,7 @@ export class FakeBridge implements UsbHandle {
   async bulkOut(): Promise<number> {
     return 0;
   }
-  onClose() {
+  onClose(_listener: (error?: TransportError) => void): () => void {
     return () => {};
   }
   async close() {}
