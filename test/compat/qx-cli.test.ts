@@ -83,4 +83,33 @@ describe('nut simulate qx and protocol detection', () => {
     expect(sims[1]!.device.received).toEqual(sims[0]!.device.received);
     expect(sims[0]!.device.received).toEqual(['Q1', 'I', 'C', 'S02R0005']);
   }, 60_000);
+
+  it('--usb cypress: the unit behind a bridge on the virtual USB device, events included, read by NUT and ours', async () => {
+    requireOracle('/lib/nut/nutdrv_qx', '/usr/bin/umockdev-wrapper');
+    const child = spawn(process.execPath, [join(ROOT, 'core', 'dist', 'cli', 'nut.js'), 'simulate', 'qx', '--usb', 'cypress', '--from', join(DDL, 'CABAC__UPS-1700DV2__blazer_usb__2.6.4__01.dev'), '--events', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    stops.push(() => stopChild(child));
+    const first = await new Promise<string>((res, rej) => {
+      createInterface({ input: child.stdout! }).once('line', res);
+      child.once('exit', (c) => rej(new Error(`nut simulate qx --usb exited (${c})`)));
+    });
+    const env: NodeJS.ProcessEnv = Object.fromEntries(first.split(' ').map((kv) => kv.split('=') as [string, string]));
+    expect(env.UMOCKDEV_DIR).toBeTruthy();
+    const sb = makeSandbox('nut-ts-qx-simusb-');
+    stops.push(async () => sb.cleanup());
+    sb.write('ups.conf', upsConf('auto', { vendorid: '0665', productid: '5161', protocol: 'megatec' }));
+    const run = (cmd: string, args: string[]) =>
+      new Promise<string>((res) => {
+        const c = spawn(cmd, args, { env: { ...sb.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+        let out = '';
+        c.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+        c.once('exit', () => res(out));
+      });
+    const nutDump = () => run(join(NUT_DRIVER_DIR, 'nutdrv_qx'), ['-a', 'ups', '-d', '1', '-u', 'root']);
+    const oursDump = () => run(process.execPath, [join(ROOT, 'core', 'dist', 'cli', 'driver.js'), 'nutdrv_qx', '-a', 'ups', '-d', '1']);
+    expect(await nutDump()).toContain('ups.status: OL');
+    expect(await oursDump()).toContain('ups.status: OL');
+    child.stdin!.write('onbattery\nlowbattery\n');
+    await eventually('NUT reads the events', async () => (await nutDump()).includes('ups.status: OB LB'), 20_000);
+    expect(await oursDump()).toContain('ups.status: OB LB');
+  }, 90_000);
 });

@@ -58,9 +58,11 @@ export function applyEvent(server: Q1Server, line: string): string | undefined {
       return undefined;
     case 'unplug':
       f.unplugged = true;
+      server.onPlug?.(false);
       return undefined;
     case 'replug':
       f.unplugged = false;
+      server.onPlug?.(true);
       return undefined;
     default:
       return `unknown event "${line.trim()}"`;

@@ -19,6 +19,8 @@ export interface Faults {
 
 export class Q1Server {
   readonly faults: Faults = { noise: false, garble: false, silent: false, slowMs: 0, unplugged: false };
+  /** Called on unplug/replug events, for transports that can really disconnect (USB). */
+  onPlug?: (plugged: boolean) => void;
   private pending = '';
 
   constructor(
