@@ -24,6 +24,7 @@ const SHAPES: Record<SimulatedProtocol, ProtocolShape> = {
   hunnox: { status: 'Q1', rating: 'F', vendor: 'FW?', ratingSide: 'input' },
   'voltronic-qs': { status: 'QS', rating: 'F', ident: ['M', 'V'], ratingSide: 'output' },
   mecer: { status: 'Q1', rating: 'F', vendor: 'I', ident: ['QPI', '(PI98'], ratingSide: 'input' },
+  bestups: { status: 'Q1', ratingSide: 'input' },
 };
 
 /** Text of a number in a fixed-width field (`width` chars, `decimals` after the point). */
@@ -108,6 +109,21 @@ export class Q1Device {
     return `#${pad(mfr, 15)} ${pad(model, 10)} ${pad(firmware, 10)}\r`;
   }
 
+  /** BestUPS/Sola queries: ID (model, VA, nominal volts, battery window), RT, BP?, SS?, M. */
+  private bestupsReply(c: string): string | undefined {
+    const v = (n: string) => this.values.get(n);
+    if (c === 'ID') {
+      const nominal = field(v('input.voltage.nominal'), 3, 0);
+      const battery = (n: string, w: number) => field(v(n), w, 1);
+      return `FOR,${field(v('ups.power.nominal') ?? '750', 4, 0).replace(/^0+/, '')},${nominal},${field(v('output.voltage.nominal') ?? v('input.voltage.nominal'), 3, 0)},${battery('battery.voltage.low', 4)},${battery('battery.voltage.high', 4)}\r`;
+    }
+    if (c === 'RT') return `${field(String(Math.round(Number(v('battery.runtime') ?? 900) / 60)), 3, 0)}\r`;
+    if (c === 'BP?') return `${field(v('battery.packs') ?? '1', 2, 0)}\r`;
+    if (c === 'SS?') return '0\r';
+    if (c === 'M') return '0\r';
+    return undefined;
+  }
+
   /** The reply to one command line (without its CR); null = no reply at all. */
   reply(cmd: string): string | null {
     this.received.push(cmd);
@@ -117,6 +133,10 @@ export class Q1Device {
     if (s.rating && c === s.rating) return this.ratingLine() ?? `${cmd}\r`;
     if (s.vendor && c === s.vendor) return this.vendorLine() ?? `${cmd}\r`;
     if (s.ident && c === s.ident[0]) return `${s.ident[1]}\r`;
+    if (this.protocol === 'bestups') {
+      const b = this.bestupsReply(c);
+      if (b !== undefined) return b;
+    }
     if (c === 'Q') {
       this.beeper = !this.beeper;
       return null;
