@@ -25,7 +25,13 @@ const SHAPES: Record<SimulatedProtocol, ProtocolShape> = {
   'voltronic-qs': { status: 'QS', rating: 'F', ident: ['M', 'V'], ratingSide: 'output' },
   mecer: { status: 'Q1', rating: 'F', vendor: 'I', ident: ['QPI', '(PI98'], ratingSide: 'input' },
   bestups: { status: 'Q1', ratingSide: 'input' },
+  'voltronic-qs-hex': { status: 'QS', ident: ['M', 'P'], ratingSide: 'output' },
 };
+
+/** Voltronic-QS-Hex escapes: a byte the line cannot carry goes as 0x28 and a code. */
+const HEX_ESCAPES: Record<number, number> = { 0x0d: 0x00, 0x11: 0x01, 0x13: 0x02, 0x0a: 0x03, 0x20: 0x04 };
+const escapeBytes = (bytes: number[]) => bytes.flatMap((b) => (HEX_ESCAPES[b] !== undefined ? [0x28, HEX_ESCAPES[b]!] : [b]));
+const be = (n: number, width: number) => Array.from({ length: width }, (_, i) => (Math.max(0, Math.round(n)) >> (8 * (width - 1 - i))) & 0xff);
 
 /** Text of a number in a fixed-width field (`width` chars, `decimals` after the point). */
 export function field(value: string | undefined, width: number, decimals: number): string {
@@ -75,12 +81,26 @@ export class Q1Device {
     this.values.set(name, value);
   }
 
+  /** QS of the hex protocol: binary fields (volts×256 over 51, Hz as a ratio, battery as a product). */
+  hexStatusLine(bits: string): string {
+    const v = (n: string) => Number(this.values.get(n) ?? 0);
+    const volts = (x: number) => [...escapeBytes(be(x * 256, 2)), 0x20, ...escapeBytes([51])];
+    const freq = v('output.frequency') || v('input.frequency');
+    const bytes = [
+      0x23, ...volts(v('input.voltage')), 0x20, ...volts(v('output.voltage')), 0x20, ...escapeBytes([Math.min(255, v('ups.load'))]), 0x20,
+      ...escapeBytes(be(1000, 2)), 0x20, ...escapeBytes(be(freq * 1000, 3)), 0x20,
+      ...escapeBytes([Math.min(255, Math.round(v('battery.voltage') * 2))]), 0x20, 0xff, 0x20, ...escapeBytes([parseInt(bits, 2)]), 0x0d,
+    ];
+    return Buffer.from(bytes).toString('latin1');
+  }
+
   statusLine(): string {
     const v = (n: string) => this.values.get(n);
     const side = this.shape.ratingSide;
     const bits = [this.utilityFail, this.batteryLow, this.bypassBoostBuck, this.failed, this.lineInteractive, this.testing, this.shutdownActive, this.beeper]
       .map((b) => (b ? '1' : '0'))
       .join('');
+    if (this.protocol === 'voltronic-qs-hex') return this.hexStatusLine(bits);
     const freq = side === 'output' ? (v('output.frequency') ?? v('input.frequency')) : v('input.frequency');
     return (
       `(${field(v('input.voltage'), 5, 1)} ${field(v('input.voltage.fault'), 5, 1)} ${field(v('output.voltage'), 5, 1)} ` +
