@@ -42,7 +42,7 @@ const vars = (dump: string) =>
       .map((m) => [m[1]!, m[2]!]),
   );
 
-type Model = Parameters<typeof startVirtualUsb>[0];
+type Model = Exclude<Parameters<typeof startVirtualUsb>[0], readonly unknown[]>;
 
 /** A Q1 unit behind each bridge, as NUT's bridge code expects the chip to answer. */
 const BRIDGES: Array<[string, (reply: (cmd: string) => string) => Model, (log: Array<{ hex: string }>) => boolean]> = [
