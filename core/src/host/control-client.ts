@@ -3,12 +3,13 @@
  * path, or start one (detached, logging to <statepath>/nut-ts.log) and wait until it answers.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
 import { controlSocketPath, hostLogPath, nutPaths, type NutPaths } from './paths.js';
+import { openStateFileAppend, secureStateDir, StateFileError } from './state-dir.js';
 
 export class HostUnavailableError extends Error {
   constructor(message: string) {
@@ -147,7 +148,14 @@ export async function ensureHost(options: EnsureHostOptions = {}): Promise<Contr
   } catch {
     since = 0;
   }
-  const fd = openSync(logFile, 'a');
+  let fd: number;
+  try {
+    secureStateDir(paths.statePath);
+    fd = openStateFileAppend(logFile);
+  } catch (e) {
+    if (e instanceof StateFileError) throw new HostUnavailableError(e.message);
+    throw e;
+  }
   const child = spawn(process.execPath, [script], {
     cwd: options.cwd ?? process.cwd(),
     env: {
@@ -157,7 +165,9 @@ export async function ensureHost(options: EnsureHostOptions = {}): Promise<Contr
       NUT_ALTPIDPATH: paths.altPidPath,
     },
     detached: true,
-    stdio: ['ignore', fd, fd],
+    // The daemon writes its own log (rotated, reopened on SIGHUP); stderr keeps what Node
+    // itself prints before that log is open.
+    stdio: ['ignore', 'ignore', fd],
   });
   closeSync(fd);
   let exited: number | null | undefined;

@@ -2,11 +2,13 @@
  * A running host process: the Host, its control socket and pid file, signal handling. Used by
  * the detached daemon (daemon.ts) and by `nut start` in the foreground.
  */
-import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { ControlServer } from './control-server.js';
 import { Host, type HostLogger, type HostOptions } from './host.js';
+import type { LogFile } from './log-file.js';
 import { controlSocketPath, hostPidPath } from './paths.js';
 import { loadHostSettings } from './settings.js';
+import { secureStateDir, writePidFile } from './state-dir.js';
 
 export interface RunningHost {
   host: Host;
@@ -21,12 +23,22 @@ export interface RunHostOptions extends Omit<HostOptions, 'log'> {
   /** Exit when nothing runs any more after a stop request (the daemon does). */
   exitWhenIdle?: boolean;
   handleSignals?: boolean;
+  /** The log file the logger writes to (reopened on SIGHUP). */
+  logFile?: LogFile;
 }
 
 export function consoleLogger(stream: NodeJS.WritableStream = process.stdout): HostLogger {
   return (level, message) => {
     const stamp = new Date().toISOString();
     stream.write(`${stamp} ${level.padEnd(5)} ${message}\n`);
+  };
+}
+
+/** Lines as consoleLogger writes them, into a LogFile (rotated by size). */
+export function fileLogger(file: LogFile): HostLogger {
+  return (level, message) => {
+    const stamp = new Date().toISOString();
+    file.write(`${stamp} ${level.padEnd(5)} ${message}\n`);
   };
 }
 
@@ -39,6 +51,7 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
     if (loaded.file) log('info', `host settings from ${loaded.file}`);
     settings = loaded.settings;
   }
+  for (const m of secureStateDir(options.paths.statePath)) log('warn', m);
   const host = new Host({ ...options, settings, log });
   const first = host.loadConfig();
   for (const m of first.messages) log(first.ok ? 'warn' : 'error', m);
@@ -67,13 +80,18 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   });
   await control.listen();
   try {
-    writeFileSync(pidFile, `${process.pid}\n`);
+    writePidFile(pidFile);
   } catch (e) {
     log('warn', `cannot write ${pidFile}: ${(e as Error).message}`);
   }
   if (options.handleSignals) {
     for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.once(sig, () => void stop());
     process.on('SIGHUP', () => {
+      try {
+        options.logFile?.reopen();
+      } catch (e) {
+        log('error', `cannot reopen the log: ${(e as Error).message}`);
+      }
       const r = host.loadConfig();
       for (const m of r.messages) log('warn', m);
       if (host.upsd.running) void host.upsd.reload();
