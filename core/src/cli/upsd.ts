@@ -10,6 +10,7 @@
  * one NUT driver socket per ups.conf section (<statepath>/<driver>-<ups>), like NUT's upsd;
  * without -F that standalone server goes to the background once listening.
  */
+import { worldReadableWarnings } from '../upsd/file-perms.js';
 import { startWhenMain } from './main-module.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -220,13 +221,6 @@ function loadConfig(confPath: string, warn: (s: string) => void): LoadedConfig {
   return { conf, users: users.users, sections: ups.sections };
 }
 
-function worldReadable(path: string): boolean {
-  try {
-    return (statSync(path).mode & 0o004) !== 0;
-  } catch {
-    return false;
-  }
-}
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let sink = (s: string) => void process.stderr.write(s);
@@ -262,7 +256,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 1;
   }
   const statePath = cfg.conf.statePath ?? p.statePath;
-  if (worldReadable(join(p.confPath, 'upsd.users'))) err(`${join(p.confPath, 'upsd.users')} is world readable\n`);
+  for (const w of worldReadableWarnings([join(p.confPath, 'upsd.conf'), join(p.confPath, 'upsd.users')])) err(`${w}\n`);
   if (cfg.sections.length === 0 && !cfg.conf.allowNoDevice) {
     err('Warning: no UPS definitions in ups.conf\n');
     err('Fatal error: at least one UPS must be defined in ups.conf\n');

@@ -25,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, basename } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { createJiti } from 'jiti';
+import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../upsd/login-throttle.js';
 import { problem, sortProblems, type ConfigProblem } from './problems.js';
 import { allowedBy, severityOf, validatorFor, loadSchema, type JsonSchema } from './schemas.js';
 import { closest } from './suggest.js';
@@ -62,6 +63,12 @@ export interface HostSettings {
   transport: 'process' | 'main-thread';
   /** Serial port name → the path opened instead (a simulator's pty). */
   transportRedirects: Record<string, string>;
+  /** upsd's failed-login throttle; undefined: its defaults (upsd/login-throttle.ts). */
+  loginThrottle?: LoginThrottleSettings;
+  /** The user the host runs as after opening what needs root (host/privileges.ts). */
+  runAsUser?: string;
+  /** The device transport process stays root after the drop. */
+  transportPrivileged?: boolean;
 }
 
 export interface HostSettingsResult {
@@ -221,6 +228,9 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
   if (ok('watchdogMs') && typeof data.watchdogMs === 'number') settings.watchdogMs = data.watchdogMs;
   if (ok('clientIdleTimeoutMs') && typeof data.clientIdleTimeoutMs === 'number') settings.clientIdleTimeoutMs = data.clientIdleTimeoutMs;
   if (ok('initWatchdogMs') && typeof data.initWatchdogMs === 'number') settings.initWatchdogMs = data.initWatchdogMs;
+  if (ok('loginThrottle') && isObject(data.loginThrottle)) settings.loginThrottle = { ...DEFAULT_LOGIN_THROTTLE, ...(data.loginThrottle as Partial<LoginThrottleSettings>) };
+  if (ok('runAsUser') && typeof data.runAsUser === 'string') settings.runAsUser = data.runAsUser;
+  if (ok('transportPrivileged') && typeof data.transportPrivileged === 'boolean') settings.transportPrivileged = data.transportPrivileged;
   if (ok('transport') && typeof data.transport === 'string') settings.transport = data.transport as HostSettings['transport'];
   if (ok('transportRedirects') && isObject(data.transportRedirects)) {
     settings.transportRedirects = Object.fromEntries(

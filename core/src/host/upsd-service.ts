@@ -3,6 +3,8 @@
  * configured from upsd.conf and upsd.users in the conf path. start/stop/reload for the
  * control socket; reload keeps clients connected (listeners are not re-bound).
  */
+import { worldReadableWarnings } from '../upsd/file-perms.js';
+import type { LoginThrottleSettings } from '../upsd/login-throttle.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceDirectory } from '../dstate/device.js';
@@ -16,6 +18,8 @@ export interface UpsdStartOptions {
   family?: 4 | 6;
   /** Run without upsd.conf / upsd.users (the demo): defaults, no users. */
   noConfigFiles?: boolean;
+  /** Log upsd's debug lines (per-client disconnects), as NUT's upsd -D does. */
+  debug?: boolean;
 }
 
 export interface UpsdResult {
@@ -40,6 +44,7 @@ export class UpsdService {
     private readonly confPath: string,
     private readonly log: Logger,
     private readonly idleTimeoutMs = 60_000,
+    private readonly loginThrottle?: LoginThrottleSettings,
   ) {}
 
   get running(): boolean {
@@ -56,6 +61,7 @@ export class UpsdService {
       return { conf: parseUpsdConf({ path: 'upsd.conf', text: '' }), users: new Map(), messages };
     }
     const confFile = join(this.confPath, 'upsd.conf');
+    messages.push(...worldReadableWarnings([confFile, join(this.confPath, 'upsd.users')]));
     if (!existsSync(confFile)) return { error: `Can't open ${confFile}: No such file or directory` };
     let conf: UpsdConf;
     try {
@@ -101,7 +107,9 @@ export class UpsdService {
       certFile: conf.certFile,
       users,
       describer: await loadDescriber(conf.dataPath),
-      log: this.log,
+      // NUT logs a client's disconnect only at debug level 2
+      log: options.debug ? this.log : (level, message) => level !== 'debug' && this.log(level, message),
+      loginThrottle: this.loginThrottle,
     });
     try {
       await server.start();

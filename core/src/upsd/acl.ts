@@ -22,6 +22,11 @@ export class UserTable {
     return user;
   }
 
+  /** The password is right for this user (whatever the user may do). */
+  authenticates(username: string | undefined, password: string | undefined): boolean {
+    return this.authenticated(username, password) !== undefined;
+  }
+
   checkAction(username: string | undefined, password: string | undefined, action: string): boolean {
     return this.authenticated(username, password)?.actions.has(action.toLowerCase()) ?? false;
   }

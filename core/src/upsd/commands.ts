@@ -19,6 +19,7 @@ import {
   err,
 } from './protocol.js';
 import type { TrackingTable } from './tracking.js';
+import type { AuditEvent } from './audit.js';
 
 /** Per-connection state a handler reads and changes. */
 export interface Session {
@@ -57,6 +58,16 @@ export interface CommandContext {
   /** Addresses of connections logged into the device, newest first. */
   clientsOf(device: Device): string[];
   now(): number;
+  /** The audit trail (logins, logouts, FSD, SET, INSTCMD). */
+  audit?(event: AuditEvent): void;
+  /** A command checked the session's password; `ok` is false when it was wrong. */
+  passwordChecked?(s: Session, ok: boolean, command: string, ups: string): void;
+}
+
+/** `allowed` as computed by the caller, after telling the server whether the password was right. */
+function checked(ctx: CommandContext, s: Session, command: string, ups: string, allowed: boolean): boolean {
+  ctx.passwordChecked?.(s, allowed || ctx.users.authenticates(s.username, s.password), command, ups);
+  return allowed;
 }
 
 type Handler = (ctx: CommandContext, s: Session, args: readonly string[]) => string;
@@ -228,7 +239,7 @@ const list: Handler = (ctx, _s, args) => {
 function setVar(ctx: CommandContext, s: Session, ups: string, name: string, value: string): string {
   const d = usable(ctx, ups);
   if (typeof d === 'string') return d;
-  if (!ctx.users.checkAction(s.username, s.password, 'SET')) return err('ACCESS-DENIED');
+  if (!checked(ctx, s, 'SET', d.name, ctx.users.checkAction(s.username, s.password, 'SET'))) return err('ACCESS-DENIED');
   const node = d.tree.get(name);
   if (!node) return err('VAR-NOT-SUPPORTED');
   if (!(node.flags & FLAG_RW)) return err('READONLY');
@@ -243,6 +254,7 @@ function setVar(ctx: CommandContext, s: Session, ups: string, name: string, valu
     if (!node.ranges.some((r) => n >= r.min && n <= r.max)) return err('INVALID-VALUE');
   }
   const id = s.tracking ? ctx.tracking.create(ctx.now()) : undefined;
+  ctx.audit?.({ kind: 'set', user: s.username!, addr: s.addr, ups: d.name, name, value, tracking: id });
   if (!d.setvar(name, value, id)) return err('SET-FAILED');
   return id ? `OK TRACKING ${id}\n` : 'OK\n';
 }
@@ -271,8 +283,9 @@ const instcmd: Handler = (ctx, s, args) => {
   const d = usable(ctx, ups);
   if (typeof d === 'string') return d;
   if (!d.tree.hasCommand(cmd)) return err('CMD-NOT-SUPPORTED');
-  if (!ctx.users.checkInstcmd(s.username, s.password, cmd)) return err('ACCESS-DENIED');
+  if (!checked(ctx, s, 'INSTCMD', d.name, ctx.users.checkInstcmd(s.username, s.password, cmd))) return err('ACCESS-DENIED');
   const id = s.tracking ? ctx.tracking.create(ctx.now()) : undefined;
+  ctx.audit?.({ kind: 'instcmd', user: s.username!, addr: s.addr, ups: d.name, cmd, param, tracking: id });
   if (!d.instcmd(cmd, param, id)) return err('INSTCMD-FAILED');
   return id ? `OK TRACKING ${id}\n` : 'OK\n';
 };
@@ -298,16 +311,19 @@ const login: Handler = (ctx, s, args) => {
   if (s.loginUps !== undefined) return err('ALREADY-LOGGED-IN');
   const d = ctx.findDevice(args[0]);
   if (!d) return err('UNKNOWN-UPS');
-  if (!ctx.users.checkAction(s.username, s.password, 'LOGIN')) return err('ACCESS-DENIED');
+  if (!checked(ctx, s, 'LOGIN', d.name, ctx.users.checkAction(s.username, s.password, 'LOGIN'))) return err('ACCESS-DENIED');
   ctx.login(s, d);
+  ctx.audit?.({ kind: 'login', user: s.username!, addr: s.addr, ups: s.loginUps!, tls: s.tls });
   return 'OK\n';
 };
 
 function primary(granted: string): Handler {
   return (ctx, s, args) => {
     if (args.length !== 1) return INVALID;
-    if (!ctx.findDevice(args[0])) return err('UNKNOWN-UPS');
-    if (!ctx.users.checkAction(s.username, s.password, 'PRIMARY') && !ctx.users.checkAction(s.username, s.password, 'MASTER')) {
+    const d = ctx.findDevice(args[0]);
+    if (!d) return err('UNKNOWN-UPS');
+    const allowed = ctx.users.checkAction(s.username, s.password, 'PRIMARY') || ctx.users.checkAction(s.username, s.password, 'MASTER');
+    if (!checked(ctx, s, granted.includes('MASTER') ? 'MASTER' : 'PRIMARY', d.name, allowed)) {
       return err('ACCESS-DENIED');
     }
     return granted;
@@ -318,13 +334,15 @@ const fsd: Handler = (ctx, s, args) => {
   if (args.length !== 1) return INVALID;
   const d = ctx.findDevice(args[0]);
   if (!d) return err('UNKNOWN-UPS');
-  if (!ctx.users.checkAction(s.username, s.password, 'FSD')) return err('ACCESS-DENIED');
+  if (!checked(ctx, s, 'FSD', d.name, ctx.users.checkAction(s.username, s.password, 'FSD'))) return err('ACCESS-DENIED');
+  ctx.audit?.({ kind: 'fsd', user: s.username!, addr: s.addr, ups: d.name });
   ctx.fsd.add(d.name.toLowerCase());
   return 'OK FSD-SET\n';
 };
 
-const logout: Handler = (_c, s, args) => {
+const logout: Handler = (ctx, s, args) => {
   if (args.length !== 0) return INVALID;
+  if (s.loginUps !== undefined) ctx.audit?.({ kind: 'logout', user: s.username ?? '', addr: s.addr, ups: s.loginUps, tls: s.tls });
   s.after = 'logout';
   return 'OK Goodbye\n';
 };

@@ -16,6 +16,8 @@ import { DEFAULT_PORT, type ListenAddress, type UpsUser } from './config.js';
 import type { Describer } from './descriptions.js';
 import { DeviceListings } from './listing.js';
 import { TrackingTable } from './tracking.js';
+import { auditText, LogRateLimit } from './audit.js';
+import { LoginThrottle, type LoginThrottleSettings } from './login-throttle.js';
 import { err } from './protocol.js';
 
 /** upsd reads client sockets in 512-byte chunks; a parse error drops the rest of one. */
@@ -44,6 +46,8 @@ export interface UpsdServerConfig {
   users?: Map<string, UpsUser>;
   describer?: Describer;
   log?: Logger;
+  /** Delay of answers to password checks from addresses with failures (login-throttle.ts). */
+  loginThrottle?: LoginThrottleSettings;
 }
 
 interface Connection {
@@ -60,6 +64,8 @@ interface Connection {
   /** The client half-closed: answer what it sent, then close. */
   eof: boolean;
   closed: boolean;
+  /** An answer held back by the login throttle; nothing else is read or answered meanwhile. */
+  delayed: boolean;
 }
 
 export interface BoundListener {
@@ -90,6 +96,10 @@ export class UpsdServer {
   private idleTimeoutMs: number;
   private readonly log: Logger;
   private readonly ctx: CommandContext;
+  readonly loginThrottle: LoginThrottle;
+  /** Set while a request is answered: how long the login throttle holds that answer. */
+  private answerDelay = 0;
+  private readonly parseErrors = new LogRateLimit();
   /** Addresses actually bound. */
   readonly bound: BoundListener[] = [];
 
@@ -104,6 +114,7 @@ export class UpsdServer {
     this.maxConn = config.maxConn ?? Number.POSITIVE_INFINITY;
     this.idleTimeoutMs = config.idleTimeoutMs ?? 60_000;
     this.log = config.log ?? (() => {});
+    this.loginThrottle = new LoginThrottle(config.loginThrottle);
     if (config.certFile) this.loadCertificate(config.certFile);
     const self = this;
     this.ctx = {
@@ -123,6 +134,14 @@ export class UpsdServer {
       },
       fsd: this.fsd,
       numLogins: (d) => this.logins.get(d.name.toLowerCase()) ?? 0,
+      audit: (e) => this.log('info', auditText(e)),
+      passwordChecked: (s, ok, command, ups) => {
+        if (!ok) {
+          this.loginThrottle.fail(s.addr);
+          this.log('notice', auditText({ kind: 'auth-failed', user: s.username ?? '', addr: s.addr, ups, command }));
+        }
+        this.answerDelay = this.loginThrottle.delayFor(s.addr);
+      },
       login: (s, d) => {
         const key = d.name.toLowerCase();
         this.logins.set(key, (this.logins.get(key) ?? 0) + 1);
@@ -334,6 +353,7 @@ export class UpsdServer {
       held: false,
       eof: false,
       closed: false,
+      delayed: false,
     };
     this.connections.add(c);
     socket.setNoDelay(true);
@@ -351,14 +371,14 @@ export class UpsdServer {
   private attach(c: Connection, socket: Socket): void {
     socket.on('data', (chunk: Buffer) => this.receive(c, chunk));
     socket.on('drain', () => {
-      if (!c.closed && !c.held && c.pending) this.pump(c);
+      if (!c.closed && !c.held && !c.delayed && c.pending) this.pump(c);
     });
     socket.on('error', () => this.dropConnection(c));
     socket.on('close', () => this.dropConnection(c));
     socket.on('end', () => {
       // NUT reads everything sent before EOF, answers it, then disconnects
       c.eof = true;
-      if (!c.pending && !c.held) this.endGracefully(c);
+      if (!c.pending && !c.held && !c.delayed) this.endGracefully(c);
     });
   }
 
@@ -405,7 +425,7 @@ export class UpsdServer {
     }
     c.pending = chunk;
     c.pendingOffset = 0;
-    if (!c.held) this.pump(c);
+    if (!c.held && !c.delayed) this.pump(c);
   }
 
   /** Works through pending input, stopping when the client does not read its answers. */
@@ -419,7 +439,7 @@ export class UpsdServer {
           // let other clients in; this one continues on the next turn
           socket.pause();
           setImmediate(() => {
-            if (!c.closed && !c.held && c.pending) this.pump(c);
+            if (!c.closed && !c.held && !c.delayed && c.pending) this.pump(c);
           });
           break;
         }
@@ -427,13 +447,20 @@ export class UpsdServer {
         const start = c.pendingOffset;
         const end = Math.min(start + READ_CHUNK, buf.length);
         let stop: 'starttls' | 'logout' | undefined;
+        let held: string | undefined;
         let i = start;
         for (; i < end; i++) {
           const r = c.machine.feed(buf[i]);
           if (r === Feed.Line) {
             budget--;
             c.lastHeard = Date.now();
-            socket.write(this.answer(c));
+            this.answerDelay = 0;
+            const text = this.answer(c);
+            if (this.answerDelay > 0 && stop !== 'logout') {
+              held = text;
+              break;
+            }
+            socket.write(text);
             // after LOGOUT NUT still answers the rest of that read, then closes
             if (stop === 'logout' || c.session.after === 'logout') {
               stop = 'logout';
@@ -444,7 +471,8 @@ export class UpsdServer {
               break;
             }
           } else if (r === Feed.Error) {
-            this.log('notice', `Parse error on sock: ${c.machine.errorMessage}`);
+            const line = this.parseErrors.admit(`Parse error on sock: ${c.machine.errorMessage}`);
+            if (line) this.log('notice', line);
             i = end - 1;
             break;
           }
@@ -467,6 +495,10 @@ export class UpsdServer {
           c.pending = undefined;
           c.pendingOffset = 0;
         }
+        if (held !== undefined) {
+          this.holdAnswer(c, held, this.answerDelay);
+          break;
+        }
         if (socket.writableLength > OUTPUT_HIGH_WATER) {
           // resume on 'drain'
           socket.pause();
@@ -476,10 +508,25 @@ export class UpsdServer {
     } finally {
       if (!socket.destroyed) socket.uncork();
     }
-    if (!c.pending && !c.closed && !c.held) {
+    if (!c.pending && !c.closed && !c.held && !c.delayed) {
       if (c.eof) this.endGracefully(c);
       else if (socket.isPaused()) socket.resume();
     }
+  }
+
+  /** Writes `text` after `ms` (login throttle), then goes on with what the client sent since. */
+  private holdAnswer(c: Connection, text: string, ms: number): void {
+    c.delayed = true;
+    c.socket.pause();
+    const timer = setTimeout(() => {
+      c.delayed = false;
+      if (c.closed) return;
+      c.socket.write(text);
+      if (c.pending) this.pump(c);
+      else if (c.eof) this.endGracefully(c);
+      else c.socket.resume();
+    }, ms);
+    c.socket.once('close', () => clearTimeout(timer));
   }
 
   private endGracefully(c: Connection): void {

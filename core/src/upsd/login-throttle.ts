@@ -1,0 +1,66 @@
+/**
+ * Failed-login throttle per client address. NUT answers a wrong password at once, so guessing
+ * is limited only by the network; here every answer to a command that checks a password, from
+ * an address with recent failures, waits base × 2^(failures-1) ms, capped. The answers stay
+ * NUT's (`ERR ACCESS-DENIED` / `OK`), so clients that retry keep working, only slower; other
+ * addresses are not slowed. Successes are delayed the same way (a fast `OK` would tell a
+ * guesser which try was right without waiting for the others), and an address is forgotten
+ * after `forgetAfterMs` without a failure.
+ */
+
+export interface LoginThrottleSettings {
+  /** Delay after the first failure; 0 turns the throttle off. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  forgetAfterMs: number;
+}
+
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = { baseDelayMs: 100, maxDelayMs: 10_000, forgetAfterMs: 15 * 60_000 };
+
+/** Addresses remembered at most (oldest forgotten first): a flood of sources cannot grow memory. */
+const MAX_ADDRESSES = 65_536;
+
+interface Entry {
+  failures: number;
+  last: number;
+}
+
+export class LoginThrottle {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    public settings: LoginThrottleSettings = DEFAULT_LOGIN_THROTTLE,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private entry(addr: string): Entry | undefined {
+    const e = this.entries.get(addr);
+    if (e && this.now() - e.last > this.settings.forgetAfterMs) {
+      this.entries.delete(addr);
+      return undefined;
+    }
+    return e;
+  }
+
+  failures(addr: string): number {
+    return this.entry(addr)?.failures ?? 0;
+  }
+
+  /** Records a failed password check from `addr`. */
+  fail(addr: string): void {
+    const e = this.entry(addr) ?? { failures: 0, last: 0 };
+    e.failures++;
+    e.last = this.now();
+    this.entries.delete(addr);
+    this.entries.set(addr, e);
+    if (this.entries.size > MAX_ADDRESSES) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  /** How long an answer to a password check from `addr` waits now. */
+  delayFor(addr: string): number {
+    const { baseDelayMs, maxDelayMs } = this.settings;
+    const n = this.failures(addr);
+    if (n === 0 || baseDelayMs <= 0) return 0;
+    return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(n - 1, 30));
+  }
+}
