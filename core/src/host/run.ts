@@ -7,12 +7,13 @@ import { ControlServer } from './control-server.js';
 import { Host, type HostLogger, type HostOptions } from './host.js';
 import type { LogFile } from './log-file.js';
 import { controlSocketPath, hostPidPath } from './paths.js';
-import { loadHostSettings } from './settings.js';
+import { loadHostSettings, mergeSettings, type HostSettings } from './settings.js';
 import { secureStateDir, writePidFile } from './state-dir.js';
 
 export interface RunningHost {
   host: Host;
   control: ControlServer;
+  settings: HostSettings;
   /** Resolves when the host has stopped (host-stop, idle exit, signal). */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -44,12 +45,13 @@ export function fileLogger(file: LogFile): HostLogger {
 
 export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   const log = options.log;
-  let settings = options.settings;
-  if (!settings) {
+  let settings: HostSettings;
+  if (options.settings) settings = mergeSettings(options.settings);
+  else {
     const loaded = await loadHostSettings(options.cwd);
     for (const p of loaded.problems) log('warn', p);
     if (loaded.file) log('info', `host settings from ${loaded.file}`);
-    settings = loaded.settings;
+    ({ settings } = loaded);
   }
   for (const m of secureStateDir(options.paths.statePath)) log('warn', m);
   const host = new Host({ ...options, settings, log });
@@ -98,5 +100,5 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
     });
   }
   log('info', `host running (pid ${process.pid}), control socket ${control.path}`);
-  return { host, control, done, stop };
+  return { host, control, settings, done, stop };
 }

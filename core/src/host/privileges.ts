@@ -1,0 +1,100 @@
+/**
+ * Dropping root as NUT's upsd and drivers do (common.c become_user: initgroups, setgid,
+ * setuid). The host opens what needs root first (control socket, state files, listeners
+ * opened at start), then the whole process switches user: worker threads share the process's
+ * credentials, and children started later (the device transport process, NUT's C drivers)
+ * inherit them.
+ *
+ * Which user, first found: the host setting `runAsUser`, `user` in ups.conf's global section
+ * (NUT's drivers read it there), the environment's NUT_RUN_AS_USER (the CLIs' `-u`), else
+ * `nut` when that user exists. Only a host started as root switches.
+ */
+import { spawnSync } from 'node:child_process';
+import { chownSync } from 'node:fs';
+
+export interface RunAsUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+export interface UserSources {
+  setting?: string;
+  upsConfUser?: string;
+  env?: string;
+}
+
+export const DEFAULT_RUN_AS_USER = 'nut';
+
+function idOf(name: string, flag: '-u' | '-g'): number | undefined {
+  // id(1) asks NSS, so users from LDAP/sssd resolve as they do for NUT's getpwnam().
+  const r = spawnSync('id', [flag, '--', name], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const n = Number.parseInt(r.stdout.trim(), 10);
+  return Number.isInteger(n) ? n : undefined;
+}
+
+export function lookupUser(name: string): RunAsUser | undefined {
+  const uid = idOf(name, '-u');
+  const gid = idOf(name, '-g');
+  if (uid === undefined || gid === undefined) return undefined;
+  return { name, uid, gid };
+}
+
+/**
+ * The user to switch to, or undefined to stay as is (not root, or no user named and no `nut`).
+ * Throws when a user is named explicitly but does not exist (NUT: "user %s not found").
+ */
+export function resolveRunAsUser(sources: UserSources, isRoot = process.getuid?.() === 0): { user?: RunAsUser; explicit: boolean } {
+  if (!isRoot) return { explicit: false };
+  const named = sources.setting ?? sources.upsConfUser ?? sources.env;
+  if (named !== undefined) {
+    const user = lookupUser(named);
+    if (!user) throw new Error(`user ${named} not found`);
+    return { user, explicit: true };
+  }
+  return { user: lookupUser(DEFAULT_RUN_AS_USER), explicit: false };
+}
+
+/**
+ * What `user` cannot reach of what the host still needs after the switch (read the config
+ * directory, write the state directory), asked of the kernel by a child running as that user.
+ */
+export function unreachableFor(user: RunAsUser, paths: { confPath: string; statePath: string }): string[] {
+  const script = `
+const fs = require('node:fs');
+const [conf, state] = process.argv.slice(1);
+const out = [];
+try { fs.accessSync(conf, fs.constants.R_OK | fs.constants.X_OK); } catch { out.push('read ' + conf); }
+try { fs.accessSync(state, fs.constants.W_OK | fs.constants.X_OK); } catch { out.push('write ' + state); }
+process.stdout.write(JSON.stringify(out));`;
+  const r = spawnSync(process.execPath, ['-e', script, paths.confPath, paths.statePath], {
+    uid: user.uid,
+    gid: user.gid,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) return [`run as ${user.name} (${(r.stderr || r.error?.message || '').trim()})`];
+  return JSON.parse(r.stdout) as string[];
+}
+
+/** Hands files the host created as root (log, pid file, control socket) to `user`. */
+export function handOver(user: RunAsUser, files: readonly string[]): void {
+  for (const f of files) {
+    try {
+      chownSync(f, user.uid, user.gid);
+    } catch {
+      /* a file that is not there needs no owner */
+    }
+  }
+}
+
+/** become_user(): supplementary groups, group, user; for the whole process. */
+export function becomeUser(user: RunAsUser): void {
+  // Node has process.initgroups on POSIX; @types/node does not declare it.
+  const initgroups = (process as { initgroups?: (user: string, extraGroup: number) => void }).initgroups;
+  if (!process.setuid || !process.setgid || !initgroups) throw new Error('switching users is not supported on this platform');
+  initgroups(user.name, user.gid);
+  process.setgid(user.gid);
+  process.setuid(user.uid);
+  if (process.getuid?.() !== user.uid || process.geteuid?.() !== user.uid) throw new Error(`could not switch to user ${user.name}`);
+}

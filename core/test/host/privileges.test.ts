@@ -1,0 +1,88 @@
+/**
+ * The host daemon switches from root to the configured user. These tests start the daemon as
+ * root, so they run only when the test runner is root (switching users needs it); as any other
+ * user they are reported as skipped, not passed. They use `nobody`, which every system has.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ensureHost, type ControlClient } from '../../src/host/control-client.js';
+import { hostLogPath } from '../../src/host/paths.js';
+import { lookupUser, resolveRunAsUser } from '../../src/host/privileges.js';
+import { until } from '../../../test/helpers/wait.js';
+import { freePort } from '../../../test/helpers/oracle.js';
+
+const root = process.getuid?.() === 0;
+const repo = join(import.meta.dirname, '..', '..', '..');
+
+describe('resolveRunAsUser', () => {
+  it('stays as is when not root, and refuses a named user that does not exist', () => {
+    expect(resolveRunAsUser({ setting: 'nobody' }, false)).toEqual({ explicit: false });
+    expect(() => resolveRunAsUser({ upsConfUser: 'no-such-user-here' }, true)).toThrow('user no-such-user-here not found');
+    expect(resolveRunAsUser({ setting: 'nobody', upsConfUser: 'root' }, true).user?.name).toBe('nobody');
+    expect(resolveRunAsUser({ env: 'nobody' }, true)).toMatchObject({ explicit: true, user: { name: 'nobody' } });
+  });
+});
+
+describe.skipIf(!root)('privilege drop (needs root: it switches users)', () => {
+  let dir: string;
+  let conf: string;
+  let state: string;
+  let client: ControlClient | undefined;
+  const nobody = lookupUser('nobody')!;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nut-ts-priv-'));
+    chmodSync(dir, 0o755);
+    conf = join(dir, 'conf');
+    state = join(dir, 'state');
+    mkdirSync(conf, { mode: 0o755 });
+    mkdirSync(state, { mode: 0o750 });
+    chownSync(state, nobody.uid, nobody.gid);
+    writeFileSync(join(conf, 'ups.conf'), 'user = nobody\n[dummy]\n driver = dummy-ups\n port = dummy.dev\n');
+    writeFileSync(join(conf, 'dummy.dev'), 'ups.status: OL\nbattery.charge: 90\n');
+    writeFileSync(join(conf, 'upsd.conf'), `LISTEN 127.0.0.1 ${await freePort()}\n`);
+    writeFileSync(join(conf, 'upsd.users'), '', { mode: 0o640 });
+    chownSync(join(conf, 'upsd.users'), 0, nobody.gid);
+  });
+
+  afterEach(async () => {
+    if (client) {
+      await client.request({ cmd: 'host-stop' }).catch(() => undefined);
+      client.close();
+      client = undefined;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const paths = () => ({ confPath: conf, statePath: state, altPidPath: state, driverPath: '/lib/nut' });
+
+  it("runs the host, its plugin workers and upsd as ups.conf's user", async () => {
+    client = await ensureHost({ paths: paths(), cwd: repo });
+    const pong = await client.request({ cmd: 'ping' });
+    const pid = pong.pid!;
+    expect(await client.request({ cmd: 'start', ups: 'dummy', maxstartdelayMs: 20_000 })).toMatchObject({ ok: true });
+    expect(await client.request({ cmd: 'upsd-start' })).toMatchObject({ ok: true });
+    // every thread of the host (plugin workers are threads) under the configured user
+    const threads = spawnSync('ps', ['-L', '-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(threads.length).toBeGreaterThan(1);
+    expect(new Set(threads.map((t) => t.trim()))).toEqual(new Set(['nobody']));
+    expect(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()).toBe('nobody');
+    const log = hostLogPath(state);
+    await until('the switch is logged', () => readFileSync(log, 'utf8').includes(`running as user nobody (uid ${nobody.uid}`), 10_000);
+    expect(statSync(log).uid).toBe(nobody.uid);
+    expect(statSync(log).mode & 0o777).toBe(0o640);
+  });
+
+  it('does not start when the named user does not exist', async () => {
+    writeFileSync(join(conf, 'ups.conf'), 'user = no-such-user-here\n');
+    await expect(ensureHost({ paths: paths(), cwd: repo, timeoutMs: 10_000 })).rejects.toThrow(/user no-such-user-here not found/);
+  });
+
+  it('does not start when the named user cannot write the state path', async () => {
+    chownSync(state, 0, 0);
+    await expect(ensureHost({ paths: paths(), cwd: repo, timeoutMs: 10_000 })).rejects.toThrow(/user nobody cannot write .*state: not starting/);
+  });
+});
