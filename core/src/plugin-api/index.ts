@@ -110,3 +110,6 @@ export * from './transports.js';
 
 /** NUT's config grammar (parseconf), for plugins that read NUT-style files. */
 export { tokenizeConfig, encodeValue, type ConfigLine } from '../config/parseconf.js';
+
+/** JSON Schema validation for data files a plugin loads (mapping tables). */
+export { compileJsonSchema, type SchemaProblem } from './json-schema.js';

@@ -30,8 +30,8 @@ describe('snmp-ups engine', () => {
     const agent = new FakeAgent({ [`${P}.1.0`]: 'M1', [`${P}.2.0`]: 10 });
     const { engine, inst } = engineFor(
       [
-        { name: 'ups.model', oid: `.${P}.1.0`, len: 32, string: true, flags: ['STATIC'] },
-        { name: 'battery.date.age', oid: `.${P}.2.0`, len: 1, flags: ['SEMI_STATIC'] },
+        { name: 'ups.model', oid: `.${P}.1.0`, string: true, stringLength: 32, flags: ['STATIC'] },
+        { name: 'battery.date.age', oid: `.${P}.2.0`, flags: ['SEMI_STATIC'] },
       ],
       agent,
       { pollfreq: '0', semistaticfreq: '2' },
@@ -64,11 +64,11 @@ describe('snmp-ups engine', () => {
     });
     const { engine, inst } = engineFor(
       [
-        { name: 'ups.model', oid: `.${P}.1.0`, len: 32, string: true, flags: ['STATIC'] },
-        { name: 'outlet.count', oid: `.${P}.3.0`, len: 1, flags: ['STATIC'] },
-        { name: 'outlet.%i.desc', oid: `.${P}.4.%i`, len: 20, rw: true, string: true, flags: ['OUTLET'] },
-        { name: 'outlet.%i.load.off', oid: `.${P}.5.%i`, len: 1, default: '2', flags: ['OUTLET', 'TYPE_CMD', 'CMD_OFFSET'] },
-        { name: 'outlet.%i.load.on', oid: `.${P}.6.%i`, len: 1, default: '1', flags: ['OUTLET', 'TYPE_CMD'] },
+        { name: 'ups.model', oid: `.${P}.1.0`, string: true, stringLength: 32, flags: ['STATIC'] },
+        { name: 'outlet.count', oid: `.${P}.3.0`, flags: ['STATIC'] },
+        { name: 'outlet.%i.desc', oid: `.${P}.4.%i`, string: true, stringLength: 20, writable: true, flags: ['OUTLET'] },
+        { name: 'outlet.%i.load.off', oid: `.${P}.5.%i`, default: '2', flags: ['OUTLET', 'TYPE_CMD', 'CMD_OFFSET'] },
+        { name: 'outlet.%i.load.on', oid: `.${P}.6.%i`, default: '1', flags: ['OUTLET', 'TYPE_CMD'] },
       ],
       agent,
     );
@@ -95,11 +95,11 @@ describe('snmp-ups engine', () => {
     const agent = new FakeAgent({ [`${P}.1.0`]: 'UPS3', [`${P}.2.0`]: 3, [`${P}.3.0`]: 231, [`${P}.3.1`]: 229, [`${P}.3.2`]: 230 });
     const { engine, inst } = engineFor(
       [
-        { name: 'ups.model', oid: `.${P}.1.0`, len: 32, string: true, flags: ['STATIC'] },
-        { name: 'input.phases', oid: `.${P}.2.0`, len: 1, flags: ['STATIC'] },
-        { name: 'input.voltage', oid: `.${P}.3.0`, len: 1, flags: ['INPUT_1'] },
-        { name: 'input.L1-N.voltage', oid: `.${P}.3.1`, len: 1, flags: ['INPUT_3'] },
-        { name: 'input.L2-N.voltage', oid: `.${P}.3.2`, len: 1, flags: ['INPUT_3'] },
+        { name: 'ups.model', oid: `.${P}.1.0`, string: true, stringLength: 32, flags: ['STATIC'] },
+        { name: 'input.phases', oid: `.${P}.2.0`, flags: ['STATIC'] },
+        { name: 'input.voltage', oid: `.${P}.3.0`, flags: ['INPUT_1'] },
+        { name: 'input.L1-N.voltage', oid: `.${P}.3.1`, flags: ['INPUT_3'] },
+        { name: 'input.L2-N.voltage', oid: `.${P}.3.2`, flags: ['INPUT_3'] },
       ],
       agent,
     );
@@ -114,8 +114,8 @@ describe('snmp-ups engine', () => {
     const agent = new FakeAgent({ [`${P}.1.0`]: 'UPS', [`${P}.2.0`]: 55 });
     const { engine, inst } = engineFor(
       [
-        { name: 'ups.model', oid: `.${P}.1.0`, len: 32, string: true, flags: ['STATIC'] },
-        { name: 'battery.charge', oid: `.${P}.2.0`, len: 1 },
+        { name: 'ups.model', oid: `.${P}.1.0`, string: true, stringLength: 32, flags: ['STATIC'] },
+        { name: 'battery.charge', oid: `.${P}.2.0`, },
       ],
       agent,
       { pollfreq: '0' },
@@ -137,7 +137,7 @@ describe('snmp-ups engine', () => {
 
   it('explains why an explicit mibs= value does not fit', async () => {
     const agent = new FakeAgent({ [`${P}.1.0`]: 'UPS' });
-    const rows = [{ name: 'ups.model', oid: `.${P}.1.0`, len: 32, string: true }];
+    const rows = [{ name: 'ups.model', oid: `.${P}.1.0`, string: true, stringLength: 32 }];
     const a = engineFor(rows, agent, { mibs: 'nosuch' });
     await expect(a.engine.initups()).rejects.toThrow("Unknown 'mibs' value: nosuch");
     agent.objects.delete(`${P}.1.0`);
@@ -148,10 +148,10 @@ describe('snmp-ups engine', () => {
   it('shutdown (-k) applies offdelay/ondelay, then tries shutdown.return, shutdown.reboot, load.off.delay', async () => {
     const agent = new FakeAgent({ [`${P}.1.0`]: 'UPS', [`${P}.7.0`]: 0, [`${P}.8.0`]: 0, [`${P}.9.0`]: 1 });
     const rows = [
-      { name: 'ups.model', oid: `.${P}.1.0`, len: 32, string: true, flags: ['OK', 'STATIC'] },
-      { name: 'ups.delay.shutdown', oid: `.${P}.7.0`, len: 1, rw: true, flags: ['OK', 'TYPE_TIME'] },
-      { name: 'ups.delay.start', oid: `.${P}.8.0`, len: 1, rw: true, flags: ['OK', 'TYPE_TIME'] },
-      { name: 'load.off.delay', oid: `.${P}.9.0`, len: 1, default: '2', flags: ['OK', 'TYPE_CMD'] },
+      { name: 'ups.model', oid: `.${P}.1.0`, string: true, stringLength: 32, flags: ['OK', 'STATIC'] },
+      { name: 'ups.delay.shutdown', oid: `.${P}.7.0`, writable: true, flags: ['OK', 'TYPE_TIME'] },
+      { name: 'ups.delay.start', oid: `.${P}.8.0`, writable: true, flags: ['OK', 'TYPE_TIME'] },
+      { name: 'load.off.delay', oid: `.${P}.9.0`, default: '2', flags: ['OK', 'TYPE_CMD'] },
     ];
     const { engine, inst } = engineFor(rows, agent, { offdelay: '20', ondelay: '40' });
     await engine.initups(); // -k runs initups and shutdown only
