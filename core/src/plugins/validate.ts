@@ -106,7 +106,10 @@ export type ManifestCheck = { ok: true; manifest: PluginManifest } | { ok: false
 export function validateManifest(value: unknown): ManifestCheck {
   const validate = validator();
   if (validate(value)) return { ok: true, manifest: value as PluginManifest };
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+  const all = validate.errors ?? [];
+  // `kind` is one kind or a list of them: when the value is neither, say which kinds exist.
+  const enumAt = new Set(all.filter((e) => e.keyword === 'enum').map((e) => e.instancePath));
+  const errors = all.filter((e) => e.keyword !== 'if' && !((e.keyword === 'oneOf' || e.keyword === 'type') && enumAt.has(e.instancePath)));
   // anyOf failures repeat each branch's "required"; keep the summary only.
   const anyOfFailed = errors.some((e) => e.keyword === 'anyOf' && e.instancePath === '');
   const problems = errors

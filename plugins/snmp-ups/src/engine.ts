@@ -86,12 +86,16 @@ function extractTemplateNumber(flags: number, name: string): number {
   return atol(name.slice(at + 1));
 }
 
-/** Decodes OCTET STRING bytes as NUT does: text if printable, else Net-SNMP's hex dump. */
+/**
+ * Decodes OCTET STRING bytes as NUT does: text if printable, else Net-SNMP's hex dump. Net-SNMP
+ * breaks that dump into lines of 16 bytes; NUT's upsd drops the line breaks (as every control
+ * character), so clients see one line with spaces: that is the value published here.
+ */
 function octetText(buf: Buffer, bufLen: number): string {
   for (const b of buf) {
     const printable = b >= 0x20 && b <= 0x7e;
     const space = b === 0x20 || (b >= 0x09 && b <= 0x0d);
-    if (!printable && !space) return hexString(buf, bufLen);
+    if (!printable && !space) return hexString(buf, bufLen).replace(/\n/g, '');
   }
   return buf.subarray(0, bufLen - 1).toString('latin1');
 }

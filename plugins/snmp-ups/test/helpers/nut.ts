@@ -175,3 +175,22 @@ export async function startNutSnmp(port: string, options: Record<string, string 
     },
   };
 }
+
+/**
+ * NUT's driver output as its upsd passes it on to clients: a value that Net-SNMP's hex dump
+ * broke over several lines is one line again (upsd's parseconf drops the line breaks, as every
+ * byte outside 0x20-0x7F). `starts` recognises the first line of an entry.
+ */
+export function asClientsSee(lines: readonly string[], starts: RegExp): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (out.length > 0 && !starts.test(line)) out[out.length - 1] += line;
+    else out.push(line);
+  }
+  return out.map((l) => l.replace(/[^\x20-\x7f]/g, ''));
+}
+
+/** A `-d 1` dump line (`name: value`). */
+export const DUMP_LINE = /^[A-Za-z0-9_.%-]+: /;
+/** A driver socket line. */
+export const SOCKET_LINE = /^(SETINFO|DELINFO|SETFLAGS|SETAUX|ADDENUM|DELENUM|ADDRANGE|DELRANGE|ADDCMD|DELCMD|DATAOK|DATASTALE|DUMPDONE|PONG)\b/;
