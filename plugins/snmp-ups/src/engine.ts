@@ -370,7 +370,7 @@ export class SnmpUpsEngine {
 
   async updateinfo(): Promise<void> {
     const ctx = this.ctx;
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.ctx.now() / 1000);
     if (now > this.lastpoll + this.pollfreq) {
       ctx.alarm.init();
       ctx.status.init();
@@ -398,7 +398,7 @@ export class SnmpUpsEngine {
         ctx.status.commit();
         ctx.alarm.commit();
       }
-      this.lastpoll = Math.floor(Date.now() / 1000);
+      this.lastpoll = Math.floor(this.ctx.now() / 1000);
     } else if (this.commOk === false) {
       ctx.dstate.datastale();
     } else {
