@@ -9,7 +9,7 @@ import { closeSync, openSync, unlinkSync } from 'node:fs';
 import type { UpsschedConfig } from '../config/upssched-conf.js';
 import { splitLine } from '../client/words.js';
 import { quoteArg } from '../client/words.js';
-import { atoi } from '../driver-socket/codec.js';
+import { cAtoiInt as atoi } from '../config/c-numbers.js';
 import { systemClock, type Clock } from './clock.js';
 
 export const DAEMON_IDLE_SECONDS = 15;

@@ -2,27 +2,11 @@
  * The `"nut-ts"` field of a plugin's package.json. Validated against
  * schemas/plugin-manifest.schema.json when discovered.
  */
+import type { OptionsSchema } from '../config/options-schema.js';
+
+export type { OptionSchema, OptionsSchema } from '../config/options-schema.js';
+
 export type PluginKind = 'hid' | 'snmp' | 'serial' | 'software';
-
-/** JSON Schema (draft 2020-12 subset) of a driver's ups.conf options; see schemas/. */
-export interface OptionsSchema {
-  type: 'object';
-  properties: Record<string, OptionSchema>;
-  additionalProperties?: boolean;
-}
-
-export interface OptionSchema {
-  /** 'boolean' marks a flag (a key with no value); anything else is a value. */
-  type: 'string' | 'integer' | 'number' | 'boolean';
-  description: string;
-  /** Never published as driver.parameter.* (community strings, passwords). */
-  sensitive?: boolean;
-  default?: string | number | boolean;
-  enum?: Array<string | number>;
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-}
 
 export interface UsbMatch {
   vendorId: string;
