@@ -1,4 +1,5 @@
 /** NUT 2.8.0's snmp-ups as the oracle: `-d 1` dumps, and a running driver spoken to on its socket. */
+import { stopChild } from '../../../../test/helpers/oracle.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -164,13 +165,7 @@ export async function startNutSnmp(port: string, options: Record<string, string 
     },
     async stop() {
       probe?.destroy();
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(t);
-      }
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
