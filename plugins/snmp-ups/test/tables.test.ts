@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findDriverPlugin } from '../../../core/src/plugins/registry.js';
 import { builtinTableFiles, loadMibs, parseTable, TableError } from '../src/table.js';
+import { loadTableSet } from '../src/table-set.js';
 
 const MANIFEST = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'))['nut-ts'];
 
@@ -97,5 +98,26 @@ describe('snmp-ups tables', () => {
     const pw = loadMibs(builtinTableFiles()).find((m) => m.name === 'pw')!.table.rows.filter((r) => r.name === 'ups.status').length;
     if (pw > 1) expect(() => parseTable('v.json', doc)).toThrow(/has \d+ rows of this name/);
     else expect(() => parseTable('v.json', doc)).not.toThrow();
+  });
+
+  it('a package converter named in its manifest serves its rows; an unknown name fails naming table and row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nut-ts-conv-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'acme-mib', type: 'module', 'nut-ts': { driver: 'acme', kind: 'snmp', description: 'd', version: '1', extends: 'snmp-ups', tables: ['acme.json'], converters: 'conv.js' } }));
+      writeFileSync(join(dir, 'conv.js'), 'export function acme_status(raw) { return raw === 7 ? "OB" : undefined; }\nexport const notAFunction = 3;\n');
+      const table = (convert: string) => ({ mibs: [{ name: 'acme', version: '1', sysOID: '.1.3.6.1.4.1.99999' }], rows: [{ name: 'ups.model', oid: '1.2', string: true, stringLength: 8 }, { name: 'ups.status', oid: '1.3', convert }] });
+      writeFileSync(join(dir, 'acme.json'), JSON.stringify(table('acme_status')));
+      const mibs = await loadTableSet([...builtinTableFiles(), join(dir, 'acme.json')]);
+      expect(mibs[0]).toMatchObject({ name: 'acme', vendor: true });
+      const status = mibs[0].table.rows.find((r) => r.name === 'ups.status')!;
+      expect(status.convert!(7, { temperatureUnit: 'unknown' })).toBe('OB');
+      // the engine's own converters stay available to the package's rows
+      writeFileSync(join(dir, 'acme.json'), JSON.stringify(table('iso_date')));
+      await expect(loadTableSet([join(dir, 'acme.json')])).resolves.toHaveLength(1);
+      writeFileSync(join(dir, 'acme.json'), JSON.stringify(table('notAFunction')));
+      await expect(loadTableSet([join(dir, 'acme.json')])).rejects.toThrow(/acme\.json: rows\[1\] \(ups\.status\): unknown converter "notAFunction" for "convert" \(known: .*acme_status/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
