@@ -22,6 +22,7 @@ import { startNut } from './lib/nut-side.mjs';
 import { startOursMode } from './lib/ours-side.mjs';
 import { Rows } from './lib/rows.mjs';
 import { printTable } from './lib/report.mjs';
+import { killAllLive } from './lib/stack.mjs';
 
 export const id = 'upsd-lean';
 export const title = 'upsd per request, lean C client (GET VAR)';
@@ -175,6 +176,12 @@ export async function run(ctx) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   const opt = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      killAllLive();
+      process.exit(130);
+    });
+  }
   const profDir = opt('profile', null);
   if (profDir) {
     rmSync(profDir, { recursive: true, force: true });

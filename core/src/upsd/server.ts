@@ -107,7 +107,7 @@ export class UpsdServer {
   ) {
     this.users = new UserTable(config.users ?? new Map());
     this.tracking = new TrackingTable(config.trackingDelay ?? 3600);
-    this.describer = config.describer ?? { describeVar: () => undefined, describeCmd: () => undefined };
+    this.describer = config.describer ?? { describeVar: () => undefined, describeCmd: () => undefined, source: 'none' };
     this.maxAge = config.maxAge ?? 15;
     this.maxConn = config.maxConn ?? Number.POSITIVE_INFINITY;
     this.idleTimeoutMs = config.idleTimeoutMs ?? 60_000;
