@@ -20,6 +20,34 @@ function latin1(buf: Uint8Array, start: number, end: number): string {
   return s;
 }
 
+/** Recently seen words, by a hash of their bytes: clients repeat the same few words. */
+const INTERN_SLOTS = 1024;
+const INTERN_MAX_LENGTH = 40;
+const interned: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
+
+/** The word in buf[start, end) as a string, without a new string when it was seen recently. */
+function word(buf: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n > INTERN_MAX_LENGTH) return latin1(buf, start, end);
+  let h = n;
+  for (let i = start; i < end; i++) h = (Math.imul(h, 31) + buf[i]) | 0;
+  const slot = (h ^ (h >>> 10)) & (INTERN_SLOTS - 1);
+  const known = interned[slot];
+  if (known !== undefined && known.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (known.charCodeAt(i) !== buf[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known;
+  }
+  const s = latin1(buf, start, end);
+  interned[slot] = s;
+  return s;
+}
+
 export const enum Scan {
   /** A line is complete: words() holds it; next() tells where the following byte is. */
   Line = 1,
@@ -33,8 +61,7 @@ export class LineReader {
   private machine = new ParseconfMachine();
   /** The machine holds part of a line (started in an earlier read). */
   private inMachine = false;
-  private readonly fast: string[] = [];
-  private current: string[] = this.fast;
+  private current: string[] = [];
   /** Offset after the last scan. */
   next = 0;
 
@@ -80,8 +107,7 @@ export class LineReader {
   }
 
   private plain(buf: Uint8Array, start: number, end: number): boolean {
-    const words = this.fast;
-    words.length = 0;
+    const words: string[] = [];
     let wordStart = -1;
     for (let i = start; i < end; i++) {
       const b = buf[i];
@@ -93,7 +119,7 @@ export class LineReader {
       if (k === 2 || b === LF) {
         if (wordStart >= 0) {
           if (words.length === WORD_COUNT_LIMIT) return false;
-          words.push(latin1(buf, wordStart, i));
+          words.push(word(buf, wordStart, i));
           wordStart = -1;
         }
         if (b === LF) {
