@@ -5,8 +5,8 @@
  * server process's CPU per request (/proc/<pid>/stat utime+stime, and the schedstat
  * nanoseconds of all its threads). NUT 2.8.0 (dummy-ups + upsd) and ours in both start modes
  * (`upsdrvctl start` + `upsd`, which runs upsd in the background host; and `nut start`) serve
- * the same dummy-ups device at once; every round measures each server in turn, in a rotating
- * order, and the table gives medians over rounds.
+ * the same dummy-ups device at once; after one unrecorded warm-up pass, every round measures
+ * each server in turn, in a rotating order, and the table gives medians over rounds.
  *   node bench/run.mjs --only upsd-lean [--runs 5]
  *   node bench/upsd-lean.mjs [--runs 3] [--modes host-split,host] [--quick] [--json]
  *                            [--profile DIR]   (alone; --profile: our processes run with
@@ -139,6 +139,17 @@ export async function run(ctx) {
     }
     ctx.modes[id] = modes.map((m) => `${m}: ${stacks[m]?.mode ?? 'n/a'}`).join('; ');
     const sides = ['nut', ...modes.filter((m) => stacks[m])];
+    // one unrecorded pass per server first: a running daemon is warm (V8 has compiled its path)
+    for (const side of sides)
+      for (const l of loads(quick)) {
+        const args = [...l.args];
+        args[1] = stacks[side].port;
+        try {
+          measure(client.exe, args, serverPid(stacks[side]));
+        } catch (e) {
+          log(`  warm-up ${side} ${l.key}: ${e.message}`);
+        }
+      }
     for (let r = 0; r < runs; r++) {
       const order = sides.map((_, i) => sides[(i + r) % sides.length]);
       for (const l of loads(quick))
