@@ -4,7 +4,7 @@
  * into a reused word array; anything else, and any line that continues in a later read, goes
  * through NUT's parseconf machine byte by byte, which gives the same words.
  */
-import { Feed, ParseconfMachine, WORD_COUNT_LIMIT } from '../config/parseconf.js';
+import { Feed, ParseconfMachine, WORD_COUNT_LIMIT, WORD_LENGTH_LIMIT } from '../config/parseconf.js';
 
 const LF = 0x0a;
 
@@ -118,7 +118,7 @@ export class LineReader {
       }
       if (k === 2 || b === LF) {
         if (wordStart >= 0) {
-          if (words.length === WORD_COUNT_LIMIT) return false;
+          if (words.length === WORD_COUNT_LIMIT || i - wordStart > WORD_LENGTH_LIMIT) return false;
           words.push(word(buf, wordStart, i));
           wordStart = -1;
         }
