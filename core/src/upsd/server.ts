@@ -1,6 +1,7 @@
 /**
- * The upsd network server: listeners, connections, the shared tokenizer per connection, one
- * write per answer, STARTTLS, idle drop, MAXCONN, and the global state the commands share
+ * The upsd network server: listeners, connections (reads answered straight from one shared
+ * buffer, a line reader per connection, one write per read's answers), STARTTLS, idle drop,
+ * MAXCONN, back-pressure and turns for pipelined floods, and the global state the commands share
  * (FSD latches, logins, tracking). Devices come from a DeviceDirectory, so the same server
  * publishes host instances and NUT drivers attached through their sockets.
  */
