@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, nutDriverDump, requireOracle, type Sandbox } from '../../../test/helpers/oracle.js';
-import { parseUpsConf } from '../../src/config/ups-conf.js';
+import { makeSandbox, nutDriverDump, requireOracle, type Sandbox } from '../helpers/oracle.js';
+import { parseUpsConf } from '../../core/src/config/ups-conf.js';
 
 const DEV = 'ups.status: OL\nbattery.charge: 100\n';
 

@@ -1,12 +1,12 @@
-import { until } from '../../../test/helpers/wait.js';
+import { until } from '../helpers/wait.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host } from '../../src/host/host.js';
-import { freePort, makeSandbox, requireOracle, type Sandbox } from '../../../test/helpers/oracle.js';
+import { Host } from '../../core/src/host/host.js';
+import { freePort, makeSandbox, requireOracle, type Sandbox } from '../helpers/oracle.js';
 
-const seq = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'nut-data', 'evolution500.seq');
+const seq = join(import.meta.dirname, '..', 'fixtures', 'nut-data', 'evolution500.seq');
 
 
 describe('a section with no plugin runs NUT C driver under the host', () => {

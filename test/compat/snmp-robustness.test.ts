@@ -4,13 +4,13 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSnmpUpsDriver } from '../src/index.js';
-import { makeInstance, startDriver } from './helpers/context.js';
-import { startSnmpsim, type Snmpsim } from './helpers/snmpsim.js';
-import { startUdpProxy, type UdpProxy } from './helpers/udp-proxy.js';
+import { createSnmpUpsDriver } from '../../plugins/snmp-ups/src/index.js';
+import { makeInstance, startDriver } from '../../plugins/snmp-ups/test/helpers/context.js';
+import { startSnmpsim, type Snmpsim } from '../../plugins/snmp-ups/test/helpers/snmpsim.js';
+import { startUdpProxy, type UdpProxy } from '../../plugins/snmp-ups/test/helpers/udp-proxy.js';
 
-const RECORDING = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'snmprec', 'generex-ups_cs141.snmprec');
-const TABLE = join(__dirname, 'fixtures', 'mini-ietf.json');
+const RECORDING = join(__dirname, '..', 'fixtures', 'snmprec', 'generex-ups_cs141.snmprec');
+const TABLE = join(__dirname, '..', '..', 'plugins', 'snmp-ups', 'test', 'fixtures', 'mini-ietf.json');
 const nextSecond = () => new Promise((r) => setTimeout(r, 1100));
 
 describe('snmp-ups with a failing agent', () => {

@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, NUT_DRIVER_DIR, requireOracle, type Sandbox } from '../../../test/helpers/oracle.js';
-import type { OptionsSchema } from '../../src/plugins/manifest.js';
-import { parseUpsConf } from '../../src/config/ups-conf.js';
-import { validateUpsConf } from '../../src/config/validate-ups-conf.js';
+import { makeSandbox, NUT_DRIVER_DIR, requireOracle, type Sandbox } from '../helpers/oracle.js';
+import type { OptionsSchema } from '../../core/src/plugins/manifest.js';
+import { parseUpsConf } from '../../core/src/config/ups-conf.js';
+import { validateUpsConf } from '../../core/src/config/validate-ups-conf.js';
 
 /** dummy-ups's addvar table (`dummy-ups -h`): one value option, `mode`. */
 const DUMMY_UPS: OptionsSchema = {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeSandbox, requireOracle, type Sandbox } from '../helpers/oracle.js';
-import { CLI_DIR, runCli } from './cli.js';
+import { CLI_DIR, runCli } from '../integration/cli.js';
 
 describe('nut start without NUT configuration runs the demo', () => {
   let sb: Sandbox;

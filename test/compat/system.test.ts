@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeSandbox, requireOracle, type Sandbox } from '../helpers/oracle.js';
-import { runCli, stopHostIfAny, waitGone } from './cli.js';
+import { runCli, stopHostIfAny, waitGone } from '../integration/cli.js';
 
 const testPlugins = join(import.meta.dirname, '..', '..', 'core', 'test', 'host', 'fixtures', 'plugins');
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, requireOracle, type Sandbox } from '../helpers/oracle.js';
-import { runCli, stopHostIfAny } from './cli.js';
+import { runCli, stopHostIfAny } from '../integration/cli.js';
 
 const ours = join(import.meta.dirname, '..', '..', 'core', 'dist', 'cli', 'upsdrvctl.js');
 const NUT_UPSDRVCTL = '/sbin/upsdrvctl';

@@ -10,10 +10,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, makeSandbox, NUT_UPSD, requireOracle, startNutUpsd, stopChild, waitForPort, type Sandbox } from '../../../test/helpers/oracle.js';
-import { parseUpsdConf } from '../../src/config/upsd-conf.js';
-import { parseUpsdUsers, type UpsdUser } from '../../src/config/upsd-users.js';
-import { validateUpsdConf } from '../../src/config/validate-files.js';
+import { freePort, makeSandbox, NUT_UPSD, requireOracle, startNutUpsd, stopChild, waitForPort, type Sandbox } from '../helpers/oracle.js';
+import { parseUpsdConf } from '../../core/src/config/upsd-conf.js';
+import { parseUpsdUsers, type UpsdUser } from '../../core/src/config/upsd-users.js';
+import { validateUpsdConf } from '../../core/src/config/validate-files.js';
 
 const UPS_CONF = '[x]\ndriver = dummy-ups\nport = x.dev\n';
 

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureHost } from '../../core/src/host/control-client.js';
 import { freePort, makeSandbox, requireOracle, type Sandbox } from '../helpers/oracle.js';
-import { runCli, stopHostIfAny, waitGone } from './cli.js';
+import { runCli, stopHostIfAny, waitGone } from '../integration/cli.js';
 
 const example = join(import.meta.dirname, '..', '..', 'examples', 'nut-ts-driver-example');
 
