@@ -5,8 +5,11 @@
  * NUT's (`ERR ACCESS-DENIED` / `OK`), so clients that retry keep working, only slower; other
  * addresses are not slowed. Successes are delayed the same way (a fast `OK` would tell a
  * guesser which try was right without waiting for the others), and an address is forgotten
- * after `forgetAfterMs` without a failure.
+ * after `forgetAfterMs` without a failure. Only new guesses count: the same wrong username and
+ * password again (a misconfigured upsmon retrying, or one session's several commands) does not
+ * raise the delay.
  */
+import { createHash } from 'node:crypto';
 
 export interface LoginThrottleSettings {
   /** Delay after the first failure; 0 turns the throttle off. */
@@ -19,10 +22,13 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = { baseDelayMs: 100,
 
 /** Addresses remembered at most (oldest forgotten first): a flood of sources cannot grow memory. */
 const MAX_ADDRESSES = 65_536;
+/** Wrong credentials remembered per address (hashed), to tell a retry from a new guess. */
+const MAX_GUESSES_KEPT = 64;
 
 interface Entry {
   failures: number;
   last: number;
+  guesses: Set<string>;
 }
 
 export class LoginThrottle {
@@ -46,10 +52,15 @@ export class LoginThrottle {
     return this.entry(addr)?.failures ?? 0;
   }
 
-  /** Records a failed password check from `addr`. */
-  fail(addr: string): void {
-    const e = this.entry(addr) ?? { failures: 0, last: 0 };
-    e.failures++;
+  /** Records a failed password check from `addr`; a repeat of the same credentials counts once. */
+  fail(addr: string, username = '', password = ''): void {
+    const e = this.entry(addr) ?? { failures: 0, last: 0, guesses: new Set<string>() };
+    const guess = createHash('sha256').update(`${username}\0${password}`).digest('base64');
+    if (!e.guesses.has(guess)) {
+      e.failures++;
+      e.guesses.add(guess);
+      if (e.guesses.size > MAX_GUESSES_KEPT) e.guesses.delete(e.guesses.values().next().value as string);
+    }
     e.last = this.now();
     this.entries.delete(addr);
     this.entries.set(addr, e);

@@ -147,7 +147,7 @@ export class UpsdServer {
       audit: (e) => this.log('info', auditText(e)),
       passwordChecked: (s, ok, command, ups) => {
         if (!ok) {
-          this.loginThrottle.fail(s.addr);
+          this.loginThrottle.fail(s.addr, s.username, s.password);
           this.log('notice', auditText({ kind: 'auth-failed', user: s.username ?? '', addr: s.addr, ups, command }));
         }
         this.answerDelay = this.loginThrottle.delayFor(s.addr);

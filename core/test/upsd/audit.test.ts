@@ -101,10 +101,14 @@ describe('failed-login throttle', () => {
     expect(t.delayFor('a')).toBe(0);
     const delays: number[] = [];
     for (let i = 0; i < 6; i++) {
-      t.fail('a');
+      t.fail('a', 'admin', `guess${i}`);
       delays.push(t.delayFor('a'));
     }
     expect(delays).toEqual([100, 200, 400, 800, 1_000, 1_000]);
+    // the same wrong password again is a retry, not a new guess
+    t.fail('c', 'mon', 'stale');
+    t.fail('c', 'mon', 'stale');
+    expect(t.failures('c')).toBe(1);
     expect(t.delayFor('b')).toBe(0);
     now += 60_001;
     expect(t.delayFor('a')).toBe(0);

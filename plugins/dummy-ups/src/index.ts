@@ -2,8 +2,8 @@
  * dummy-ups: NUT 2.8.0's device simulation and repeater driver (reference/dummy-ups.md).
  * Dummy modes replay a .dev/.seq file; repeater mode copies another upsd's variables.
  */
-import { statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { DriverContext, DriverPlugin, HandlerStatus } from '@nut-ts/core/plugin-api';
 import { DefinitionFile } from './definition-file.js';
 import { chooseMode, type DummyMode } from './mode.js';
@@ -22,9 +22,37 @@ function mtimeSeconds(path: string): number | undefined {
   }
 }
 
-/** Data file path: absolute as given, else in the configuration directory. */
+/**
+ * Data file path: absolute as given, else in the configuration directory. NUT 2.8.0 joins a
+ * relative name to the directory as it is, so `../../../etc/passwd` (or a link in the
+ * directory) serves any file the driver can read; here a relative name must stay inside the
+ * configuration directory, links resolved. An absolute path is the admin's explicit choice.
+ */
 export function definitionPath(port: string, confPath: string): string {
-  return isAbsolute(port) ? port : join(confPath, port);
+  if (isAbsolute(port)) return port;
+  const path = join(confPath, port);
+  const inside = (dir: string, p: string) => {
+    const r = relative(dir, p);
+    return r !== '' && !r.startsWith('..') && !isAbsolute(r);
+  };
+  let real: string | undefined;
+  try {
+    real = realpathSync(path);
+  } catch {
+    real = undefined;
+  }
+  let realDir: string;
+  try {
+    realDir = realpathSync(confPath);
+  } catch {
+    realDir = resolve(confPath);
+  }
+  if (!inside(resolve(confPath), resolve(path)) || (real !== undefined && !inside(realDir, real))) {
+    throw new Error(
+      `port = ${port} names a file outside the configuration directory ${confPath}; dummy-ups reads only files there (give an absolute path to use another file)`,
+    );
+  }
+  return path;
 }
 
 export function createDummyUps(table = VariableTable.load()) {
@@ -80,6 +108,7 @@ export function createDummyUps(table = VariableTable.load()) {
         ctx.log.debug(1, 'Repeater mode');
         return;
       }
+      definitionPath(ctx.port, ctx.confPath);
       // 2.8.0 looks at the port as given (relative to the working directory), so a relative
       // name is usually not found here and the first update reads the file again.
       fileMtime = mtimeSeconds(resolve(ctx.port));
