@@ -338,7 +338,7 @@ async function hostMode(o: Options, foreground: boolean, env: NodeJS.ProcessEnv,
     if (!client) return undefined;
   } else {
     try {
-      client = await ensureHost({ paths: hostPaths, env });
+      client = await ensureHost({ paths: hostPaths, env: o.user ? { ...env, NUT_RUN_AS_USER: o.user } : env });
     } catch (e) {
       err(`${(e as Error).message}\n`);
       return 1;

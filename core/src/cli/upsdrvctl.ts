@@ -367,7 +367,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
   let client: ControlClient;
   try {
-    client = await ensureHost({ paths, env });
+    client = await ensureHost({ paths, env: o.user ? { ...env, NUT_RUN_AS_USER: o.user } : env });
   } catch (e) {
     r.say(`Error: ${(e as Error).message}`);
     return 1;

@@ -5,9 +5,10 @@
  * credentials, and children started later (the device transport process, NUT's C drivers)
  * inherit them.
  *
- * Which user, first found: the host setting `runAsUser`, `user` in ups.conf's global section
- * (NUT's drivers read it there), the environment's NUT_RUN_AS_USER (the CLIs' `-u`), else
- * `nut` when that user exists. Only a host started as root switches.
+ * Which user, first found: `-u` of the upsd/upsdrvctl that starts the host (passed as
+ * NUT_RUN_AS_USER; as in NUT, the command line wins), the host setting `runAsUser`, `user` in
+ * ups.conf's global section (NUT's drivers read it there), else `nut` when that user exists.
+ * Only a host started as root switches.
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync } from 'node:fs';
@@ -47,7 +48,7 @@ export function lookupUser(name: string): RunAsUser | undefined {
  */
 export function resolveRunAsUser(sources: UserSources, isRoot = process.getuid?.() === 0): { user?: RunAsUser; explicit: boolean } {
   if (!isRoot) return { explicit: false };
-  const named = sources.setting ?? sources.upsConfUser ?? sources.env;
+  const named = sources.env ?? sources.setting ?? sources.upsConfUser;
   if (named !== undefined) {
     const user = lookupUser(named);
     if (!user) throw new Error(`user ${named} not found`);

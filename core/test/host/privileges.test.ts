@@ -22,7 +22,7 @@ describe('resolveRunAsUser', () => {
     expect(resolveRunAsUser({ setting: 'nobody' }, false)).toEqual({ explicit: false });
     expect(() => resolveRunAsUser({ upsConfUser: 'no-such-user-here' }, true)).toThrow('user no-such-user-here not found');
     expect(resolveRunAsUser({ setting: 'nobody', upsConfUser: 'root' }, true).user?.name).toBe('nobody');
-    expect(resolveRunAsUser({ env: 'nobody' }, true)).toMatchObject({ explicit: true, user: { name: 'nobody' } });
+    expect(resolveRunAsUser({ env: 'nobody', setting: 'root', upsConfUser: 'root' }, true)).toMatchObject({ explicit: true, user: { name: 'nobody' } });
   });
 });
 
