@@ -67,8 +67,6 @@ export interface HostSettings {
   loginThrottle?: LoginThrottleSettings;
   /** The user the host runs as after opening what needs root (host/privileges.ts). */
   runAsUser?: string;
-  /** The device transport process stays root after the drop. */
-  transportPrivileged?: boolean;
 }
 
 export interface HostSettingsResult {
@@ -230,7 +228,6 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
   if (ok('initWatchdogMs') && typeof data.initWatchdogMs === 'number') settings.initWatchdogMs = data.initWatchdogMs;
   if (ok('loginThrottle') && isObject(data.loginThrottle)) settings.loginThrottle = { ...DEFAULT_LOGIN_THROTTLE, ...(data.loginThrottle as Partial<LoginThrottleSettings>) };
   if (ok('runAsUser') && typeof data.runAsUser === 'string') settings.runAsUser = data.runAsUser;
-  if (ok('transportPrivileged') && typeof data.transportPrivileged === 'boolean') settings.transportPrivileged = data.transportPrivileged;
   if (ok('transport') && typeof data.transport === 'string') settings.transport = data.transport as HostSettings['transport'];
   if (ok('transportRedirects') && isObject(data.transportRedirects)) {
     settings.transportRedirects = Object.fromEntries(
