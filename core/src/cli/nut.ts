@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { findHost } from '../host/control-client.js';
 import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, missingNutConfig } from '../host/demo.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
+import { dropRoot } from '../host/privileges.js';
 import { consoleLogger, runHost } from '../host/run.js';
 import { loadHostSettings } from '../host/settings.js';
 import { pluginKinds } from '../plugins/manifest.js';
@@ -103,6 +104,10 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
     });
   } catch (e) {
     process.stderr.write(`nut start: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (!dropRoot(running, paths, undefined, log)) {
+    await running.stop();
     return 1;
   }
   const { host } = running;

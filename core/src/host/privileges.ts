@@ -12,6 +12,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync } from 'node:fs';
+import type { HostLogger } from './host.js';
+import type { LogFile } from './log-file.js';
+import { controlSocketPath, hostPidPath, type NutPaths } from './paths.js';
+import type { RunningHost } from './run.js';
 
 export interface RunAsUser {
   name: string;
@@ -98,4 +102,37 @@ export function becomeUser(user: RunAsUser): void {
   process.setgid(user.gid);
   process.setuid(user.uid);
   if (process.getuid?.() !== user.uid || process.geteuid?.() !== user.uid) throw new Error(`could not switch to user ${user.name}`);
+}
+
+/** Switches to the configured user once the host holds what needs root; false: do not go on. */
+export function dropRoot(running: RunningHost, paths: NutPaths, logFile: LogFile | undefined, log: HostLogger): boolean {
+  const confUser = running.host.upsConf?.global.get('user');
+  let resolved;
+  try {
+    resolved = resolveRunAsUser({
+      setting: running.settings.runAsUser,
+      upsConfUser: typeof confUser === 'string' ? confUser : undefined,
+      env: process.env.NUT_RUN_AS_USER || undefined,
+    });
+  } catch (e) {
+    log('error', (e as Error).message);
+    return false;
+  }
+  const { user, explicit } = resolved;
+  if (!user) return true;
+  const missing = unreachableFor(user, paths);
+  if (missing.length) {
+    const what = `user ${user.name} cannot ${missing.join(' or ')}`;
+    if (explicit) {
+      log('error', `${what}: not starting (the state path must belong to ${user.name}, the config be readable by its group)`);
+      return false;
+    }
+    log('warn', `${what}: staying root; give ${paths.statePath} to ${user.name} (chown ${user.name}) to run as ${user.name}`);
+    return true;
+  }
+  logFile?.chown(user.uid, user.gid);
+  handOver(user, [hostPidPath(paths.altPidPath), controlSocketPath(paths.statePath)]);
+  becomeUser(user);
+  log('info', `running as user ${user.name} (uid ${user.uid}, gid ${user.gid})`);
+  return true;
 }
