@@ -86,3 +86,26 @@ describe.skipIf(!root)('privilege drop (needs root: it switches users)', () => {
     await expect(ensureHost({ paths: paths(), cwd: repo, timeoutMs: 10_000 })).rejects.toThrow(/user nobody cannot write .*state: not starting/);
   });
 });
+
+describe('a section that names a file outside the configuration directory', () => {
+  it('is refused with a clear message when the host starts it (NUT 2.8.0 serves /etc/passwd)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nut-ts-passwd-'));
+    const conf = join(dir, 'conf');
+    const state = join(dir, 'state');
+    mkdirSync(conf);
+    mkdirSync(state);
+    writeFileSync(join(conf, 'ups.conf'), '[x]\n driver = dummy-ups\n port = ../../../etc/passwd\n');
+    const client = await ensureHost({ paths: { confPath: conf, statePath: state, altPidPath: state, driverPath: '/lib/nut' }, cwd: repo });
+    try {
+      const r = await client.request({ cmd: 'start', ups: 'x', maxstartdelayMs: 20_000 });
+      expect(r.ok).toBe(false);
+      expect(r.messages).toContain(
+        `port = ../../../etc/passwd names a file outside the configuration directory ${conf}; dummy-ups reads only files there (give an absolute path to use another file)`,
+      );
+    } finally {
+      await client.request({ cmd: 'host-stop' }).catch(() => undefined);
+      client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
