@@ -141,7 +141,6 @@ describe('nutdrv_qx on the Q1-family dumps of the device library', () => {
       await ours.stop();
       const theirs = normalizeDump(nutLines) as { vars: Record<string, { ranges: string[]; enums?: string[] }>; cmds: string[] };
       // Not an empty comparison: the settings with their ranges and enums, the commands.
-      if (process.env.QX_SHOW) console.log(JSON.stringify(theirs, null, 1), nut.stderr());
       expect(theirs.vars['input.transfer.high']?.ranges.length).toBe(1);
       expect(theirs.vars['ups.start.auto']?.enums).toEqual(['no', 'yes']);
       expect(theirs.cmds).toEqual(expect.arrayContaining(['beeper.toggle', 'shutdown.return', 'test.battery.start']));

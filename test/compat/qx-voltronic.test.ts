@@ -1,0 +1,99 @@
+/**
+ * The Voltronic protocol's commands and settings on its simulator (the Digitus dump), NUT
+ * 2.8.0's nutdrv_qx and ours side by side (one simulator each): every command and setting
+ * sends the same wire string, the ones the unit or the limits refuse are refused by both,
+ * power events show the same way, and the trees stay identical.
+ */
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requireOracle } from '../helpers/oracle.js';
+import { dumpAll, eventually, normalizeDump, oursDump, oursInstcmd, oursSetvar, startPair, type Pair } from './qx-harness.js';
+
+const DUMP = join(resolve(import.meta.dirname, '..', 'fixtures', 'ddl'), 'Digitus__DN-170041__nutdrv_qx__2.7.4__01.dev');
+const pairs: Pair[] = [];
+afterAll(async () => {
+  for (const p of pairs) await p.stop().catch(() => {});
+});
+
+const withoutDriver = (t: Record<string, unknown>) => {
+  const vars = { ...(t.vars as Record<string, unknown>) };
+  for (const k of Object.keys(vars)) if (k.startsWith('driver.')) delete vars[k];
+  return { ...t, vars };
+};
+
+async function sameTrees(p: Pair, what: string): Promise<void> {
+  let last = '';
+  await eventually(
+    `the same tree after ${what}`,
+    async () => {
+      const theirs = JSON.stringify(withoutDriver(normalizeDump(await dumpAll(p.nut.socket))));
+      const mine = JSON.stringify(withoutDriver(normalizeDump(oursDump(p.ours.rt))));
+      last = `NUT ${theirs}\nours ${mine}`;
+      return theirs === mine;
+    },
+    20_000,
+    () => last,
+  );
+}
+
+describe('nutdrv_qx voltronic commands and settings (NUT and ours)', () => {
+  it('sends the same wire commands and publishes the same tree', async () => {
+    requireOracle('/lib/nut/nutdrv_qx', '/usr/bin/socat');
+    const p = await startPair(DUMP, { protocol: 'voltronic' });
+    pairs.push(p);
+    const [nutSim, ourSim] = p.sims;
+    await eventually('both up', async () => (await p.nutState()).vars.get('ups.status') === 'OL BYPASS' && p.oursState().vars.get('ups.status') === 'OL BYPASS');
+    await sameTrees(p, 'start');
+
+    const steps: Array<['INSTCMD' | 'SET', string, string | undefined, string]> = [
+      ['INSTCMD', 'beeper.toggle', undefined, 'BZOFF'],
+      ['INSTCMD', 'test.battery.start', '120', 'T02'],
+      ['INSTCMD', 'test.battery.stop', undefined, 'CT'],
+      ['INSTCMD', 'test.battery.start', '30', 'T.5'],
+      ['INSTCMD', 'test.battery.start.deep', undefined, 'TL'],
+      ['INSTCMD', 'test.battery.stop', undefined, 'CT'],
+      ['INSTCMD', 'bypass.stop', undefined, 'PDE'],
+      ['INSTCMD', 'beeper.disable', undefined, 'PDA'],
+      ['INSTCMD', 'shutdown.return', undefined, 'S.5R0003'],
+      ['INSTCMD', 'shutdown.stop', undefined, 'CS'],
+      ['SET', 'input.transfer.high', '250', 'HEH250'],
+      ['SET', 'input.transfer.low', '210', 'HEL210'],
+      ['SET', 'battery.energysave', 'yes', 'PEG'],
+      ['SET', 'ups.start.auto', 'no', 'PDR'],
+      ['SET', 'battery.packs', '2', 'BATGN02'],
+      ['SET', 'ups.delay.shutdown', '125', ''],
+      ['INSTCMD', 'shutdown.stayoff', undefined, 'S02R0000'],
+      ['INSTCMD', 'shutdown.stop', undefined, 'CS'],
+      ['INSTCMD', 'load.off', undefined, 'SOFF'],
+      ['INSTCMD', 'load.on', undefined, 'SON'],
+    ];
+    for (const [kind, name, arg, wire] of steps) {
+      const before = [nutSim.device.received.length, ourSim.device.received.length] as const;
+      await p.nutCommand(`${kind} ${name}${arg !== undefined ? ` ${arg}` : ''}`);
+      const status = kind === 'INSTCMD' ? await oursInstcmd(p.ours.rt, name, arg) : await oursSetvar(p.ours.rt, name, arg!);
+      expect(status, `${name} ${arg ?? ''}`).toBe(0);
+      if (wire) {
+        expect(ourSim.device.received.slice(before[1]), `${name} ${arg ?? ''}`).toContain(wire);
+        await eventually(`NUT sends ${wire}`, () => nutSim.device.received.slice(before[0]).includes(wire));
+      }
+    }
+    // The unit's new settings come back on the next full update.
+    const settings = (vars: Map<string, string>) => ['ups.beeper.status', 'ups.start.auto', 'battery.energysave', 'input.transfer.high', 'battery.packs'].map((n) => vars.get(n)).join(' ');
+    await eventually('the new settings', async () => settings((await p.nutState()).vars) === 'disabled no yes 250 2' && settings(p.oursState().vars) === 'disabled no yes 250 2');
+    await sameTrees(p, 'the commands and settings');
+
+    // Refused before anything is sent: limits outside the unit's range, a test too short.
+    for (const [kind, name, arg] of [['SET', 'input.transfer.high', '300'], ['SET', 'battery.packs', '0'], ['INSTCMD', 'test.battery.start', '6']] as const) {
+      const before = ourSim.device.received.filter((c) => !/^Q|^F$|^RE0$/.test(c)).length;
+      const status = kind === 'INSTCMD' ? await oursInstcmd(p.ours.rt, name, arg) : await oursSetvar(p.ours.rt, name, arg);
+      expect(status, `${name} ${arg}`).not.toBe(0);
+      expect(ourSim.device.received.filter((c) => !/^Q|^F$|^RE0$/.test(c)).length).toBe(before);
+    }
+
+    await p.event('onbattery');
+    await eventually('on battery', async () => (await p.nutState()).vars.get('ups.status')?.startsWith('OB') === true && p.oursState().vars.get('ups.status')?.startsWith('OB') === true);
+    await p.event('lowbattery');
+    await eventually('low battery', async () => (await p.nutState()).vars.get('ups.status')?.includes('LB') === true && p.oursState().vars.get('ups.status')?.includes('LB') === true);
+    await sameTrees(p, 'a power failure');
+  }, 60_000);
+});
