@@ -2,18 +2,37 @@
  * The Voltronic protocol's commands and settings on its simulator (the Digitus dump), NUT
  * 2.8.0's nutdrv_qx and ours side by side (one simulator each): every command and setting
  * sends the same wire string, the ones the unit or the limits refuse are refused by both,
- * power events show the same way, and the trees stay identical.
+ * power events show the same way, and the trees stay identical. And NUT's own testing table
+ * (the replies its voltronic subdriver is tested with) served on a line: both drivers agree.
  */
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadTable } from '../../plugins/nutdrv_qx/src/table.js';
+import { openPty } from '../../plugins/nutdrv_qx/src/simulator/pty.js';
+import { Q1Device } from '../../plugins/nutdrv_qx/src/simulator/q1-device.js';
+import { Q1Server } from '../../plugins/nutdrv_qx/src/simulator/server.js';
 import { requireOracle } from '../helpers/oracle.js';
-import { dumpAll, eventually, normalizeDump, oursDump, oursInstcmd, oursSetvar, startPair, type Pair } from './qx-harness.js';
+import { dumpAll, eventually, normalizeDump, oursDump, oursInstcmd, oursSetvar, startNut, startOurs, startPair, type Pair } from './qx-harness.js';
 
 const DUMP = join(resolve(import.meta.dirname, '..', 'fixtures', 'ddl'), 'Digitus__DN-170041__nutdrv_qx__2.7.4__01.dev');
 const pairs: Pair[] = [];
 afterAll(async () => {
   for (const p of pairs) await p.stop().catch(() => {});
 });
+
+/** A unit that answers what NUT's testing[] table answers ((NAK otherwise). */
+class TestingTableDevice extends Q1Device {
+  private readonly answers = new Map(
+    loadTable(resolve(import.meta.dirname, '..', '..', 'plugins', 'nutdrv_qx', 'tables', 'voltronic.json')).testing!.map((t) => [t.command.replace(/\r$/, '').toUpperCase(), t.answer]),
+  );
+  constructor() {
+    super('voltronic', new Map());
+  }
+  override reply(cmd: string): string {
+    this.received.push(cmd);
+    return this.answers.get(cmd.toUpperCase()) ?? '(NAK\r';
+  }
+}
 
 const withoutDriver = (t: Record<string, unknown>) => {
   const vars = { ...(t.vars as Record<string, unknown>) };
@@ -95,5 +114,34 @@ describe('nutdrv_qx voltronic commands and settings (NUT and ours)', () => {
     await p.event('lowbattery');
     await eventually('low battery', async () => (await p.nutState()).vars.get('ups.status')?.includes('LB') === true && p.oursState().vars.get('ups.status')?.includes('LB') === true);
     await sameTrees(p, 'a power failure');
+  }, 60_000);
+
+  it("NUT's testing table on a line: the same tree and the same logged settings", async () => {
+    requireOracle('/lib/nut/nutdrv_qx', '/usr/bin/socat');
+    const pty = await openPty();
+    const server = new Q1Server(new TestingTableDevice(), (b) => pty.write(b));
+    pty.onData((b) => server.input(b));
+    try {
+      // testing: QBDR too; ups.conf settings the unit's limits allow, and one they do not.
+      const options = { protocol: 'voltronic', testing: true, min_bypass_volt: '190', max_bypass_freq: '51', eco_mode: 'enabled', output_phase_angle: '120', max_bypass_volt: '100' } as const;
+      const nut = await startNut(pty.path, options);
+      const theirs = await dumpAll(nut.socket);
+      await nut.stop();
+      expect(nut.stderr()).toContain('Using protocol: Voltronic 0.06');
+      const ours = await startOurs(pty.path, options);
+      const mine = oursDump(ours.rt);
+      await ours.stop();
+      const t = withoutDriver(normalizeDump(theirs)) as { vars: Record<string, unknown>; cmds: string[] };
+      expect(Object.keys(t.vars).length).toBeGreaterThan(45);
+      expect(t.cmds).toContain('outlet.1.load.on');
+      expect(withoutDriver(normalizeDump(mine))).toEqual(t);
+      // What NUT logs of the settings without a variable ("battery_number: 2", "…, settable range: …").
+      const names = /^(battery_number|bypass_alarm|battery_alarm|bypass_when_off|alarm_control|converter_mode|eco_mode|battery_open_status_check|bypass_forbidding|site_fault_detection|advanced_eco_mode|constant_phase_angle|limited_runtime_on_battery|max_bypass_volt|min_bypass_volt|max_bypass_freq|min_bypass_freq|input_phase_angle|output_phase_angle|voltronic_parallel|unknown\.7)[:,]/;
+      const logged = nut.stderr().split('\n').filter((l) => names.test(l));
+      expect(logged.length).toBeGreaterThan(15);
+      for (const l of logged) expect(ours.logs, l).toContain(l);
+    } finally {
+      await pty.close();
+    }
   }, 60_000);
 });
