@@ -5,19 +5,26 @@
  * power events show the same way, and the trees stay identical. And NUT's own testing table
  * (the replies its voltronic subdriver is tested with) served on a line: both drivers agree.
  */
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTable } from '../../plugins/nutdrv_qx/src/table.js';
 import { openPty } from '../../plugins/nutdrv_qx/src/simulator/pty.js';
 import { Q1Device } from '../../plugins/nutdrv_qx/src/simulator/q1-device.js';
 import { Q1Server } from '../../plugins/nutdrv_qx/src/simulator/server.js';
-import { requireOracle } from '../helpers/oracle.js';
-import { dumpAll, eventually, normalizeDump, oursDump, oursInstcmd, oursSetvar, startNut, startOurs, startPair, type Pair } from './qx-harness.js';
+import { readDump } from '../../plugins/nutdrv_qx/src/simulator/dump.js';
+import { makeSandbox, NUT_DRIVER_DIR, requireOracle, stopChild } from '../helpers/oracle.js';
+import { dumpAll, eventually, normalizeDump, oursDump, oursInstcmd, oursSetvar, startNut, startOurs, startPair, upsConf, type Pair } from './qx-harness.js';
 
-const DUMP = join(resolve(import.meta.dirname, '..', 'fixtures', 'ddl'), 'Digitus__DN-170041__nutdrv_qx__2.7.4__01.dev');
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const DDL = join(ROOT, 'test', 'fixtures', 'ddl');
+const DUMP = join(DDL, 'Digitus__DN-170041__nutdrv_qx__2.7.4__01.dev');
 const pairs: Pair[] = [];
+const stops: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const p of pairs) await p.stop().catch(() => {});
+  for (const s of stops.reverse()) await s().catch(() => {});
 });
 
 /** A unit that answers what NUT's testing[] table answers ((NAK otherwise). */
@@ -144,4 +151,36 @@ describe('nutdrv_qx voltronic commands and settings (NUT and ours)', () => {
       await pty.close();
     }
   }, 60_000);
+
+  it('FSP Champ behind its cypress bridge (0665:5161, port=auto): NUT reads the dump, ours reads what NUT reads', async () => {
+    requireOracle('/lib/nut/nutdrv_qx', '/usr/bin/umockdev-wrapper');
+    const file = join(DDL, 'FSP__Fortron_UPS_Champ_1000VA_Tower__nutdrv_qx__2.7.4__02.dev');
+    const child = spawn(process.execPath, [join(ROOT, 'core', 'dist', 'cli', 'nut.js'), 'simulate', 'qx', '--usb', 'cypress', '--from', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    stops.push(() => stopChild(child));
+    const first = await new Promise<string>((res, rej) => {
+      createInterface({ input: child.stdout! }).once('line', res);
+      child.once('exit', (c) => rej(new Error(`nut simulate qx --usb exited (${c})`)));
+    });
+    const env: NodeJS.ProcessEnv = Object.fromEntries(first.split(' ').map((kv) => kv.split('=') as [string, string]));
+    const sb = makeSandbox('nut-ts-qx-voltronic-usb-');
+    stops.push(async () => sb.cleanup());
+    // The dump's ups.conf (bus aside: the virtual device has its own).
+    sb.write('ups.conf', upsConf('auto', { vendorid: '0665', productid: '5161', product: 'USB to Serial', vendor: 'INNO TECH' }));
+    const run = (cmd: string, args: string[]) =>
+      new Promise<{ out: string; err: string }>((res) => {
+        const c = spawn(cmd, args, { env: { ...sb.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        c.stdout!.on('data', (b: Buffer) => (out += b.toString('latin1')));
+        c.stderr!.on('data', (b: Buffer) => (err += b.toString('latin1')));
+        c.once('exit', () => res({ out, err }));
+      });
+    const vars = (out: string) => new Map(out.split('\n').map((l) => /^([\w.]+): (.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null && !m[1]!.startsWith('driver.')).map((m) => [m[1]!, m[2]!]));
+    const nut = await run(join(NUT_DRIVER_DIR, 'nutdrv_qx'), ['-a', 'ups', '-d', '1', '-u', 'root']);
+    expect(nut.err).toContain('Using protocol: Voltronic 0.06');
+    const theirs = vars(nut.out);
+    for (const [name, value] of readDump(file)) if (!name.startsWith('driver.')) expect.soft(theirs.get(name), name).toBe(value);
+    const ours = await run(process.execPath, [join(ROOT, 'core', 'dist', 'cli', 'driver.js'), 'nutdrv_qx', '-a', 'ups', '-d', '1']);
+    expect(vars(ours.out)).toEqual(theirs);
+  }, 90_000);
 });
