@@ -18,7 +18,9 @@ import { mergeSettings, workerResourceLimits, type HostSettings, type HostSettin
 import { int, problemLines, readUpsConf, str, type UpsConf, type UpsConfSection } from './ups-conf.js';
 import { SocketExport } from './socket-export.js';
 import { UpsdService } from './upsd-service.js';
-import { WorkerInstance } from './worker-instance.js';
+import { defaultWorkerPath, WorkerInstance } from './worker-instance.js';
+import { WorkerPool, type HostTransports } from './worker-pool.js';
+import { instancesPerWorker, runsOutOfProcess } from './pool-policy.js';
 
 export type HostLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 export type HostLogger = (level: HostLogLevel, message: string) => void;
@@ -37,6 +39,8 @@ export interface HostOptions {
   upsConf?: UpsConf;
   /** Publish worker instances on NUT driver sockets in the state path (default true). */
   driverSockets?: boolean;
+  /** The host's device transport service (worker-pool.ts HostTransports); none: no devices. */
+  transports?: HostTransports;
 }
 
 export interface HostStatus {
@@ -118,11 +122,24 @@ export class Host implements DeviceDirectory {
   private readonly log: HostLogger;
   private settings: HostSettings;
   private closed = false;
+  /** Driver workers of every plugin instance of this host. */
+  readonly pool: WorkerPool;
 
   constructor(private readonly options: HostOptions) {
     this.paths = options.paths;
     this.settings = mergeSettings(options.settings);
     this.log = options.log ?? (() => {});
+    const host = this;
+    this.pool = new WorkerPool({
+      workerPath: options.workerPath ?? defaultWorkerPath(),
+      get resourceLimits() {
+        return workerResourceLimits(host.settings);
+      },
+      instancesPerWorker: (spec) => instancesPerWorker(this.settings, spec),
+      outOfProcess: (spec) => runsOutOfProcess(this.settings, spec),
+      transports: options.transports,
+      log: (level, message) => this.log(level, message),
+    });
     this.upsd = new UpsdService(
       this,
       this.paths.confPath,
@@ -220,8 +237,7 @@ export class Host implements DeviceDirectory {
         desc,
         provider: `plugin ${runnable.plugin.packageName}@${runnable.plugin.packageVersion}`,
         logger,
-        workerPath: this.options.workerPath,
-        resourceLimits: workerResourceLimits(this.settings),
+        pool: this.pool,
         initWatchdogMs: this.settings.initWatchdogMs ?? maxstartdelayMs(conf, section),
       });
     } else {

@@ -5,7 +5,7 @@
  */
 import type { CommandResultListener, Device } from '../dstate/device.js';
 import type { StateTree } from '../dstate/tree.js';
-import { crashDelayMs, DEFAULT_RESTART, type RestartPolicy } from './restart-policy.js';
+import { crashDelayMs, DEFAULT_RESTART, MIN_DELAY_MS, type RestartPolicy } from './restart-policy.js';
 
 export type InstanceState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed' | 'stopping';
 
@@ -47,8 +47,12 @@ export interface StartResult {
 
 export interface RunCallbacks {
   ready(): void;
-  /** The run ended; error is undefined for a requested stop. exitStatus mimics a process exit code. */
-  ended(error: string | undefined, exitStatus: number): void;
+  /**
+   * The run ended; error is undefined for a requested stop. exitStatus mimics a process exit
+   * code. collateral: a shared worker went down because of another instance; this run is
+   * started again at once and the restart does not count as this instance's crash.
+   */
+  ended(error: string | undefined, exitStatus: number, collateral?: boolean): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -220,12 +224,12 @@ export abstract class SupervisedInstance implements Device {
         this.stableTimer.unref();
         this.settleWaiters('ready');
       },
-      ended: (error, exitStatus) => {
+      ended: (error, exitStatus, collateral) => {
         if (done) return;
         done = true;
         if (this.run !== handle) return;
         this.run = undefined;
-        this.onRunEnded(error, exitStatus);
+        this.onRunEnded(error, exitStatus, collateral === true);
       },
       log: (level, message) => {
         this.logger(level, `[${this.name}] ${message}`);
@@ -235,7 +239,7 @@ export abstract class SupervisedInstance implements Device {
     this.run = handle;
   }
 
-  private onRunEnded(error: string | undefined, exitStatus: number): void {
+  private onRunEnded(error: string | undefined, exitStatus: number, collateral = false): void {
     if (this.stableTimer) clearTimeout(this.stableTimer);
     this.markDown();
     if (this.state === 'stopping' || this.state === 'stopped') {
@@ -249,6 +253,15 @@ export abstract class SupervisedInstance implements Device {
     }
     const reason = error ?? 'ended unexpectedly';
     this.lastError = reason;
+    if (collateral) {
+      this.logger('warn', `[${this.name}] ${reason}`);
+      if (this.everReady) {
+        this.restarts++;
+        this.setState('restarting');
+      }
+      this.scheduleLaunch(MIN_DELAY_MS);
+      return;
+    }
     this.logger('error', `[${this.name}] ${reason}`);
     if (!this.everReady && exitStatus === 0) {
       // NUT's drivers exit 0 on some fatal config errors (unknown variable): upsdrvctl

@@ -9,8 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDriverPlugin } from '../../../core/src/plugins/registry.js';
-import driver from '../src/index.js';
+import snmpUps from '../src/index.js';
 import { makeInstance, startDriver } from './helpers/context.js';
+
+/** One instance's driver from the plugin's factory (what the host does per ups.conf section). */
+const driver = snmpUps({ upsname: 'vendor' });
 import { startSnmpsim, type Snmpsim } from './helpers/snmpsim.js';
 
 const VENDOR = join(__dirname, 'fixtures', 'vendor-mib');
