@@ -2,7 +2,7 @@
  * snmp-ups for nut-ts: the plugin entry (runs in a worker). Holds one engine per instance, so
  * a worker can host several instances of this plugin.
  */
-import { defineDriver, type DriverContext, type DriverPlugin, type HandlerStatus } from '@nut-ts/core/plugin-api';
+import { defineDriver, type DriverContext, type DriverFactory, type DriverPlugin, type HandlerStatus } from '@nut-ts/core/plugin-api';
 import { SnmpUpsEngine } from './engine.js';
 import { sessionConfig } from './options.js';
 import { NetSnmpTransport, type SnmpTransport } from './session.js';
@@ -83,4 +83,4 @@ export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}, mibCache = 
 const sharedMibs = new Map<string, MibEntry[]>();
 
 /** One driver object per instance (instances of snmp-ups may share a worker). */
-export default defineDriver(() => createSnmpUpsDriver({}, sharedMibs));
+export default defineDriver<DriverFactory>(() => createSnmpUpsDriver({}, sharedMibs));
