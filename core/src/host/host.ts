@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { StateTree } from '../dstate/tree.js';
+import { DRIVER_CORE_VERSION } from '../driver/version.js';
 import { closest } from '../plugins/validate.js';
 import { discoverPlugins, findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
 import { buildInstanceSpec, SettingsError } from './instance-spec.js';
@@ -98,6 +99,12 @@ class UnavailableInstance extends SupervisedInstance {
     return this.shutdownOnce();
   }
 }
+
+/**
+ * Starts in flight at once. Placing an instance in a worker is cheap once the worker runs, and
+ * a bounded number keeps a burst of new workers (isolated plugins) from all loading together.
+ */
+export const START_LANES = 64;
 
 /** Seconds upsdrvctl waits for this section's driver (section, else global, else 45). */
 export function maxstartdelayMs(conf: UpsConf, section: UpsConfSection): number {
@@ -370,6 +377,11 @@ export class Host implements DeviceDirectory {
   async startInstance(name: string, options: StartOptions = {}): Promise<StartResult> {
     const loaded = this.loadConfig(options.debugLevel ?? 0);
     if (!loaded.ok) return { ok: false, messages: loaded.messages };
+    return this.startLoaded(name, options);
+  }
+
+  /** Starts one section of the configuration already loaded. */
+  private async startLoaded(name: string, options: StartOptions): Promise<StartResult> {
     const current = this.instance(name);
     if (!current) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
     const section = this.conf?.sections.find((s) => s.name === current.name);
@@ -381,6 +393,36 @@ export class Host implements DeviceDirectory {
     const inst = this.refreshForStart(current.name, options.debugLevel ?? 0);
     if (!inst) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
     return inst.start(options);
+  }
+
+  /** What the driver prints on its standard output when it starts (NUT: its banner). */
+  private startBanner(name: string): string[] | undefined {
+    const inst = this.instance(name);
+    if (!(inst instanceof WorkerInstance)) return undefined;
+    const pluginName = /river/.test(inst.spec.pluginName) ? inst.spec.pluginName : `${inst.spec.pluginName} driver`;
+    return [`Network UPS Tools - ${pluginName} ${inst.spec.pluginVersion} (${DRIVER_CORE_VERSION})`];
+  }
+
+  /**
+   * Starts several sections without waiting for one before the next (at most `lanes` starts
+   * in flight); the configuration is read once. Results come back in the order asked.
+   */
+  async startMany(items: ReadonlyArray<{ ups: string; maxstartdelayMs?: number }>, options: StartOptions = {}, lanes = START_LANES): Promise<StartResult[]> {
+    const loaded = this.loadConfig(options.debugLevel ?? 0);
+    if (!loaded.ok) return items.map(() => ({ ok: false, messages: loaded.messages }));
+    const results: StartResult[] = new Array(items.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < items.length) {
+        const i = next++;
+        const it = items[i];
+        const r = await this.startLoaded(it.ups, { ...options, ...(it.maxstartdelayMs !== undefined ? { maxstartdelayMs: it.maxstartdelayMs } : {}) });
+        const banner = r.fatal ? undefined : this.startBanner(it.ups);
+        results[i] = banner ? { ...r, stdout: banner } : r;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, lanes), items.length) }, lane));
+    return results;
   }
 
   async stopInstance(name: string): Promise<StartResult> {
@@ -406,25 +448,18 @@ export class Host implements DeviceDirectory {
     return inst.shutdown(options);
   }
 
-  /** Starts every section in file order (what `nut start` does). */
-  /**
-   * Starts every section. `parallel` instances start at once (default 1: one after the other,
-   * as NUT's upsdrvctl does); results are reported in ups.conf order either way.
-   */
+  /** Starts every section (what `nut start` does); messages in ups.conf order. */
   async startAll(options: StartOptions & { parallel?: number } = {}): Promise<StartResult> {
     const loaded = this.loadConfig(options.debugLevel ?? 0);
     if (!loaded.ok) return loaded;
     const names = [...this.instances.keys()];
-    const results: StartResult[] = new Array(names.length);
-    let next = 0;
-    const startNext = async (): Promise<void> => {
-      while (next < names.length) {
-        const i = next++;
-        results[i] = await this.startInstance(names[i], options);
-      }
+    const conf = this.conf;
+    // each section waits its own maxstartdelay unless the caller gives one for all
+    const delayOf = (ups: string) => {
+      const section = conf?.sections.find((s) => s.name === ups);
+      return options.maxstartdelayMs ?? (conf && section ? maxstartdelayMs(conf, section) : undefined);
     };
-    const lanes = Math.min(Math.max(1, Math.floor(options.parallel ?? 1)), names.length);
-    await Promise.all(Array.from({ length: lanes }, startNext));
+    const results = await this.startMany(names.map((ups) => ({ ups, maxstartdelayMs: delayOf(ups) })), options, options.parallel ?? START_LANES);
     const messages = [...loaded.messages];
     let ok = true;
     names.forEach((name, i) => {
@@ -432,6 +467,25 @@ export class Host implements DeviceDirectory {
       messages.push(...results[i].messages.map((m) => `[${name}] ${m}`));
     });
     return { ok, messages };
+  }
+
+  /** One row per ups.conf section, in file order, including sections that cannot run. */
+  private statusRows(): InstanceStatus[] {
+    const rows: InstanceStatus[] = [];
+    const seen = new Set<string>();
+    for (const section of this.conf?.sections ?? []) {
+      if (seen.has(section.name)) continue;
+      seen.add(section.name);
+      const inst = this.instances.get(section.name) ?? this.incomplete.get(section.name);
+      if (!inst) continue;
+      const row = inst.status();
+      if (this.incomplete.has(section.name) && !this.instances.has(section.name)) {
+        row.lastError ??= `incomplete configuration: no ${str(section.values.get('driver')) ? 'port' : 'driver'}`;
+      }
+      rows.push(row);
+    }
+    for (const [name, inst] of this.instances) if (!seen.has(name)) rows.push(inst.status());
+    return rows;
   }
 
   get idle(): boolean {
@@ -447,7 +501,7 @@ export class Host implements DeviceDirectory {
       statePath: this.paths.statePath,
       configProblems: this.configProblems,
       upsd: { running: this.upsd.running, bound: this.upsd.bound, startedAt: this.upsd.startedAt },
-      instances: [...this.instances.values()].map((i) => i.status()),
+      instances: this.statusRows(),
     };
   }
 

@@ -35,6 +35,8 @@ export interface StartOptions {
   debugLevel?: number;
   /** -u user, passed to NUT C drivers. */
   user?: string;
+  /** -r path (chroot), passed to NUT C drivers. */
+  chroot?: string;
 }
 
 export interface StartResult {
@@ -43,6 +45,8 @@ export interface StartResult {
   fatal?: boolean;
   /** Lines to show the user, NUT-style ("Driver failed to start (exit status=1)"). */
   messages: string[];
+  /** Lines a NUT driver prints on its standard output when started (its banner). */
+  stdout?: string[];
 }
 
 export interface RunCallbacks {
