@@ -510,6 +510,7 @@ export class Host implements DeviceDirectory {
     this.closed = true;
     if (this.upsd.running) await this.upsd.stop();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
+    await this.pool.close();
     await Promise.all([...this.exports.values()].map((e) => e.close()));
     this.exports.clear();
   }

@@ -76,6 +76,11 @@ export function processLink(o: LinkOptions): WorkerLink {
   });
   const events = new EventEmitter();
   let exited = false;
+  // a child must not outlive the host, whatever way the host ends
+  const reap = () => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  process.once('exit', reap);
   const exitedP = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('message', (m: WorkerToHost) => {
     if (m.t === 'beat') board.load(m.board);
@@ -84,6 +89,7 @@ export function processLink(o: LinkOptions): WorkerLink {
   child.on('error', (e) => events.emit('error', e));
   child.on('exit', (code, signal) => {
     exited = true;
+    process.off('exit', reap);
     events.emit('exit', code ?? (signal ? 128 + 9 : 1));
   });
   return {

@@ -163,8 +163,9 @@ class PooledWorker {
     slot.cb.ended(error, status, collateral);
     if (this.slots.size === 0 && !this.dying && !this.exited) {
       this.accepting = false;
+      this.dying = 'no instances left';
       this.pool.retire(this);
-      void this.link.terminate();
+      this.terminate(undefined);
     }
   }
 
@@ -202,15 +203,23 @@ class PooledWorker {
     this.pool.retire(this);
     const names = [...this.slots.values()].map((s) => s.name);
     this.pool.options.log?.('error', `${this.link.runner} ${this.link.id} (${this.key.split('|')[1]}; ${names.join(', ')}) terminated: ${culprit ? `[${culprit.name}] ` : ''}${reason}`);
+    this.terminate(culprit);
+  }
+
+  /** Ends the worker; one that does not end in time (a thread in a system call) is wedged. */
+  private terminate(culprit: Slot | undefined): void {
     const ended = this.link.terminate();
     const timer = setTimeout(() => {
       if (this.exited) return;
-      this.pool.wedged(this, culprit);
+      this.pool.wedged(this, culprit ?? this.lastDropped);
       this.link.unref();
       this.onExit(1);
     }, TERMINATE_MS);
     void ended.then(() => clearTimeout(timer));
   }
+
+  /** The last instance given up on without ending the worker (it may be what blocks it). */
+  private lastDropped: Slot | undefined;
 
   /** Reads the call board; see the module comment. */
   watch(now: number): void {
@@ -218,9 +227,12 @@ class PooledWorker {
     const board = this.link.board;
     const beatAge = now - board.lastBeat;
     const blocked = beatAge > BLOCKED_MS;
-    let maxBudget = 0;
+    const beatSince = (t: number) => board.lastBeat > t && !blocked;
+    // without call information (a child process's board is as old as its last beat), a
+    // worker silent for longer than the shortest budget in force is blocked beyond doubt
+    let silentLimit = Infinity;
     for (const slot of [...this.slots.values()]) {
-      maxBudget = Math.max(maxBudget, slot.budget.callMs, slot.ready ? 0 : slot.budget.initMs);
+      silentLimit = Math.min(silentLimit, slot.ready ? slot.budget.callMs : slot.budget.initMs);
       const c = board.call(slot.id);
       if (!c) {
         if (slot.slow) {
@@ -240,6 +252,8 @@ class PooledWorker {
         this.kill(`watchdog: ${cc.call} did not return within ${cBudget} ms (ran ${now - cc.since} ms; the worker is blocked, no heartbeat for ${beatAge} ms); worker terminated`, culprit);
         return;
       }
+      // slow, not blocked, only once the worker has beaten since the call began
+      if (!beatSince(c.since)) continue;
       if (isInit(c.call) && !slot.ready) {
         this.drop(slot, `watchdog: ${c.call} did not return within ${budget} ms (ran ${elapsed} ms)`, 1);
       } else if (!slot.slow) {
@@ -247,14 +261,16 @@ class PooledWorker {
         slot.cb.slow?.(c.call, elapsed);
       }
     }
-    if (blocked && this.slots.size > 0 && beatAge > Math.max(maxBudget, BLOCKED_MS * 2)) {
+    if (blocked && this.slots.size > 0 && beatAge > Math.max(silentLimit, BLOCKED_MS * 2)) {
       const running = board.running;
-      this.kill(`the worker stopped heart-beating (nothing for ${beatAge} ms); worker terminated`, running !== undefined ? this.slots.get(running) : undefined);
+      const only = this.slots.size === 1 ? [...this.slots.values()][0] : undefined;
+      this.kill(`the worker stopped heart-beating (nothing for ${beatAge} ms); worker terminated`, (running !== undefined ? this.slots.get(running) : undefined) ?? only);
     }
   }
 
   /** Forgets one instance without waiting for it (the worker abandons its run). */
   drop(slot: Slot, error: string | undefined, status: number): void {
+    this.lastDropped = slot;
     this.link.post({ t: 'drop', id: slot.id });
     this.finish(slot, error, status);
   }
@@ -373,6 +389,13 @@ export class WorkerPool {
       for (const w of [...this.all]) w.watch(now);
     }, WATCH_MS);
     this.timer.unref();
+  }
+
+  /** Ends every worker (the host is closing; instances were asked to stop before). */
+  async close(): Promise<void> {
+    const all = [...this.all];
+    for (const w of all) w.kill('the host is closing', undefined);
+    await Promise.race([Promise.all(all.map((w) => w.link.terminate())), new Promise((r) => setTimeout(r, TERMINATE_MS).unref())]);
   }
 
   /** Workers alive now (status, tests). */
