@@ -16,7 +16,7 @@ import { machine, printTable, markdownTable } from './lib/report.mjs';
 import { nutMissing } from './lib/nut-side.mjs';
 import { killAllLive } from './lib/stack.mjs';
 
-const FIGURES = ['upsd', 'devices', 'events', 'coldstart'];
+const FIGURES = ['upsd', 'devices', 'events', 'coldstart', 'fleet'];
 
 function parseArgs(argv) {
   const o = { quick: false, runs: null, only: FIGURES, budgetMin: 30, out: join(REPO, 'bench/results/latest.json'), merge: true };
