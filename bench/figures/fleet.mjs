@@ -8,7 +8,7 @@
  * chosen: core/src/host/pool-policy.ts).
  *
  * Bounded: each start has a timeout; NUT's upsdrvctl (about 1 s per driver) only runs for the
- * smallest size and only outside --quick.
+ * smallest size and only outside --quick. NUTBENCH_FLEET_SIZES=1000 measures one size alone.
  */
 import { join } from 'node:path';
 import { FIXTURES, sleep } from '../lib/sandbox.mjs';
@@ -41,7 +41,8 @@ async function measure(ctx, start, names, { settleMs, windowMs, timeoutMs }) {
 
 export async function run(ctx) {
   const { rows, quick, log } = ctx;
-  const sizes = quick ? [100] : [100, 1000];
+  // NUTBENCH_FLEET_SIZES=1000 runs one size alone (a run under ten minutes on 2 CPUs)
+  const sizes = process.env.NUTBENCH_FLEET_SIZES ? process.env.NUTBENCH_FLEET_SIZES.split(',').map(Number) : quick ? [100] : [100, 1000];
   const runs = quick ? 1 : Math.max(1, Math.min(ctx.runs, 2));
   const timing = { settleMs: quick ? 1500 : 3000, windowMs: quick ? 3000 : 5000, timeoutMs: 180_000 };
   const src = join(FIXTURES, 'ddl', DDL);
@@ -90,6 +91,7 @@ export async function run(ctx) {
     }
   }
   // instances per worker, 100 devices, nut start
+  if (process.env.NUTBENCH_FLEET_SIZES && !process.env.NUTBENCH_FLEET_SIZES.split(',').includes('100')) return;
   const n = 100;
   const devices = Array.from({ length: n }, (_, i) => ({ name: `ups${i + 1}`, port: 'device.dev', src }));
   const names = devices.map((d) => d.name);

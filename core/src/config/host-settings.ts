@@ -25,7 +25,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, basename } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { createJiti } from 'jiti';
 import { problem, sortProblems, type ConfigProblem } from './problems.js';
 import { allowedBy, severityOf, validatorFor, loadSchema, type JsonSchema } from './schemas.js';
 import { closest } from './suggest.js';
@@ -110,8 +109,9 @@ export function defaultHostSettings(): HostSettings {
   };
 }
 
-/** TypeScript settings files load through jiti (no build step), like plugins. */
+/** TypeScript settings files load through jiti (no build step), like plugins; loaded only then. */
 const loadTs: Loader = async (filepath) => {
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
   return jiti.import(filepath, { default: true });
 };
