@@ -9,7 +9,7 @@ import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { StateTree } from '../dstate/tree.js';
 import { DRIVER_CORE_VERSION } from '../driver/version.js';
 import { closest } from '../plugins/validate.js';
-import { discoverPlugins, findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
+import { discoverPlugins, findDriverPlugin, PluginError, type PluginListing, type PluginSearchSettings } from '../plugins/registry.js';
 import { buildInstanceSpec, SettingsError } from './instance-spec.js';
 import { SupervisedInstance, type InstanceLogger, type InstanceState, type InstanceStatus, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { NutDriverInstance } from './nut-driver-instance.js';
@@ -199,6 +199,17 @@ export class Host implements DeviceDirectory {
     return { ...this.options.pluginSearch, pluginPaths: this.settings.pluginPaths, cwd: this.options.cwd };
   }
 
+  /**
+   * The plugins found, once per configuration load (a thousand sections must not mean a
+   * thousand scans of node_modules); a newly installed plugin is seen at the next load.
+   */
+  private listing: PluginListing | undefined;
+
+  private plugins(): PluginListing {
+    this.listing ??= discoverPlugins(this.searchSettings());
+    return this.listing;
+  }
+
   private instanceLogger(): InstanceLogger {
     return (level, message) => this.log(level, message);
   }
@@ -221,7 +232,7 @@ export class Host implements DeviceDirectory {
     const logger = this.instanceLogger();
     let runnable;
     try {
-      runnable = findDriverPlugin(driver, this.searchSettings());
+      runnable = findDriverPlugin(driver, this.searchSettings(), this.plugins());
     } catch (e) {
       const message = e instanceof PluginError ? e.message : (e as Error).message;
       return new UnavailableInstance(section.name, driver, desc, logger, [message]);
@@ -251,7 +262,7 @@ export class Host implements DeviceDirectory {
       const driverPath = str(conf.global.get('driverpath')) ?? this.paths.driverPath;
       const program = join(driverPath, driver);
       if (!existsSync(program)) {
-        const known = discoverPlugins(this.searchSettings()).plugins.map((p) => p.driver);
+        const known = this.plugins().plugins.map((p) => p.driver);
         const hint = closest(driver, known);
         return new UnavailableInstance(
           section.name,
@@ -301,6 +312,7 @@ export class Host implements DeviceDirectory {
    * gone are stopped and removed. Returns the problems found (the file is still used).
    */
   loadConfig(debugLevel = 0): { ok: boolean; messages: string[] } {
+    this.listing = undefined;
     let conf: UpsConf;
     try {
       conf = this.options.upsConf ?? readUpsConf(this.paths.confPath);
