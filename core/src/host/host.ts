@@ -104,7 +104,7 @@ class UnavailableInstance extends SupervisedInstance {
  * Starts in flight at once. Placing an instance in a worker is cheap once the worker runs, and
  * a bounded number keeps a burst of new workers (isolated plugins) from all loading together.
  */
-export const START_LANES = 64;
+export const START_LANES = 512;
 
 /** Seconds upsdrvctl waits for this section's driver (section, else global, else 45). */
 export function maxstartdelayMs(conf: UpsConf, section: UpsConfSection): number {
