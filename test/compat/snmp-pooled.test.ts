@@ -65,7 +65,9 @@ describe.each([
     const ours = inst.tree
       .dump()
       .flatMap((op) => encodeOp(op).split('\n'))
-      .filter((l) => l !== '');
+      .filter((l) => l !== '')
+      // the one documented difference (README: driver.version reads 2.8.0-nut-ts-<version>)
+      .map((l) => l.replace(/^SETINFO driver\.version "2\.8\.0-nut-ts-[^"]*"$/, 'SETINFO driver.version "2.8.0"'));
     expect(ours).toEqual(nutLines.get(community));
   });
 });
