@@ -10,7 +10,7 @@ import { StateTree } from '../dstate/tree.js';
 import { DRIVER_CORE_VERSION } from '../driver/version.js';
 import { closest } from '../plugins/validate.js';
 import { discoverPlugins, findDriverPlugin, PluginError, type PluginListing, type PluginSearchSettings } from '../plugins/registry.js';
-import { buildInstanceSpec, SettingsError } from './instance-spec.js';
+import { buildInstanceSpec, effectiveManifest as manifestOf, SettingsError } from './instance-spec.js';
 import { SupervisedInstance, type InstanceLogger, type InstanceState, type InstanceStatus, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { NutDriverInstance } from './nut-driver-instance.js';
 import type { NutPaths } from './paths.js';
@@ -67,6 +67,8 @@ class UnavailableInstance extends SupervisedInstance {
     private readonly exitStatus = 1,
     /** Nothing can be executed at all: start fails at once, like NUT's "Can't start". */
     private readonly fatal = false,
+    /** What NUT's driver would print on its standard output (its banner, some refusals). */
+    readonly stdout: string[] = [],
   ) {
     super(name, driver, desc, logger);
   }
@@ -98,6 +100,12 @@ class UnavailableInstance extends SupervisedInstance {
   protected shutdownRunning(): Promise<StartResult> {
     return this.shutdownOnce();
   }
+}
+
+/** The line a NUT driver prints first on its standard output. */
+function pluginBanner(m: { description: string; version: string }): string {
+  const name = /river/.test(m.description) ? m.description : `${m.description} driver`;
+  return `Network UPS Tools - ${name} ${m.version} (${DRIVER_CORE_VERSION})`;
 }
 
 /**
@@ -248,7 +256,9 @@ export class Host implements DeviceDirectory {
         });
       } catch (e) {
         if (!(e instanceof SettingsError)) throw e;
-        return new UnavailableInstance(section.name, driver, desc, logger, [e.message], e.exitCode);
+        // NUT's driver prints its banner, and an unknown variable (exit 0) on stdout too
+        const stdout = [pluginBanner(manifestOf(runnable)), ...(e.exitCode === 0 ? [e.message] : [])];
+        return new UnavailableInstance(section.name, driver, desc, logger, [e.message], e.exitCode, false, stdout);
       }
       instance = new WorkerInstance({
         spec,
@@ -407,12 +417,15 @@ export class Host implements DeviceDirectory {
     return inst.start(options);
   }
 
-  /** What the driver prints on its standard output when it starts (NUT: its banner). */
-  private startBanner(name: string): string[] | undefined {
+  /** A start's result with what the driver prints on its standard output (NUT: its banner). */
+  private withStdout(name: string, r: StartResult): StartResult {
     const inst = this.instance(name);
-    if (!(inst instanceof WorkerInstance)) return undefined;
-    const pluginName = /river/.test(inst.spec.pluginName) ? inst.spec.pluginName : `${inst.spec.pluginName} driver`;
-    return [`Network UPS Tools - ${pluginName} ${inst.spec.pluginVersion} (${DRIVER_CORE_VERSION})`];
+    if (r.fatal) return r;
+    if (inst instanceof WorkerInstance) return { ...r, stdout: [pluginBanner({ description: inst.spec.pluginName, version: inst.spec.pluginVersion })] };
+    if (inst instanceof UnavailableInstance && inst.stdout.length > 0) {
+      return { ...r, messages: r.messages.filter((m) => !inst.stdout.includes(m)), stdout: inst.stdout };
+    }
+    return r;
   }
 
   /**
@@ -429,8 +442,7 @@ export class Host implements DeviceDirectory {
         const i = next++;
         const it = items[i];
         const r = await this.startLoaded(it.ups, { ...options, ...(it.maxstartdelayMs !== undefined ? { maxstartdelayMs: it.maxstartdelayMs } : {}) });
-        const banner = r.fatal ? undefined : this.startBanner(it.ups);
-        results[i] = banner ? { ...r, stdout: banner } : r;
+        results[i] = this.withStdout(it.ups, r);
       }
     };
     await Promise.all(Array.from({ length: Math.min(Math.max(1, lanes), items.length) }, lane));
