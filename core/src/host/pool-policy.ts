@@ -9,8 +9,9 @@ import type { HostSettings } from '../config/host-settings.js';
 import type { InstanceSpec } from './worker-protocol.js';
 
 export const MEASURED_INSTANCES_PER_WORKER: Readonly<Record<string, number>> = {
-  // 100 devices: 1 per worker 1365 MB PSS / 37.7 s to start; 10: 222 MB / 5.4 s; 50: 88 MB /
-  // 3.5 s; 100: 76 MB / 3.0 s (bench fleet figure). Its code is ours and only reads files.
+  // 100 devices (bench fleet figure, 2 CPUs): 1 per worker 1480 MB PSS, 12.6 s until all
+  // answer, 14.8 % CPU; 10: 225 MB, 2.7 s, 4.7 %; 50: 92 MB, 1.9 s, 2.0 %; 100: 72 MB, 2.0 s,
+  // 1.9 %. Its code is ours and only reads files, so a large pool risks little.
   'dummy-ups': 100,
   // not yet measured against snmpsim; the dummy-ups curve flattens past 50, and 50 keeps the
   // instances a blocked worker takes down with it to a fraction of a large site
