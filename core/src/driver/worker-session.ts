@@ -160,7 +160,12 @@ export function serveWorker(port: WorkerPort, options: WorkerSessionOptions = {}
       return;
     }
     await rt.init();
-    if (slot.ended) return;
+    if (slot.ended) {
+      // given up on while it started (its init overstayed): let it close what it opened
+      rt.stop();
+      await rt.cleanup();
+      return;
+    }
     rt.publishRuntimeInfo();
     slot.runtime = rt;
     send({ id, t: 'ready' });
