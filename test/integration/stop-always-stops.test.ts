@@ -61,6 +61,21 @@ describe('a FIFO as dummy-ups port', () => {
   }, 60_000);
 });
 
+describe('an idle host does not linger', () => {
+  it('after a start where every driver failed, and after upsdrvctl shutdown', async () => {
+    const sb = sandbox();
+    sb.write('ups.conf', '[fifo]\n driver = dummy-ups\n port = pipe.dev\n');
+    const r = await runCli('upsdrvctl', ['start'], { env: sb.env, cwd: sb.dir, timeoutMs: 30_000 });
+    expect(r.status).toBe(1);
+    await untilAsync('host gone after the failed start', async () => !(await findHost(paths(sb))), 15_000);
+    sb.write('ups.conf', '[ok]\n driver = dummy-ups\n port = ok.dev\n');
+    const s = await runCli('upsdrvctl', ['shutdown'], { env: sb.env, cwd: sb.dir, timeoutMs: 30_000 });
+    // dummy-ups has no shutdown (NUT: "shutdown not supported"); either way nothing runs after it
+    expect(s.stderr).toContain('shutdown not supported');
+    await untilAsync('host gone after the shutdown', async () => !(await findHost(paths(sb))), 15_000);
+  }, 60_000);
+});
+
 function nutStart(sb: Sandbox, port: number): { child: ChildProcess; log: () => string; exited: Promise<{ code: number | null; signal: string | null }> } {
   const child = spawn(process.execPath, [join(CLI_DIR, 'nut.js'), 'start', '--port', String(port)], { env: sb.env, cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
