@@ -17,6 +17,8 @@ export interface InstanceStatus {
   state: InstanceState;
   /** Worker thread id or process id of the current run. */
   runId?: number;
+  /** Where the run is: "thread 3, 100 instances" (a shared driver worker), "process 1234". */
+  worker?: string;
   /** ms timestamp of the current run's start. */
   startedAt?: number;
   uptimeSec?: number;
@@ -62,6 +64,8 @@ export interface RunCallbacks {
 
 export interface RunHandle {
   readonly runId: number | undefined;
+  /** Where the run is, for status (worker kind, id, instances in it). */
+  readonly where?: string;
   /** Ask the run to finish (cleanup) and end; kill after graceMs. */
   stop(graceMs: number): void;
   kill(reason: string): void;
@@ -149,6 +153,7 @@ export abstract class SupervisedInstance implements Device {
       provider: this.provider,
       state: this.state,
       runId: this.run?.runId,
+      worker: this.run?.where,
       startedAt: this.runStartedAt,
       uptimeSec: this.state === 'running' && this.runStartedAt ? Math.floor((now - this.runStartedAt) / 1000) : undefined,
       restarts: this.restarts,

@@ -110,6 +110,9 @@ export class WorkerInstance extends SupervisedInstance {
     const slot = this.pool.attach(spec, { initMs: initBudget, callMs: spec.watchdogMs }, callbacks);
     return {
       runId: slot.runId,
+      get where() {
+        return slot.where;
+      },
       stop: (graceMs) => slot.stop(graceMs),
       kill: (reason) => slot.kill(reason),
       shutdown: () => slot.post({ t: 'shutdown' }),

@@ -285,9 +285,12 @@ class PooledWorker {
       setImmediate(() => this.finish(slot, 'cannot reach the driver worker', 1));
     }
     const post = (m: DistributiveOmit<HostToWorker, 'id'>) => !slot.done && this.link.post({ ...m, id } as HostToWorker);
+    const worker = this;
     return {
       runId: this.link.id,
-      where: this.where,
+      get where() {
+        return worker.where;
+      },
       post,
       stop: (graceMs) => {
         if (slot.done) return;
