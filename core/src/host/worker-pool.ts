@@ -231,9 +231,11 @@ class PooledWorker {
     // without call information (a child process's board is as old as its last beat), a
     // worker silent for longer than the shortest budget in force is blocked beyond doubt
     let silentLimit = Infinity;
+    let inCall = false;
     for (const slot of [...this.slots.values()]) {
       silentLimit = Math.min(silentLimit, slot.ready ? slot.budget.callMs : slot.budget.initMs);
       const c = board.call(slot.id);
+      if (c) inCall = true;
       if (!c) {
         if (slot.slow) {
           slot.slow = false;
@@ -261,7 +263,8 @@ class PooledWorker {
         slot.cb.slow?.(c.call, elapsed);
       }
     }
-    if (blocked && this.slots.size > 0 && beatAge > Math.max(silentLimit, BLOCKED_MS * 2)) {
+    // (a call on the board is judged by its own budget above, which names it)
+    if (blocked && !inCall && this.slots.size > 0 && beatAge > Math.max(silentLimit, BLOCKED_MS * 2)) {
       const running = board.running;
       const only = this.slots.size === 1 ? [...this.slots.values()][0] : undefined;
       this.kill(`the worker stopped heart-beating (nothing for ${beatAge} ms); worker terminated`, (running !== undefined ? this.slots.get(running) : undefined) ?? only);
