@@ -6,9 +6,12 @@
  * reported and the defaults stand in for the invalid keys.
  *
  * Defaults, and why:
- * - workersPerInstance "instance": one worker per ups.conf section, so one device's plugin
- *   cannot stall or crash another (DESIGN.md: isolation first; "plugin" is for hosts with
- *   hundreds of network devices).
+ * - workersPerInstance "auto": instances of a plugin whose sharing was measured (dummy-ups,
+ *   snmp-ups: core/src/host/pool-policy.ts) share workers, up to instancesPerWorker each; any
+ *   other plugin gets a worker per instance (isolation for code nobody measured). A pooled
+ *   instance that blocks its worker is still named and restarted; its pool-mates restart with it.
+ * - outOfProcess []: plugins run in worker threads; a plugin listed here (or one whose thread
+ *   once stayed blocked in a system call after terminate) runs in child processes instead.
  * - watchdogMs 30000: twice upsd's MAXAGE (15 s). A call still running after that has already
  *   made the device stale for every client, so waiting longer only delays the restart; an SNMP
  *   request with NUT's snmp-ups defaults (1 s timeout, 5 retries) fits many times over.
@@ -24,12 +27,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, basename } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { createJiti } from 'jiti';
 import { problem, sortProblems, type ConfigProblem } from './problems.js';
 import { allowedBy, severityOf, validatorFor, loadSchema, type JsonSchema } from './schemas.js';
 import { closest } from './suggest.js';
 
-export type WorkerPolicy = 'instance' | 'plugin';
+export type WorkerPolicy = 'auto' | 'instance' | 'plugin';
 
 export interface RestartSettings {
   initialDelayMs: number;
@@ -51,6 +53,10 @@ export interface HostSettings {
   /** Absolute paths (relative entries are resolved against the settings file's directory). */
   pluginPaths: string[];
   workersPerInstance: WorkerPolicy;
+  /** Instances per worker when pooled: one number, or per driver name ("*": any other). */
+  instancesPerWorker?: number | Record<string, number>;
+  /** Drivers whose instances run in child processes instead of worker threads ("*": all). */
+  outOfProcess?: string[];
   watchdogMs: number;
   /** upsd's idle drop; NUT's fixed value is 60 s. */
   clientIdleTimeoutMs: number;
@@ -101,7 +107,7 @@ export const SEARCH_PLACES = [
 export function defaultHostSettings(): HostSettings {
   return {
     pluginPaths: [],
-    workersPerInstance: 'instance',
+    workersPerInstance: 'auto',
     watchdogMs: 30_000,
     clientIdleTimeoutMs: 60_000,
     restart: { initialDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, resetAfterMs: 60_000 },
@@ -111,8 +117,9 @@ export function defaultHostSettings(): HostSettings {
   };
 }
 
-/** TypeScript settings files load through jiti (no build step), like plugins. */
+/** TypeScript settings files load through jiti (no build step), like plugins; loaded only then. */
 const loadTs: Loader = async (filepath) => {
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
   return jiti.import(filepath, { default: true });
 };
@@ -218,6 +225,10 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
     settings.pluginPaths = (data.pluginPaths as string[]).map((p) => (isAbsolute(p) ? p : resolve(base, p)));
   }
   if (ok('workersPerInstance') && typeof data.workersPerInstance === 'string') settings.workersPerInstance = data.workersPerInstance as WorkerPolicy;
+  if (ok('instancesPerWorker') && (typeof data.instancesPerWorker === 'number' || isObject(data.instancesPerWorker))) {
+    settings.instancesPerWorker = data.instancesPerWorker as number | Record<string, number>;
+  }
+  if (ok('outOfProcess') && Array.isArray(data.outOfProcess)) settings.outOfProcess = data.outOfProcess as string[];
   if (ok('watchdogMs') && typeof data.watchdogMs === 'number') settings.watchdogMs = data.watchdogMs;
   if (ok('clientIdleTimeoutMs') && typeof data.clientIdleTimeoutMs === 'number') settings.clientIdleTimeoutMs = data.clientIdleTimeoutMs;
   if (ok('initWatchdogMs') && typeof data.initWatchdogMs === 'number') settings.initWatchdogMs = data.initWatchdogMs;

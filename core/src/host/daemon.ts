@@ -3,7 +3,7 @@
  * NUT_STATEPATH, runs what the CLIs ask for, and exits once nothing runs after a stop.
  */
 import { nutPaths } from './paths.js';
-import { consoleLogger, runHost } from './run.js';
+import { consoleLogger, exitCodeAfterStop, runHost } from './run.js';
 
 async function main(): Promise<void> {
   const log = consoleLogger();
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   try {
     const running = await runHost({ paths: nutPaths(), cwd: process.cwd(), log, exitWhenIdle: true, handleSignals: true });
     await running.done;
-    process.exit(0);
+    process.exit(exitCodeAfterStop(running, log));
   } catch (e) {
     log('error', (e as Error).message);
     process.exit(1);

@@ -82,3 +82,17 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   log('info', `host running (pid ${process.pid}), control socket ${control.path}`);
   return { host, control, done, stop };
 }
+
+/**
+ * The exit status once the host has stopped. A worker thread blocked in a system call (a
+ * plugin's, not ours) cannot be ended, and Node's exit waits for every thread: the process
+ * ends itself with SIGKILL instead, after everything else was closed.
+ */
+export function exitCodeAfterStop(running: RunningHost, log: HostLogger, code = 0): number {
+  const stuck = running.host.pool.wedgedThreads;
+  if (stuck.length > 0) {
+    log('error', `ending with SIGKILL: ${stuck.join('; ')} cannot be ended (blocked in a system call)`);
+    process.kill(process.pid, 'SIGKILL');
+  }
+  return code;
+}

@@ -25,7 +25,7 @@ describe('host settings (cosmiconfig, module nut-ts)', () => {
     expect(r.filepath).toBeUndefined();
     expect(r.problems).toEqual([]);
     expect(r.settings).toEqual(defaultHostSettings());
-    expect(r.settings).toMatchObject({ workersPerInstance: 'instance', watchdogMs: 30000, pluginPaths: [] });
+    expect(r.settings).toMatchObject({ workersPerInstance: 'auto', watchdogMs: 30000, pluginPaths: [] });
   });
 
   const FORMS: Array<[string, string]> = [
@@ -72,7 +72,7 @@ describe('host settings (cosmiconfig, module nut-ts)', () => {
       "nut-ts.config.json:4: 'restart.factor' must be >= 1 (got 0.5); using the default (allowed: >= 1)",
       "nut-ts.config.json:5: 'watchdogMs' must be >= 100 (got 5); using the default (allowed: >= 100)",
     ]);
-    expect(r.settings.workersPerInstance).toBe('instance');
+    expect(r.settings.workersPerInstance).toBe('auto');
     expect(r.settings.watchdogMs).toBe(30000);
     expect(r.settings.restart.factor).toBe(2);
     expect(r.settings.restart.initialDelayMs).toBe(10);

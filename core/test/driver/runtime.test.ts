@@ -238,3 +238,68 @@ describe('DriverRuntime main loop', () => {
     expect(cleaned).toBe(true);
   });
 });
+
+/** A clock the test moves: timers fire only when advance() passes their time. */
+function virtualClock(start = 1_000_000) {
+  let now = start;
+  const timers = new Set<{ at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    timer: {
+      set: (fn: () => void, ms: number) => {
+        const t = { at: now + ms, fn };
+        timers.add(t);
+        return t;
+      },
+      clear: (h: unknown) => void timers.delete(h as { at: number; fn: () => void }),
+    },
+    async advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...timers].filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        timers.delete(due);
+        now = due.at;
+        due.fn();
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+      }
+      now = end;
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    },
+  };
+}
+
+describe('the plugins’ clock (virtual in tests)', () => {
+  it('ctx.now, ctx.sleep and the poll schedule follow the clock the runtime is given; a stop ends a sleep at once', async () => {
+    const clock = virtualClock();
+    const seen: number[] = [];
+    let sleeping: Promise<void> | undefined;
+    const plugin: DriverPlugin = {
+      async updateinfo(ctx) {
+        seen.push(ctx.now());
+        ctx.dstate.dataok();
+      },
+      instcmd(ctx) {
+        sleeping = ctx.sleep(3_600_000);
+        return 0;
+      },
+    };
+    const rt = new DriverRuntime(spec({ pollinterval: 10 }), plugin, { now: clock.now, timer: clock.timer });
+    await rt.init();
+    const loop = rt.runLoop();
+    await clock.advance(0);
+    expect(seen).toEqual([1_000_000, 1_000_000]);
+    await clock.advance(9_999);
+    expect(seen).toHaveLength(2);
+    await clock.advance(1);
+    expect(seen).toEqual([1_000_000, 1_000_000, 1_010_000]);
+    await clock.advance(20_000);
+    expect(seen).toEqual([1_000_000, 1_000_000, 1_010_000, 1_020_000, 1_030_000]);
+    rt.instcmd('x');
+    await clock.advance(0);
+    expect(sleeping).toBeDefined();
+    rt.stop();
+    await sleeping;
+    await loop;
+  });
+});
