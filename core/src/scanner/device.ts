@@ -1,0 +1,14 @@
+/** A found device, as NUT's nutscan_device_t: type, driver, port and ordered options. */
+
+export type DeviceType = 'USB' | 'SNMP' | 'XML' | 'NUT' | 'AVAHI' | 'IPMI' | 'EATON_SERIAL' | 'SERIAL';
+
+export interface ScanDevice {
+  type: DeviceType;
+  driver: string;
+  port: string;
+  /** In insertion order; a value of undefined prints the bare name. */
+  options: Array<[string, string | undefined]>;
+}
+
+/** The order NUT prints the scan types in. */
+export const TYPE_ORDER: readonly DeviceType[] = ['USB', 'SNMP', 'XML', 'NUT', 'AVAHI', 'IPMI', 'EATON_SERIAL', 'SERIAL'];
