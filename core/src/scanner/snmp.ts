@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { ensureDesCbc } from './des-cbc.js';
 import type { ScanDevice } from './device.js';
 import type { SnmpMatchRow } from './snmp-match.js';
 
@@ -97,6 +98,7 @@ function openSession(ip: string, port: number, timeoutMs: number, c: SnmpCredent
     user.authKey = c.authPassword;
   }
   if (level === 'authPriv') {
+    if ((c.privProtocol ?? 'DES') === 'DES') ensureDesCbc();
     user.privProtocol = snmp.PrivProtocols[PRIV[c.privProtocol ?? 'DES']];
     user.privKey = c.privPassword;
   }
