@@ -13,9 +13,9 @@ export interface ScanRun {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ScanRun> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, cwd?: string): Promise<ScanRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
@@ -34,8 +34,8 @@ export function nutScan(args: string[], env: NodeJS.ProcessEnv = process.env, ti
   return run(NUT_SCANNER, args, env, timeoutMs);
 }
 
-export function ourScan(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<ScanRun> {
-  return run(process.execPath, [OUR_SCANNER, ...args], env, timeoutMs);
+export function ourScan(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000, cwd?: string): Promise<ScanRun> {
+  return run(process.execPath, [OUR_SCANNER, ...args], env, timeoutMs, cwd);
 }
 
 /** snmpsim serving recordings (community = file stem) on several loopback addresses, one UDP port. */

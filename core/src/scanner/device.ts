@@ -8,6 +8,8 @@ export interface ScanDevice {
   port: string;
   /** In insertion order; a value of undefined prints the bare name. */
   options: Array<[string, string | undefined]>;
+  /** The subdriver a plugin manifest names for it (shown by --json; NUT's formats have no place for it). */
+  subdriver?: string;
 }
 
 /** The order NUT prints the scan types in. */

@@ -33,6 +33,7 @@ export function formatJson(devices: readonly ScanDevice[]): string {
     type: parsableType(d),
     driver: d.driver,
     port: d.port,
+    ...(d.subdriver ? { subdriver: d.subdriver } : {}),
     options: Object.fromEntries(d.options.map(([k, v]) => [k, v ?? true])),
   }));
   return JSON.stringify({ devices: list }, null, 2) + '\n';

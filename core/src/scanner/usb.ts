@@ -11,16 +11,41 @@ export interface UsbMatchRow {
   driver: string;
   vendorId: number;
   productId?: number;
+  /** Manifest v2: regular expressions the strings must match, and the subdriver the row selects. */
+  manufacturer?: RegExp;
+  product?: RegExp;
+  subdriver?: string;
+}
+
+/** A manifest's `match.usb` entry (v2 adds the strings and the subdriver). */
+interface UsbMatchEntry {
+  vendorId: string;
+  productId?: string;
+  manufacturer?: string;
+  product?: string;
+  subdriver?: string;
+}
+
+function regex(text: string | undefined): RegExp | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return new RegExp(text, 'i');
+  } catch {
+    return undefined;
+  }
 }
 
 export function usbMatchRows(plugins: readonly PluginInfo[]): UsbMatchRow[] {
   const rows: UsbMatchRow[] = [];
   for (const p of plugins) {
-    for (const m of p.manifest.match?.usb ?? []) {
+    for (const m of (p.manifest.match?.usb ?? []) as UsbMatchEntry[]) {
       rows.push({
         driver: p.driver,
         vendorId: parseInt(m.vendorId, 16),
         productId: m.productId === undefined ? undefined : parseInt(m.productId, 16),
+        manufacturer: regex(m.manufacturer),
+        product: regex(m.product),
+        subdriver: m.subdriver,
       });
     }
   }
@@ -34,9 +59,10 @@ function hex4(n: number): string {
 export function usbDevices(list: readonly UsbDeviceInfo[], rows: readonly UsbMatchRow[]): ScanDevice[] {
   const found: ScanDevice[] = [];
   for (const d of list) {
+    const strings = (r: UsbMatchRow): boolean => (!r.manufacturer || r.manufacturer.test(d.manufacturer)) && (!r.product || r.product.test(d.product));
     const row =
-      rows.find((r) => r.vendorId === d.vendorId && r.productId === d.productId) ??
-      rows.find((r) => r.vendorId === d.vendorId && r.productId === undefined);
+      rows.find((r) => r.vendorId === d.vendorId && r.productId === d.productId && strings(r)) ??
+      rows.find((r) => r.vendorId === d.vendorId && r.productId === undefined && strings(r));
     if (!row) continue;
     const options: ScanDevice['options'] = [
       ['vendorid', hex4(d.vendorId)],
@@ -51,7 +77,7 @@ export function usbDevices(list: readonly UsbDeviceInfo[], rows: readonly UsbMat
       if (text) options.push([k, text]);
     }
     options.push(['bus', d.bus]);
-    found.push({ type: 'USB', driver: row.driver, port: 'auto', options });
+    found.push({ type: 'USB', driver: row.driver, port: 'auto', options, ...(row.subdriver ? { subdriver: row.subdriver } : {}) });
   }
   return found;
 }
