@@ -48,6 +48,7 @@ export async function nutScanner(argv: string[], io: ScannerIo, signal?: AbortSi
     await runScans(o, {
       plugins,
       listUsb: () => devices.listUsb(),
+      serial: devices,
       stderr: io.stderr,
       signal,
       progress:

@@ -1,6 +1,7 @@
 /** A found device, as NUT's nutscan_device_t: type, driver, port and ordered options. */
 
-export type DeviceType = 'USB' | 'SNMP' | 'XML' | 'NUT' | 'AVAHI' | 'IPMI' | 'EATON_SERIAL' | 'SERIAL';
+/** NUT's types; serial results (`-E`) keep NUT's EATON_SERIAL label whatever the plugin. */
+export type DeviceType = 'USB' | 'SNMP' | 'XML' | 'NUT' | 'AVAHI' | 'IPMI' | 'EATON_SERIAL';
 
 export interface ScanDevice {
   type: DeviceType;
@@ -13,4 +14,4 @@ export interface ScanDevice {
 }
 
 /** The order NUT prints the scan types in. */
-export const TYPE_ORDER: readonly DeviceType[] = ['USB', 'SNMP', 'XML', 'NUT', 'AVAHI', 'IPMI', 'EATON_SERIAL', 'SERIAL'];
+export const TYPE_ORDER: readonly DeviceType[] = ['USB', 'SNMP', 'XML', 'NUT', 'AVAHI', 'IPMI', 'EATON_SERIAL'];

@@ -8,15 +8,17 @@ import type { ScannerOptions } from './options.js';
 import { mapLimited } from './pool.js';
 import { defaultSnmpPort, scanSnmpHost, v3Problem } from './snmp.js';
 import { snmpMatchRows } from './snmp-match.js';
+import { scanSerialPort, serialPorts, serialProbes, type SerialOpener } from './serial.js';
 import { usbDevices, usbMatchRows } from './usb.js';
 
 export interface ScanEnvironment {
   plugins: readonly PluginInfo[];
   listUsb(): Promise<UsbDeviceInfo[]>;
+  serial: SerialOpener;
   stderr(s: string): void;
   /** Called as address scans finish (for a progress line). */
   progress?(type: DeviceType, done: number, total: number): void;
-  /** Extra scans (serial, mDNS) by type; each returns its devices. */
+  /** Extra scans (mDNS) by type; each returns its devices. */
   extra?: Partial<Record<DeviceType, () => Promise<ScanDevice[]>>>;
   signal?: AbortSignal;
 }
@@ -114,8 +116,9 @@ export async function runScans(o: ScannerOptions, env: ScanEnvironment, results 
   }
   if (o.serial !== undefined) {
     say('Scanning serial bus for Eaton devices.\n');
-    const scan = env.extra?.SERIAL;
-    if (scan) jobs.push(scan().then((d) => results.add('SERIAL', d)));
+    const ports = serialPorts(o.serial, env.stderr);
+    const probes = serialProbes(env.plugins);
+    jobs.push(perHost('EATON_SERIAL', ports, (port) => scanSerialPort(env.serial, port, probes)));
   }
   await Promise.all(jobs);
   return results;

@@ -1,0 +1,72 @@
+/**
+ * Serial scan (-E): the apcsmart plugin's manifest probe finds NUT's apcsmart simulator (built
+ * from a real Smart-UPS dump) on its pseudo-terminal; a silent line and a missing path give
+ * nothing; the line settings of a probed port are what they were before.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopChild } from '../helpers/oracle.js';
+import { ptyPair, requireSocat, type PtyPair } from '../helpers/pty.js';
+import { ROOT, ourScan } from './scanner-harness.js';
+
+const DUMP = join(ROOT, 'test/fixtures/ddl/APC__Smart-UPS_3000_RM__apcsmart__2.0.1__01.dev');
+
+function lineSettings(port: string): string {
+  const r = spawnSync('stty', ['-g', '-F', port], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`stty -F ${port}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+describe('nut-scanner -E with the installed plugins\' serial probes', () => {
+  let sim: ChildProcess;
+  let simPort: string;
+  let silent: PtyPair;
+  let dir: string;
+  beforeAll(async () => {
+    requireSocat();
+    dir = mkdtempSync(join(tmpdir(), 'scanner-serial-'));
+    sim = spawn(process.execPath, [join(ROOT, 'core/dist/cli/nut.js'), 'simulate', 'apcsmart', '--from', DUMP, '--no-stdin'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    simPort = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: sim.stdout! }).once('line', resolve);
+      sim.once('exit', (code) => reject(new Error(`simulator exited (${code})`)));
+    });
+    silent = await ptyPair(join(dir, 'ttyS1'), join(dir, 'sim1'));
+  });
+  afterAll(async () => {
+    await stopChild(sim);
+    await silent?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the apcsmart simulator and names its driver; the port is left as it was', async () => {
+    const before = lineSettings(simPort);
+    const r = await ourScan(['-E', simPort, '-q', '-P']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`EATON_SERIAL:driver="apcsmart",port="${simPort}"\n`);
+    expect(lineSettings(simPort)).toBe(before);
+    const n = await ourScan(['-E', simPort, '-q']);
+    expect(n.stdout).toBe(`[nutdev1]\n\tdriver = "apcsmart"\n\tport = "${simPort}"\n`);
+  });
+
+  it('a silent line and a missing path: nothing, status 0, settings kept', async () => {
+    const before = lineSettings(silent.device);
+    const r = await ourScan(['-E', `${silent.device}`, '-q', '-P']);
+    const missing = await ourScan(['-E', join(dir, 'ttyS9'), '-q', '-P']);
+    expect([r.status, r.stdout, missing.status, missing.stdout]).toEqual([0, '', 0, '']);
+    expect(lineSettings(silent.device)).toBe(before);
+  });
+
+  it('NUT\'s port list syntax: a range out of bound is refused as NUT does', async () => {
+    const r = await ourScan(['-E', '0-12', '-q', '-P']);
+    const nut = spawnSync('/usr/bin/nut-scanner', ['-E', '0-12', '-q', '-P'], { encoding: 'utf8' });
+    expect(nut.stderr).toContain('out of bound');
+    expect(r.stderr).toBe(nut.stderr);
+    expect(r.stdout).toBe(nut.stdout);
+  });
+});
