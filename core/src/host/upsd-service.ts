@@ -9,6 +9,7 @@ import type { DeviceDirectory } from '../dstate/device.js';
 import { parseUpsdConf, parseUpsdUsers, readFileText, type ListenAddress, type UpsdConf, type UpsUser } from '../upsd/config.js';
 import { loadDescriber } from '../upsd/descriptions.js';
 import { UpsdServer, type BoundListener, type Logger } from '../upsd/server.js';
+import { MdnsAnnouncer, type MdnsOptions } from '../scanner/mdns.js';
 
 export interface UpsdStartOptions {
   /** Replaces the LISTEN lines of upsd.conf (the demo, tests). */
@@ -40,7 +41,22 @@ export class UpsdService {
     private readonly confPath: string,
     private readonly log: Logger,
     private readonly idleTimeoutMs = 60_000,
+    /** Announce over mDNS while running (host setting `mdns`). */
+    private readonly mdns?: MdnsOptions & { enabled: boolean },
   ) {}
+
+  private announcer: MdnsAnnouncer | undefined;
+
+  private announce(): void {
+    const first = this.bound[0];
+    if (!this.mdns?.enabled || !first) return;
+    this.announcer = new MdnsAnnouncer(
+      () => ({ port: first.port, address: first.host, upsNames: this.directory.list().map((d) => d.name) }),
+      this.mdns,
+      (m) => this.log('warn', m),
+    );
+    this.announcer.start();
+  }
 
   get running(): boolean {
     return this.server !== undefined;
@@ -112,6 +128,7 @@ export class UpsdService {
     this.options = options;
     this.startedAt = Date.now();
     for (const b of server.bound) messages.push(`listening on ${b.host} port ${b.port}`);
+    this.announce();
     return { ok: true, messages, bound: this.bound };
   }
 
@@ -120,6 +137,8 @@ export class UpsdService {
     if (!server) return { ok: false, messages: ['upsd is not running'] };
     this.server = undefined;
     this.startedAt = undefined;
+    await this.announcer?.stop();
+    this.announcer = undefined;
     await server.close();
     return { ok: true, messages: [] };
   }

@@ -5,11 +5,15 @@ import { TYPE_ORDER, type DeviceType, type ScanDevice } from './device.js';
 import { addressRange, cidrToRange, resolveIPv4 } from './ip-range.js';
 import { scanNutServer } from './nut-server.js';
 import type { ScannerOptions } from './options.js';
+import { browseMdns, type MdnsOptions } from './mdns.js';
 import { mapLimited } from './pool.js';
 import { defaultSnmpPort, scanSnmpHost, v3Problem } from './snmp.js';
 import { snmpMatchRows } from './snmp-match.js';
 import { scanSerialPort, serialPorts, serialProbes, type SerialOpener } from './serial.js';
 import { usbDevices, usbMatchRows } from './usb.js';
+
+/** How long the mDNS browse collects answers (at most; `-t` if shorter). */
+const MDNS_WAIT_MS = 2000;
 
 export interface ScanEnvironment {
   plugins: readonly PluginInfo[];
@@ -18,8 +22,8 @@ export interface ScanEnvironment {
   stderr(s: string): void;
   /** Called as address scans finish (for a progress line). */
   progress?(type: DeviceType, done: number, total: number): void;
-  /** Extra scans (mDNS) by type; each returns its devices. */
-  extra?: Partial<Record<DeviceType, () => Promise<ScanDevice[]>>>;
+  /** mDNS port and group (host setting `mdns`). */
+  mdns?: MdnsOptions;
   signal?: AbortSignal;
 }
 
@@ -111,8 +115,9 @@ export async function runScans(o: ScannerOptions, env: ScanEnvironment, results 
   }
   if (o.avahi) {
     say('Scanning NUT bus (avahi method).\n');
-    const scan = env.extra?.AVAHI;
-    if (scan) jobs.push(scan().then((d) => results.add('AVAHI', d)));
+    const fallback = async (address: string, port: number): Promise<string[]> =>
+      (await scanNutServer(address, port, o.timeoutMs, env.signal)).map((d) => d.port.slice(0, d.port.lastIndexOf('@')));
+    jobs.push(browseMdns(Math.min(o.timeoutMs, MDNS_WAIT_MS), env.mdns, fallback).then((d) => results.add('AVAHI', d)));
   }
   if (o.serial !== undefined) {
     say('Scanning serial bus for Eaton devices.\n');
