@@ -4,7 +4,7 @@
  * nothing; the line settings of a probed port are what they were before.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -52,6 +52,18 @@ describe('nut-scanner -E with the installed plugins\' serial probes', () => {
     expect(lineSettings(simPort)).toBe(before);
     const n = await ourScan(['-E', simPort, '-q']);
     expect(n.stdout).toBe(`[nutdev1]\n\tdriver = "apcsmart"\n\tport = "${simPort}"\n`);
+  });
+
+  it('--write merges the found port into an existing ups.conf', async () => {
+    const file = join(dir, 'ups.conf');
+    const before = '# kept\n[nutdev1]\n\tdriver = dummy-ups\n\tport = a.dev\n';
+    writeFileSync(file, before);
+    const r = await ourScan(['-E', simPort, '-q', '-P', '--write', file]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^${before.replace(/[[\]\\]/g, '\\$&')}\n# nut-scanner .*\n\\[nutdev2\\]\n\tdriver = "apcsmart"\n\tport = "${simPort}"\n$`));
+    // a second scan finds it configured already
+    const again = await ourScan(['-E', simPort, '-q', '-P', '--write', file]);
+    expect(again.stderr).toContain('is already [nutdev2]');
   });
 
   it('a silent line and a missing path: nothing, status 0, settings kept', async () => {

@@ -11,6 +11,7 @@ import { NetmaskError } from '../scanner/ip-range.js';
 import { parseScannerArgs, type ScannerOptions } from '../scanner/options.js';
 import { ScanResults, runScans } from '../scanner/run.js';
 import { usage } from '../scanner/usage.js';
+import { writeUpsConf } from '../scanner/write-conf.js';
 import type { ScanDevice } from '../scanner/device.js';
 import { startWhenMain } from './main-module.js';
 
@@ -69,7 +70,18 @@ export async function nutScanner(argv: string[], io: ScannerIo, signal?: AbortSi
     if (progressShown) io.stderr('\r\x1b[K');
     await devices.closeAll();
   }
-  io.stdout(formatDevices(results.all(), o.format));
+  const found = results.all();
+  io.stdout(formatDevices(found, o.format));
+  if (o.write !== undefined) {
+    try {
+      const r = writeUpsConf(o.write, found, `nut-scanner ${new Date().toISOString()}: ${found.length} device(s) found`);
+      for (const a of r.added) io.stderr(`nut-scanner: added [${a.name}] (${a.device.driver} on ${a.device.port}) to ${o.write}\n`);
+      for (const p of r.present) io.stderr(`nut-scanner: ${p.device.driver} on ${p.device.port} is already [${p.name}] in ${o.write}\n`);
+    } catch (e) {
+      io.stderr(`nut-scanner: cannot write ${o.write}: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
   return 0;
 }
 
