@@ -3,10 +3,12 @@
  * NUT 2.8.0's nut-scanner and ours, same arguments (the agents' port through SNMPCONFPATH's
  * snmp.conf, which both honour).
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, nutScan, ourScan, startSnmpAgents, type SnmpAgents } from './scanner-harness.js';
+import { OUR_SCANNER, ROOT, nutScan, ourScan, startSnmpAgents, type SnmpAgents } from './scanner-harness.js';
+import { until } from '../helpers/wait.js';
 
 const DIR = join(ROOT, 'test/fixtures/snmprec');
 const RECORDINGS = readdirSync(DIR).filter((f) => f.endsWith('.snmprec')).sort().map((f) => join(DIR, f));
@@ -108,5 +110,24 @@ describe('nut-scanner -S against snmpsim, NUT 2.8.0 vs ours', () => {
     expect(nut.stderr).toContain('authPassword and privPassword are required');
     expect(ours.stderr).toBe(nut.stderr);
     expect(ours.stdout).toBe(nut.stdout);
+  });
+
+  it('Ctrl-C prints what was found so far', async () => {
+    const child = spawn(process.execPath, [OUR_SCANNER, '-S', '-q', '-P', '-D', '-t', '30', '-s', '127.0.0.41', '-e', '127.0.0.44', '-c', 'cyberpower'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await until('both live agents answered', () => /127\.0\.0\.41: 2 device/.test(stderr) && /127\.0\.0\.42: 2 device/.test(stderr), 20_000);
+    const started = Date.now();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const lines = stdout.split('\n').filter(Boolean);
+    expect(lines.map((l) => /port="([^"]*)"/.exec(l)![1])).toEqual(['127.0.0.41', '127.0.0.41', '127.0.0.42', '127.0.0.42']);
   });
 });

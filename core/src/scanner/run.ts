@@ -29,17 +29,20 @@ export interface ScanEnvironment {
 
 /** Devices found so far, per type; complete once run() resolves. */
 export class ScanResults {
-  readonly byType = new Map<DeviceType, ScanDevice[]>();
+  /** Per type: devices by position (an address's place in its range), so the order never depends on timing. */
+  private readonly byType = new Map<DeviceType, Map<number, ScanDevice[]>>();
 
-  add(type: DeviceType, devices: readonly ScanDevice[]): void {
-    const list = this.byType.get(type) ?? [];
-    list.push(...devices);
-    this.byType.set(type, list);
+  add(type: DeviceType, devices: readonly ScanDevice[], position = 0): void {
+    const slots = this.byType.get(type) ?? new Map<number, ScanDevice[]>();
+    slots.set(position, [...(slots.get(position) ?? []), ...devices]);
+    this.byType.set(type, slots);
   }
 
   /** In NUT's print order: USB, SNMP, XML, NUT, AVAHI, IPMI, EATON_SERIAL. */
   all(): ScanDevice[] {
-    return TYPE_ORDER.flatMap((t) => this.byType.get(t) ?? []);
+    return TYPE_ORDER.flatMap((t) =>
+      [...(this.byType.get(t) ?? new Map<number, ScanDevice[]>()).entries()].sort((a, b) => a[0] - b[0]).flatMap(([, d]) => d),
+    );
   }
 }
 
@@ -67,11 +70,13 @@ export async function runScans(o: ScannerOptions, env: ScanEnvironment, results 
   const jobs: Array<Promise<void>> = [];
   const perHost = (type: DeviceType, ips: string[], scan: (ip: string) => Promise<ScanDevice[]>): Promise<void> => {
     let done = 0;
+    const position = new Map(ips.map((ip, i) => [ip, i]));
     return mapLimited(ips, o.threads, async (ip) => {
       const found = await scan(ip);
+      results.add(type, found, position.get(ip));
+      if (o.debug > 0 && found.length) env.stderr(`${type}: ${ip}: ${found.length} device(s)\n`);
       env.progress?.(type, ++done, ips.length);
-      return found;
-    }).then((lists) => results.add(type, lists.flat()));
+    }).then(() => undefined);
   };
 
   if (o.usb) {
