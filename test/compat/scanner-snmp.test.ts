@@ -4,9 +4,10 @@
  * snmp.conf, which both honour).
  */
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { OUR_SCANNER, ROOT, nutScan, ourScan, startSnmpAgents, type SnmpAgents } from './scanner-harness.js';
 import { until } from '../helpers/wait.js';
 
@@ -113,7 +114,11 @@ describe('nut-scanner -S against snmpsim, NUT 2.8.0 vs ours', () => {
   });
 
   it('Ctrl-C prints what was found so far', async () => {
-    const child = spawn(process.execPath, [OUR_SCANNER, '-S', '-q', '-P', '-D', '-t', '30', '-s', '127.0.0.41', '-e', '127.0.0.44', '-c', 'cyberpower'], {
+    // 127.0.0.43 takes the datagrams and never answers (a closed port would refuse at once)
+    const sink = createSocket('udp4');
+    await new Promise<void>((resolve) => sink.bind(agents.port, '127.0.0.43', resolve));
+    onTestFinished(() => sink.close());
+    const child = spawn(process.execPath, [OUR_SCANNER, '-S', '-q', '-P', '-D', '-t', '30', '-s', '127.0.0.41', '-e', '127.0.0.43', '-c', 'cyberpower'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

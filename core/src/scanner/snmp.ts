@@ -3,6 +3,7 @@
  * equals it exactly is confirmed by its model OID (the value becomes `desc`); when none is,
  * every table's model OID is tried. No retries; the timeout is per request.
  */
+import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -158,8 +159,9 @@ export async function scanSnmpHost(
     }
     found.push({ type: 'SNMP', driver: row.driver, port: ip, options });
   };
+  const refused = portRefused(ip, port);
   try {
-    const sys = await getAnswer(session, SYS_OBJECT_ID);
+    const sys = await Promise.race([getAnswer(session, SYS_OBJECT_ID), refused.promise]);
     if (!sys.answered) return found;
     let matched = false;
     const sysOID = sys.vb && !snmp.isVarbindError(sys.vb) ? String(sys.vb.value) : undefined;
@@ -184,9 +186,35 @@ export async function scanSnmpHost(
       }
     }
   } finally {
+    refused.cancel();
     session.close();
   }
   return found;
+}
+
+/**
+ * Resolves (as "no answer") when the host says no agent listens on the port (ICMP port
+ * unreachable on a connected socket, sent for an empty datagram agents ignore): such a host
+ * is done at once instead of after the timeout. Hosts that stay silent are left to the GET.
+ */
+function portRefused(ip: string, port: number): { promise: Promise<{ answered: false }>; cancel(): void } {
+  const socket = createSocket('udp4');
+  let closed = false;
+  const cancel = (): void => {
+    if (closed) return;
+    closed = true;
+    socket.close();
+  };
+  const promise = new Promise<{ answered: false }>((resolve) => {
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNREFUSED') resolve({ answered: false });
+      cancel();
+    });
+    socket.connect(port, ip, () => {
+      if (!closed) socket.send(Buffer.alloc(0));
+    });
+  });
+  return { promise, cancel };
 }
 
 /** Whether the agent answered at all (an error reply counts, as in NUT), and the varbind. */
