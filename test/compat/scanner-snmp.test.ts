@@ -117,7 +117,9 @@ describe('nut-scanner -S against snmpsim, NUT 2.8.0 vs ours', () => {
     // 127.0.0.43 takes the datagrams and never answers (a closed port would refuse at once)
     const sink = createSocket('udp4');
     await new Promise<void>((resolve) => sink.bind(agents.port, '127.0.0.43', resolve));
-    onTestFinished(() => sink.close());
+    onTestFinished(() => {
+      sink.close();
+    });
     const child = spawn(process.execPath, [OUR_SCANNER, '-S', '-q', '-P', '-D', '-t', '30', '-s', '127.0.0.41', '-e', '127.0.0.43', '-c', 'cyberpower'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
