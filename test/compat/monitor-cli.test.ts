@@ -3,7 +3,8 @@
  * pid file, the privileged parent and its unprivileged child, NOPARENT.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeSandbox } from '../helpers/oracle.js';
@@ -14,6 +15,25 @@ const upsmon = (impl: Impl) => (impl === 'nut' ? ['unshare', '-m', 'sh', '-c', `
 function runUpsmon(impl: Impl, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const [cmd, ...pre] = upsmon(impl);
   return spawnSync(cmd, [...pre, ...args], { encoding: 'latin1', env, timeout: 60_000 });
+}
+
+const CHECKOUT = join(OUR_CLI, '..', '..', '..');
+
+/**
+ * Our upsmon run from the checkout bind-mounted under a folder of the given mode, in a private
+ * mount namespace: the monitoring child (user nut) reads the program whether or not the real
+ * checkout lives in a folder only root may enter (a clone in `mktemp -d` does).
+ */
+function ourUpsmonUnder(mode: number, args: string[]): { cmd: string; args: string[]; cleanup(): void } {
+  const view = mkdtempSync(join(tmpdir(), 'nut-ts-view-'));
+  chmodSync(view, mode);
+  mkdirSync(join(view, 'checkout'));
+  const cli = join(view, 'checkout', 'core', 'dist', 'cli', 'upsmon.js');
+  return {
+    cmd: 'unshare',
+    args: ['-m', 'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', CHECKOUT, join(view, 'checkout'), process.execPath, cli, ...args],
+    cleanup: () => rmSync(view, { recursive: true, force: true }),
+  };
 }
 
 /** The lines both print about the config and the flag (NUT adds pid-file chatter). */
@@ -124,7 +144,8 @@ describe('our upsmon process handling', () => {
     const conf = join(stack.sb.dir, 'upsmon-nut.conf');
     writeFileSync(conf, `MONITOR u1@127.0.0.1:${stack.port} 1 mon pw primary\nPOLLFREQ 1\nRUN_AS_USER nut\n`, { mode: 0o644 });
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [join(OUR_CLI, 'upsmon.js'), '-D', '-f', conf], { env: { ...stack.sb.env, NUT_ALTPIDPATH: stack.sb.statePath }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const run = ourUpsmonUnder(0o755, ['-D', '-f', conf]);
+    const child = spawn(run.cmd, run.args, { env: { ...stack.sb.env, NUT_ALTPIDPATH: stack.sb.statePath }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     let err = '';
     child.stderr?.on('data', (c: Buffer) => (err += c.toString('latin1')));
     try {
@@ -136,6 +157,22 @@ describe('our upsmon process handling', () => {
       expect(uid(child.pid!)).toBe('0');
     } finally {
       process.kill(-child.pid!, 'SIGKILL');
+      run.cleanup();
+    }
+  });
+
+  it('when RUN_AS_USER cannot read the program, upsmon says so and exits 1', async () => {
+    stack = await startStack('nut', { u1: seq('OL') });
+    const conf = join(stack.sb.dir, 'upsmon-nut.conf');
+    writeFileSync(conf, `MONITOR u1@127.0.0.1:${stack.port} 1 mon pw primary\nPOLLFREQ 1\nRUN_AS_USER nut\n`, { mode: 0o644 });
+    const run = ourUpsmonUnder(0o700, ['-D', '-f', conf]);
+    try {
+      const r = spawnSync(run.cmd, run.args, { env: { ...stack.sb.env, NUT_ALTPIDPATH: stack.sb.statePath }, encoding: 'latin1', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/upsmon: the monitoring process runs as user nut \(RUN_AS_USER or -u\), who cannot read \S+upsmon\.js \(EACCES\)/);
+      expect(existsSync(join(stack.sb.statePath, 'upsmon.pid'))).toBe(false);
+    } finally {
+      run.cleanup();
     }
   });
 });

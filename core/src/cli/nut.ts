@@ -7,13 +7,14 @@
 import { startWhenMain } from './main-module.js';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findHost } from '../host/control-client.js';
 import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, missingNutConfig } from '../host/demo.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
 import { consoleLogger, runHost } from '../host/run.js';
 import { loadHostSettings } from '../host/settings.js';
+import { pluginKinds } from '../plugins/manifest.js';
 import { discoverPlugins } from '../plugins/registry.js';
 
 /** Tools that `nut <tool>` runs (their module in core/dist/cli). */
@@ -155,15 +156,24 @@ async function simulate(args: string[]): Promise<number> {
   return (await (mod as (a: string[]) => Promise<number>)(rest)) ?? 0;
 }
 
-/** `nut plugins`: what the host would find from this directory. */
+/** `nut plugins`: what the host would find from this directory, and which package brought which table. */
 async function plugins(json: boolean): Promise<number> {
   const loaded = await loadHostSettings(process.cwd());
   const { plugins: found, problems } = discoverPlugins({ pluginPaths: loaded.settings.pluginPaths });
+  const tableRows = found.flatMap((p) =>
+    p.tables.map((file) => ({
+      engine: p.manifest.extends ?? p.driver,
+      table: basename(file),
+      package: `${p.packageName}@${p.packageVersion}`,
+      file,
+    })),
+  );
   if (json) {
     process.stdout.write(
       JSON.stringify(
         {
-          plugins: found.map((p) => ({ driver: p.driver, package: p.packageName, version: p.packageVersion, kind: p.manifest.kind, source: p.source, dir: p.dir, extends: p.manifest.extends })),
+          plugins: found.map((p) => ({ driver: p.driver, package: p.packageName, version: p.packageVersion, kind: p.manifest.kind, source: p.source, dir: p.dir, extends: p.manifest.extends, core: p.manifest.core, match: p.match })),
+          tables: tableRows.map(({ engine, package: pkg, file }) => ({ engine, package: pkg, file })),
           problems: [...loaded.problems, ...problems.map((p) => p.message)],
         },
         null,
@@ -171,12 +181,21 @@ async function plugins(json: boolean): Promise<number> {
       ) + '\n',
     );
   } else {
-    const rows = [['DRIVER', 'KIND', 'PACKAGE', 'FROM'], ...found.map((p) => [p.driver, p.manifest.kind + (p.manifest.extends ? ` (extends ${p.manifest.extends})` : ''), `${p.packageName}@${p.packageVersion}`, `${p.source} ${p.dir}`])];
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    for (const r of rows) process.stdout.write(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ') + '\n');
+    const kinds = (p: (typeof found)[number]) => pluginKinds(p.manifest).join(',');
+    printColumns([['DRIVER', 'KIND', 'PACKAGE', 'FROM'], ...found.map((p) => [p.driver, kinds(p) + (p.manifest.extends ? ` (extends ${p.manifest.extends})` : ''), `${p.packageName}@${p.packageVersion}`, `${p.source} ${p.dir}`])]);
+    const fed = tableRows.filter((t) => found.some((p) => p.driver === t.engine && `${p.packageName}@${p.packageVersion}` !== t.package));
+    if (fed.length) {
+      process.stdout.write('\nTables that installed packages add to an engine:\n');
+      printColumns([['ENGINE', 'TABLE', 'PACKAGE'], ...fed.map((t) => [t.engine, t.table, t.package])]);
+    }
     for (const p of [...loaded.problems, ...problems.map((x) => x.message)]) process.stderr.write(`warning: ${p}\n`);
   }
   return problems.length > 0 || loaded.problems.length > 0 ? 1 : 0;
+}
+
+function printColumns(rows: string[][]): void {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) process.stdout.write(r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ') + '\n');
 }
 
 async function stopHost(env: NodeJS.ProcessEnv): Promise<number> {

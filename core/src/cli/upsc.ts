@@ -3,10 +3,11 @@
  * upsc: NUT 2.8.0's flags, output and messages (reference/clients.md §1); `--json` added.
  *   upsc -l | -L [host[:port]]   upsc <ups> [<var>]   upsc -c <ups>
  */
+import { isMainModule as isMain } from './main-module.js';
 import { AddressError, NutClient, NutError, parseHostPort, parseUpsName } from '../client/index.js';
 import type { HostAddress, UpsAddress } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
-import { CliOutput, NUT_VERSION, cliClientOptions, isMain, runCli } from '../client/cli/io.js';
+import { CliOutput, NUT_VERSION, cliClientOptions, runCli } from '../client/cli/io.js';
 import { USAGE_UPSC } from '../client/cli/usage.js';
 import { listItems, needWords } from '../client/cli/lists.js';
 

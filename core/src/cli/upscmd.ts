@@ -5,9 +5,10 @@
  *   upscmd -l <ups>
  *   upscmd [-u user] [-p pass] [-w] [-t timeout] <ups> <command> [<value>]
  */
+import { isMainModule as isMain } from './main-module.js';
 import { NutClient } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
-import { CliOutput, NUT_VERSION, connectToUps, isMain, promptUsername, runCli } from '../client/cli/io.js';
+import { CliOutput, NUT_VERSION, connectToUps, promptUsername, runCli } from '../client/cli/io.js';
 import { askPassword, enableTracking, parseTimeout, sendCredentials, sendTracked } from '../client/cli/tracked.js';
 import { USAGE_UPSCMD } from '../client/cli/usage.js';
 import { listItems, needWords } from '../client/cli/lists.js';

@@ -18,6 +18,7 @@ import {
   getopt,
   isAlive,
   lookupUser,
+  unreadableFor,
   makeStderrLogger,
   NUT_VERSION,
   pidFile,
@@ -246,8 +247,17 @@ function runParent(o: Options, flag: string | undefined, shutdownCmd: string | u
     process.stderr.write(`user ${userName} not found\n`);
     process.exit(1);
   }
+  const program = fileURLToPath(import.meta.url);
+  const unreadable = unreadableFor(user, program);
+  if (unreadable) {
+    process.stderr.write(
+      `upsmon: the monitoring process runs as user ${userName} (RUN_AS_USER or -u), who cannot read ${program} (${unreadable}).\n` +
+        `Install nut-ts where ${userName} can read it (every folder above it searchable by others, e.g. mode 0755), or name another user with -u.\n`,
+    );
+    process.exit(1);
+  }
   for (const s of ['SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(s, () => undefined);
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [program, ...process.argv.slice(2)], {
     env: { ...process.env, [CHILD_ENV]: '1' },
     stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
     uid: user.uid,

@@ -4,9 +4,10 @@
  * `--json` added.
  *   upsrw [-s <var>[=<value>]] [-u user] [-p pass] [-w] [-t timeout] [-l] <ups>
  */
+import { isMainModule as isMain } from './main-module.js';
 import { NutClient, atoi } from '../client/index.js';
 import { getopt, takeJsonFlag } from '../client/cli/getopt.js';
-import { CliOutput, NUT_VERSION, connectToUps, isMain, promptUsername, readLine, runCli } from '../client/cli/io.js';
+import { CliOutput, NUT_VERSION, connectToUps, promptUsername, readLine, runCli } from '../client/cli/io.js';
 import { askPassword, enableTracking, parseTimeout, sendCredentials, sendTracked } from '../client/cli/tracked.js';
 import { USAGE_UPSRW } from '../client/cli/usage.js';
 import { listItems, needWords } from '../client/cli/lists.js';

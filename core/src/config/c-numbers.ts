@@ -8,6 +8,27 @@ export function cAtoi(text: string): number {
   return Number.isFinite(n) ? n : 0;
 }
 
+/** cAtoi kept within C int's range (values beyond it stop at INT_MIN/INT_MAX). */
+export function cAtoiInt(text: string): number {
+  return Math.max(-2147483648, Math.min(2147483647, cAtoi(text)));
+}
+
+/** C strtol(s, NULL, 0): optional blanks and sign, then 0x hex, leading-0 octal or decimal; 0 if none. */
+export function cStrtol0(text: string): number {
+  const m = /^[\t\n\v\f\r ]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(text);
+  if (!m) return 0;
+  const sign = m[1] === '-' ? -1 : 1;
+  const body = m[2];
+  if (/^0[xX]/.test(body)) return sign * Number.parseInt(body.slice(2), 16);
+  if (body[0] === '0' && body.length > 1) return sign * Number.parseInt(body, 8);
+  return sign * Number.parseInt(body, 10);
+}
+
+/** NUT's str_to_long(s, &v, 10): the whole word must be a base-10 number; undefined otherwise. */
+export function cStrToLong(text: string): number | undefined {
+  return /^[\t\n\v\f\r ]*[+-]?[0-9]+$/.test(text) ? Number.parseInt(text.trim(), 10) : undefined;
+}
+
 /** True when the word is a clean decimal integer (what NUT's str_to_int accepts). */
 export function isCleanInteger(text: string): boolean {
   return /^[ \t]*[+-]?\d+$/.test(text);

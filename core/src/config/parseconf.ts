@@ -177,7 +177,7 @@ export class ParseconfMachine {
   }
 
   private addChar(ch: number): void {
-    // NUT 2.8.0 keeps DEL (0x7F); checked with dummy-ups in core/test/config/parseconf-oracle.test.ts
+    // NUT 2.8.0 keeps DEL (0x7F); checked with dummy-ups in test/compat/config-parseconf-oracle.test.ts
     if (ch < 0x20 || ch > 0x7f) {
       this.droppedChars++;
       return;

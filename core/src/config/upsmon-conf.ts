@@ -4,9 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { tokenizeConfig } from './parseconf.js';
-import { atoi } from '../driver-socket/codec.js';
-import { parseUpsName } from '../client/address.js';
-import { NOTIFY_TYPES, isNotifyType, parseNotifyFlags, type NotifyFlags, type NotifyType } from '../monitor/notify-types.js';
+import { cAtoiInt as atoi } from './c-numbers.js';
+import { parseUpsName } from './ups-address.js';
+import { closest } from './suggest.js';
+import { NOTIFY_TYPES, isNotifyType, parseNotifyFlags, type NotifyFlags, type NotifyType } from './notify-types.js';
 
 export interface MonitorEntry {
   /** The system string exactly as written (`ups@host:port`); UPSNAME for notifications. */
@@ -156,37 +157,9 @@ export function defaultUpsmonConfig(file = 'upsmon.conf'): UpsmonConfig {
   };
 }
 
-/** Levenshtein distance, for "did you mean" suggestions. */
-export function editDistance(a: string, b: string): number {
-  const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length];
-}
-
+/** "Did you mean": upsmon.conf words are upper case; the candidate is named as written. */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
-  const up = word.toUpperCase();
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const c of candidates) {
-    if (c === up) return c;
-    let prefix = 0;
-    while (prefix < c.length && c[prefix] === up[prefix]) prefix++;
-    // a long shared beginning (SHUTDOWNCOMMAND → SHUTDOWNCMD) counts as close
-    const score = prefix >= 6 ? 1 : editDistance(up, c);
-    if (score < bestScore) {
-      bestScore = score;
-      best = c;
-    }
-  }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+  return closest(word, candidates);
 }
 
 const ALL_KEYS = [...Object.keys(DIRECTIVES), ...Object.keys(LATER_DIRECTIVES), 'DEBUG_MIN'];

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OptionsSchema } from '../plugins/manifest.js';
+import type { OptionsSchema } from './options-schema.js';
 import { cAtof, cAtoi, isCleanInteger, isCleanNumber } from './c-numbers.js';
 import { problem, type ConfigProblem, type Severity } from './problems.js';
 import {

@@ -3,7 +3,10 @@
  * and back. Unlike NUT 2.8.0 we escape values in live updates too (`\` `"` `#`), which real
  * upsd reads correctly.
  */
+import { cAtoiInt as atoi } from '../config/c-numbers.js';
 import { encodeValue } from '../config/parseconf.js';
+
+export { atoi };
 import { flagWords, flagsFromWords, type DstateOp } from '../dstate/ops.js';
 
 export function encodeOp(op: DstateOp): string {
@@ -29,14 +32,6 @@ export function encodeOp(op: DstateOp): string {
     case 'DATASTALE':
       return `${op.op}\n`;
   }
-}
-
-/** C atoi/strtol: leading blanks, optional sign, digits; anything else stops; none → 0. */
-export function atoi(text: string): number {
-  const m = /^[ \t\n\r\f\v]*([+-]?\d+)/.exec(text);
-  if (!m) return 0;
-  const n = Number.parseInt(m[1], 10);
-  return Number.isFinite(n) ? Math.max(-2147483648, Math.min(2147483647, n)) : 0;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { encodeValue } from '../config/parseconf.js';
 import { FLAG_IMMUTABLE, type DstateOp } from '../dstate/ops.js';
 import { StateTree } from '../dstate/tree.js';
-import type { InstanceSpec, PluginCall } from '../host/worker-protocol.js';
+import type { InstanceSpec, PluginCall } from './worker-protocol.js';
 import type { DriverContext, DriverLog, DriverPlugin, HandlerStatus } from '../plugin-api/index.js';
 import { TransportError, type DeviceAccess } from '../plugin-api/transports.js';
 import { DriverState } from './state.js';

@@ -5,7 +5,7 @@
  */
 import type { UpsConf, UpsConfSection } from '../config/ups-conf.js';
 import { closest } from '../config/suggest.js';
-import type { InstanceSpec } from '../host/worker-protocol.js';
+import type { InstanceSpec } from './worker-protocol.js';
 import type { PluginManifest } from '../plugins/manifest.js';
 
 /** Section keys the core handles itself (not driver variables). */

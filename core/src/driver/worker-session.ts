@@ -2,7 +2,7 @@
  * The worker side of core/src/host/worker-protocol.ts: receives the InstanceSpec, loads the
  * plugin, runs a DriverRuntime and reports batches, enter/leave, tracking results and logs.
  */
-import type { HostToWorker, InstanceSpec, WorkerToHost } from '../host/worker-protocol.js';
+import type { HostToWorker, InstanceSpec, WorkerToHost } from './worker-protocol.js';
 import type { DriverPlugin } from '../plugin-api/index.js';
 import type { BrokerPort } from '../transport/client.js';
 import { createDeviceClient } from '../transport/client.js';

@@ -27,6 +27,15 @@ export interface VarNode {
 
 export type TreeListener = (op: DstateOp) => void;
 
+/**
+ * What a name or value may hold: NUT's upsd reads every driver line through parseconf, which
+ * drops each byte outside 0x20-0x7F (CVE-2012-2944), so no client of NUT ever receives a
+ * control character. Every way into the tree passes here, whatever the driver sent.
+ */
+export function wireText(text: string): string {
+  return /[^\x20-\x7f]/.test(text) ? text.replace(/[^\x20-\x7f]/g, '') : text;
+}
+
 /** ASCII case-insensitive byte order, as strcasecmp: no locale collation. */
 export function compareNames(a: string, b: string): number {
   const la = a.toLowerCase();
@@ -86,7 +95,9 @@ export class StateTree {
   }
 
   /** Returns true when the tree changed. */
-  setInfo(name: string, value: string): boolean {
+  setInfo(rawName: string, rawValue: string): boolean {
+    const name = wireText(rawName);
+    const value = wireText(rawValue);
     const key = name.toLowerCase();
     const node = this.vars.get(key);
     if (node) {
@@ -128,9 +139,10 @@ export class StateTree {
     return true;
   }
 
-  addEnum(name: string, value: string): boolean {
+  addEnum(name: string, rawValue: string): boolean {
     const node = this.get(name);
     if (!node) return false;
+    const value = wireText(rawValue);
     const encoded = encodeValue(value);
     if (node.enums.includes(encoded)) return false;
     node.enums.push(encoded);
@@ -169,7 +181,8 @@ export class StateTree {
     return true;
   }
 
-  addCmd(name: string): boolean {
+  addCmd(rawName: string): boolean {
+    const name = wireText(rawName);
     const key = name.toLowerCase();
     if (this.cmds.has(key)) return false;
     this.cmds.set(key, name);

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { LogLevel, Notification } from './upsmon.js';
-import { NOTIFY_EXEC, NOTIFY_IGNORE, NOTIFY_SYSLOG, NOTIFY_WALL } from './notify-types.js';
+import { NOTIFY_EXEC, NOTIFY_IGNORE, NOTIFY_SYSLOG, NOTIFY_WALL } from '../config/notify-types.js';
 
 /** Required content of the power-down flag file. */
 export const SDMAGIC = 'upsmon-shutdown-file';

@@ -77,6 +77,24 @@ export function lookupUser(name: string): UserIds | undefined {
   return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
+/**
+ * Why `user` cannot run `script` with this Node (undefined when it can): checked by a Node
+ * started as that user, so directory modes, ACLs and supplementary groups all count.
+ */
+export function unreadableFor(user: UserIds, script: string): string | undefined {
+  const probe = spawnSync(process.execPath, ['-e', 'require("fs").accessSync(process.argv[1], require("fs").constants.R_OK)', script], {
+    uid: user.uid,
+    gid: user.gid,
+    encoding: 'latin1',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 30_000,
+  });
+  if (probe.error) return `${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message} starting ${process.execPath}`;
+  if (probe.status === 0) return undefined;
+  const code = /\b(EACCES|ENOENT|EPERM|ENOTDIR)\b/.exec(probe.stderr)?.[1];
+  return code ?? (probe.stderr.trim().split('\n')[0] || `exit status ${probe.status}`);
+}
+
 /** A tiny getopt: POSIX short options, `+` semantics (stop at the first operand). */
 export function getopt(argv: string[], spec: string): { opts: Array<[string, string | undefined]>; rest: string[]; error?: string } {
   const opts: Array<[string, string | undefined]> = [];

@@ -10,7 +10,7 @@ import { splitLine } from '../client/words.js';
 import type { Clock } from './clock.js';
 import { Waker } from './clock.js';
 import { LinkError, type LinkFactory, type UpsLink } from './link.js';
-import { formatNotifyMessage, notifyInfo, type NotifyFlags, type NotifyType } from './notify-types.js';
+import { formatNotifyMessage, notifyInfo, type NotifyFlags, type NotifyType } from '../config/notify-types.js';
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'crit' | 'alert';
 

@@ -9,7 +9,7 @@ import { closeSync, openSync, unlinkSync } from 'node:fs';
 import type { UpsschedConfig } from '../config/upssched-conf.js';
 import { splitLine } from '../client/words.js';
 import { quoteArg } from '../client/words.js';
-import { atoi } from '../driver-socket/codec.js';
+import { cAtoiInt as atoi } from '../config/c-numbers.js';
 import { systemClock, type Clock } from './clock.js';
 
 export const DAEMON_IDLE_SECONDS = 15;
@@ -78,12 +78,15 @@ export function runTimerDaemon(opts: DaemonOptions): { listening: Promise<void>;
     const at = next ?? idleSince + idleMs;
     wake = setTimeout(tick, Math.max(0, at - now));
   };
-  const tick = () => {
-    const now = clock.now();
+  const runDue = (now: number) => {
     for (const name of queue.takeDue(now)) {
       log(`Event: ${name} `);
       opts.run(name);
     }
+  };
+  const tick = () => {
+    const now = clock.now();
+    runDue(now);
     if (queue.size === 0 && clients.size === 0 && now - idleSince >= idleMs) {
       log('Timer queue empty, exiting');
       server.close();
@@ -131,6 +134,9 @@ export function runTimerDaemon(opts: DaemonOptions): { listening: Promise<void>;
         buffer = buffer.slice(nl + 1);
         sock.write(handle(line) + '\n');
       }
+      // As NUT's daemon checks its timers after every round of requests: a timer already due
+      // (START t 0) fires before the next request is read, never after a later CANCEL.
+      runDue(clock.now());
     });
     const gone = () => {
       if (!clients.delete(sock)) return;

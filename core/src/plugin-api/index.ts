@@ -110,3 +110,9 @@ export * from './transports.js';
 
 /** NUT's config grammar (parseconf), for plugins that read NUT-style files. */
 export { tokenizeConfig, encodeValue, type ConfigLine } from '../config/parseconf.js';
+
+/** JSON Schema validation for data files a plugin loads (mapping tables). */
+export { compileJsonSchema, type SchemaProblem } from './json-schema.js';
+
+/** How NUT's C code reads numbers (atoi, strtol base 0, str_to_long), for drivers that must agree with it. */
+export { cAtoi, cAtoiInt, cAtof, cStrtol0, cStrToLong, isCleanInteger, isCleanNumber } from '../config/c-numbers.js';

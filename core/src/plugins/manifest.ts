@@ -2,42 +2,60 @@
  * The `"nut-ts"` field of a plugin's package.json. Validated against
  * schemas/plugin-manifest.schema.json when discovered.
  */
+import type { OptionsSchema } from '../config/options-schema.js';
+
+export type { OptionSchema, OptionsSchema } from '../config/options-schema.js';
+
 export type PluginKind = 'hid' | 'snmp' | 'serial' | 'software';
 
-/** JSON Schema (draft 2020-12 subset) of a driver's ups.conf options; see schemas/. */
-export interface OptionsSchema {
-  type: 'object';
-  properties: Record<string, OptionSchema>;
-  additionalProperties?: boolean;
+export interface UsbMatch {
+  vendorId: string;
+  productId?: string;
+  /** Regular expressions the USB manufacturer / product strings must match. */
+  manufacturer?: string;
+  product?: string;
+  /** Subdriver (or table) the device selects. */
+  subdriver?: string;
 }
 
-export interface OptionSchema {
-  /** 'boolean' marks a flag (a key with no value); anything else is a value. */
-  type: 'string' | 'integer' | 'number' | 'boolean';
-  description: string;
-  /** Never published as driver.parameter.* (community strings, passwords). */
-  sensitive?: boolean;
-  default?: string | number | boolean;
-  enum?: Array<string | number>;
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
+export interface SnmpMatch {
+  sysObjectId: string;
+  /** The mapping (mibs= value) this sysObjectID selects. */
+  table?: string;
+}
+
+/** A serial probe: line settings, bytes to send (C escapes), answer pattern. `probe` is the v1 form. */
+export interface SerialMatch {
+  probe?: string;
+  baudRate?: number;
+  dataBits?: 5 | 6 | 7 | 8;
+  parity?: 'none' | 'even' | 'odd' | 'mark' | 'space';
+  stopBits?: 1 | 1.5 | 2;
+  dtr?: boolean;
+  rts?: boolean;
+  send?: string;
+  expect?: string;
+  timeoutMs?: number;
+  subdriver?: string;
 }
 
 export interface PluginMatch {
-  usb?: Array<{ vendorId: string; productId?: string }>;
-  snmp?: Array<{ sysObjectId: string }>;
-  serial?: Array<{ probe: string }>;
+  usb?: UsbMatch[];
+  snmp?: SnmpMatch[];
+  serial?: SerialMatch[];
 }
 
 export interface PluginManifest {
   /** Name used as `driver =` in ups.conf. */
   driver: string;
-  kind: PluginKind;
+  /** One kind, or several where a driver speaks more than one transport (nutdrv_qx). */
+  kind: PluginKind | PluginKind[];
   /** Long name for the banner: "Network UPS Tools - <description> <version> (<nut version>)". */
   description: string;
   /** driver.version.internal. */
   version: string;
+  /** semver range of nut-ts core versions the plugin works with; checked before it is loaded. */
+  core?: string;
   /** Module run in the worker, relative to the package directory (.ts or .js). */
   entry?: string;
   options?: OptionsSchema;
@@ -46,8 +64,15 @@ export interface PluginManifest {
   extends?: string;
   /** Table files (relative paths) for table-driven engines. */
   tables?: string[];
+  /** Module whose named exports are converters the package's tables refer to (run in the worker). */
+  converters?: string;
   /** Prints NUT's experimental-driver warning at start. */
   experimental?: boolean;
   /** A device simulator (`nut simulate <driver or alias>`): module whose default export is main(args). */
   simulator?: { entry: string; aliases?: string[] };
+}
+
+/** The kinds of a manifest as a list. */
+export function pluginKinds(manifest: Pick<PluginManifest, 'kind'>): PluginKind[] {
+  return Array.isArray(manifest.kind) ? manifest.kind : [manifest.kind];
 }

@@ -11,7 +11,9 @@
  */
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { PluginManifest } from './manifest.js';
+import type { PluginManifest, PluginMatch } from './manifest.js';
+import { coreVersion, coreVersionProblem } from './core-version.js';
+import { tableMatch } from './table-match.js';
 import { closest, schemasDir, validateManifest } from './validate.js';
 
 export interface PluginSearchSettings {
@@ -40,6 +42,10 @@ export interface PluginInfo {
   entryPath?: string;
   /** Absolute paths of the manifest's tables. */
   tables: string[];
+  /** Absolute path of the manifest's converters module, if it has one. */
+  convertersPath?: string;
+  /** What discovery recognises: the manifest's match, with match.snmp read from the tables. */
+  match: PluginMatch;
 }
 
 export interface PluginProblem {
@@ -67,13 +73,27 @@ export class PluginError extends Error {
   }
 }
 
-/** What a worker needs to run a driver: the module and all tables (engine's first). */
+/** A table and the package that brought it. */
+export interface TableSource {
+  file: string;
+  packageName: string;
+  /** The package's converters module, for the engine to load next to the table. */
+  convertersPath?: string;
+}
+
+/**
+ * What a worker needs to run a driver: the module and all tables, the engine's own first, then
+ * those of the packages in the `extends` chain and, when the driver is the engine itself, those
+ * of every installed package that extends it (how each engine ranks them is its own rule).
+ */
 export interface RunnablePlugin {
   plugin: PluginInfo;
   /** Plugin that provides the code (the plugin itself, or the end of its `extends` chain). */
   engine: PluginInfo;
   entryPath: string;
   tables: string[];
+  /** The same tables with the package each comes from. */
+  tableSources: TableSource[];
 }
 
 /** The repository root (parent of schemas/ and plugins/). */
@@ -196,7 +216,16 @@ export function readPluginPackage(dir: string, source: PluginSource = 'pluginPat
   tables.forEach((t, i) => {
     if (!existsSync(t)) missing.push(`table "${manifest.tables![i]}" does not exist (${t})`);
   });
+  let convertersPath: string | undefined;
+  if (manifest.converters) {
+    convertersPath = resolveInside(dir, manifest.converters);
+    if (!existsSync(convertersPath)) missing.push(`converters "${manifest.converters}" does not exist (${convertersPath})`);
+  }
   if (missing.length > 0) return { packageName, dir, message: `${label}: ${missing.join('; ')}` };
+  const fit = coreVersionProblem(manifest.core, coreVersion());
+  if (fit) return { packageName, dir, message: `${label}: ${fit}` };
+  const match = tableMatch(manifest, tables);
+  if (typeof match === 'string') return { packageName, dir, message: `${label}: ${match}` };
   return {
     driver: manifest.driver,
     manifest,
@@ -206,6 +235,8 @@ export function readPluginPackage(dir: string, source: PluginSource = 'pluginPat
     source,
     entryPath,
     tables,
+    convertersPath,
+    match,
   };
 }
 
@@ -305,9 +336,15 @@ export function findDriverPlugin(driver: string, settings: PluginSearchSettings 
     chain.push(next);
     current = next;
   }
-  const tables = chain
-    .slice()
-    .reverse()
-    .flatMap((p) => p.tables);
-  return { plugin, engine: current, entryPath: current.entryPath, tables };
+  const contributors = chain.slice().reverse();
+  if (plugin === current) contributors.push(...extensionsOf(plugin, all.plugins));
+  const tableSources = contributors.flatMap((p) =>
+    p.tables.map((file) => ({ file, packageName: p.packageName, ...(p.convertersPath ? { convertersPath: p.convertersPath } : {}) })),
+  );
+  return { plugin, engine: current, entryPath: current.entryPath, tables: tableSources.map((t) => t.file), tableSources };
+}
+
+/** Installed packages that feed `engine` directly (`extends: <engine>`) with tables of their own. */
+export function extensionsOf(engine: PluginInfo, plugins: readonly PluginInfo[]): PluginInfo[] {
+  return plugins.filter((p) => p !== engine && p.manifest.extends === engine.driver && p.tables.length > 0);
 }

@@ -7,7 +7,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import * as addFormatsModule from 'ajv-formats';
+import { closest } from '../config/suggest.js';
 import type { PluginManifest } from './manifest.js';
+
+export { closest };
 
 type FormatsPlugin = (ajv: Ajv) => Ajv;
 // ajv-formats is CommonJS with `exports.default`; under NodeNext the callable sits one level down.
@@ -39,34 +42,6 @@ function validator(): ValidateFunction {
     compiled = ajv.compile(schema);
   }
   return compiled;
-}
-
-/** Levenshtein distance, for "did you mean" hints. */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
-}
-
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestScore) {
-      bestScore = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 function knownKeys(schemaPath: string): string[] {
@@ -106,7 +81,10 @@ export type ManifestCheck = { ok: true; manifest: PluginManifest } | { ok: false
 export function validateManifest(value: unknown): ManifestCheck {
   const validate = validator();
   if (validate(value)) return { ok: true, manifest: value as PluginManifest };
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+  const all = validate.errors ?? [];
+  // `kind` is one kind or a list of them: when the value is neither, say which kinds exist.
+  const enumAt = new Set(all.filter((e) => e.keyword === 'enum').map((e) => e.instancePath));
+  const errors = all.filter((e) => e.keyword !== 'if' && !((e.keyword === 'oneOf' || e.keyword === 'type') && enumAt.has(e.instancePath)));
   // anyOf failures repeat each branch's "required"; keep the summary only.
   const anyOfFailed = errors.some((e) => e.keyword === 'anyOf' && e.instancePath === '');
   const problems = errors

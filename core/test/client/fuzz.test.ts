@@ -2,23 +2,13 @@
  * Hostile servers: random bytes for answers. Every request settles (a value or a NutError),
  * nothing throws out of band, and the CLIs end with a message, never a stack trace.
  */
+import { rng } from '../../../test/helpers/random.js';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NutClient, NutError } from '../../src/client/index.js';
 import { scriptServer, type ScriptServer } from './script-server.js';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = ['BEGIN LIST VAR u', 'END LIST VAR u', 'VAR u a.b "1"', 'ERR ', '"', '\\', '#', ' ', '\n', '\r', '\x00', '\xff', 'OK'];
 

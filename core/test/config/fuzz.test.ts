@@ -2,6 +2,7 @@
  * Random input never crashes the tokenizer or a reader: every outcome is data, and every
  * problem has a file, a line and a message. Seeded and bounded, so a failure replays.
  */
+import { rng } from '../../../test/helpers/random.js';
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,17 +18,6 @@ import { validateNutConf, validateUpsdConf, validateUpsdUsers } from '../../src/
 import { validateUpsConf } from '../../src/config/validate-ups-conf.js';
 import type { OptionsSchema } from '../../src/plugins/manifest.js';
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bytes biased towards the grammar's structural characters and real keywords. */
 const TOKENS = [

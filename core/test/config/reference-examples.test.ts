@@ -1,7 +1,7 @@
 /**
  * The examples written in reference/config-files.md, section by section, through our readers.
  * (Grammar examples of §1 are in parseconf.test.ts; acceptance rules judged by NUT itself are in
- * parseconf-oracle.test.ts and ups-conf-oracle.test.ts.)
+ * test/compat/config-parseconf-oracle.test.ts and config-ups-conf-oracle.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import { parseNutConf } from '../../src/config/nut-conf.js';

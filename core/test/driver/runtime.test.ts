@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FLAG_IMMUTABLE, type DstateOp } from '../../src/dstate/ops.js';
-import type { InstanceSpec, PluginCall } from '../../src/host/worker-protocol.js';
+import type { InstanceSpec, PluginCall } from '../../src/driver/worker-protocol.js';
 import type { DriverPlugin } from '../../src/plugin-api/index.js';
 import { DriverFatal, DriverRuntime } from '../../src/driver/runtime.js';
 import { DRIVER_CORE_VERSION } from '../../src/driver/version.js';

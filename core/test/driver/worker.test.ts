@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StateTree } from '../../src/dstate/tree.js';
-import type { HostToWorker, InstanceSpec, WorkerToHost } from '../../src/host/worker-protocol.js';
+import type { HostToWorker, InstanceSpec, WorkerToHost } from '../../src/driver/worker-protocol.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const WORKER = join(ROOT, 'core', 'dist', 'driver', 'worker-main.js');

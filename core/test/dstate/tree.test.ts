@@ -142,3 +142,23 @@ describe('dump', () => {
     expect(b.dump()).toEqual(a.dump());
   });
 });
+
+describe('what a driver sends never reaches a client as a control character', () => {
+  it('drops every character outside 0x20-0x7F from names, values, enums and commands, as NUT upsd does', () => {
+    const t = new StateTree();
+    const ops: unknown[] = [];
+    t.onChange((op) => ops.push(op));
+    t.setInfo('ups.model', '00 00 \n0A 30\r\0 "q" \\ \u00e9\u0001');
+    expect(t.getValue('ups.model')).toBe('00 00 0A 30 "q" \\ ');
+    expect(ops).toEqual([{ op: 'SETINFO', name: 'ups.model', value: '00 00 0A 30 "q" \\ ' }]);
+    t.setInfo('ups.\nmfr', 'x');
+    expect(t.has('ups.mfr')).toBe(true);
+    t.addEnum('ups.model', 'a\nb');
+    expect(t.get('ups.model')!.enums).toEqual(['ab']);
+    t.addCmd('load.\roff');
+    expect(t.commands()).toEqual(['load.off']);
+    // DEL stays, as in NUT 2.8.0 (parseconf keeps 0x7F)
+    t.setInfo('x', 'a\x7fb');
+    expect(t.getValue('x')).toBe('a\x7fb');
+  });
+});

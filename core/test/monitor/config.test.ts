@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkUpsmonConf, checkUpsschedConf } from '../../src/config/monitor-conf-schema.js';
 import { parseUpsmonConf } from '../../src/config/upsmon-conf.js';
 import { parseUpsschedConf } from '../../src/config/upssched-conf.js';
-import { NOTIFY_EXEC, NOTIFY_SYSLOG, NOTIFY_WALL, formatNotifyMessage } from '../../src/monitor/notify-types.js';
+import { NOTIFY_EXEC, NOTIFY_SYSLOG, NOTIFY_WALL, formatNotifyMessage } from '../../src/config/notify-types.js';
 
 describe('upsmon.conf', () => {
   it('has NUT 2.8.0 defaults', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clearPowerDownFlag, createNotifier, powerDownFlagState, runShutdown, SDMAGIC } from '../../src/monitor/deliver.js';
-import { NOTIFY_EXEC, NOTIFY_IGNORE, NOTIFY_SYSLOG, NOTIFY_WALL } from '../../src/monitor/notify-types.js';
+import { NOTIFY_EXEC, NOTIFY_IGNORE, NOTIFY_SYSLOG, NOTIFY_WALL } from '../../src/config/notify-types.js';
 import type { Notification } from '../../src/monitor/upsmon.js';
 
 let dir: string | undefined;

@@ -1,17 +1,26 @@
 /**
  * Named converters: the C functions NUT's tables point to (info_lkp_t.fun_vp2s / nuf_s2l).
- * A table refers to them by name; vendor tables may use any of them.
+ * A row names one (`convert`, `parse`); a vendor package may bring more (manifest `converters`:
+ * a module whose exported functions are converters by their export names).
  */
 
+/** Per-instance memory shared by an instance's converters (one object per engine). */
 export interface ConverterState {
   /** Set by eaton_sensor_temperature_unit, read by eaton_sensor_temperature. */
   temperatureUnit: 'kelvin' | 'celsius' | 'fahrenheit' | 'unknown';
+  [key: string]: unknown;
 }
 
 /** Raw value -> text (fun_vp2s). A number for integer varbinds, text for string ones. */
 export type ValueConverter = (raw: number | string, state: ConverterState) => string | undefined;
 /** Text -> integer (nuf_s2l). */
 export type TextParser = (text: string) => number;
+
+/** The converters rows of one table may name. */
+export interface Converters {
+  convert: Readonly<Record<string, ValueConverter>>;
+  parse: Readonly<Record<string, TextParser>>;
+}
 
 /**
  * glibc strptime(s, "%m/%d/%Y") as far as it gets, then strftime("%Y-%m-%d") of the fields it
@@ -97,3 +106,11 @@ export const textParsers: Record<string, TextParser> = {
     return count;
   },
 };
+
+export const builtinConverters: Converters = { convert: valueConverters, parse: textParsers };
+
+/** The engine's converters plus a package's module exports (functions, by export name). */
+export function withPackageConverters(module: Record<string, unknown>): Converters {
+  const own = Object.fromEntries(Object.entries(module).filter(([, v]) => typeof v === 'function')) as Record<string, never>;
+  return { convert: { ...valueConverters, ...own }, parse: { ...textParsers, ...own } };
+}

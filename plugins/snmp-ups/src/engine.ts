@@ -4,7 +4,6 @@
  */
 import type { DriverContext } from '@nut-ts/core/plugin-api';
 import type { ConverterState } from './converters.js';
-import { textParsers, valueConverters } from './converters.js';
 import { atol, cFixed, fmtTemplate, formatScaled, hexString, strToLongStrict, strtol0 } from './format.js';
 import { DEFAULT_POLLFREQ, DEFAULT_SEMISTATICFREQ } from './options.js';
 import { Asn, type SnmpTransport, type SnmpValue } from './session.js';
@@ -48,6 +47,9 @@ export const enum WalkMode {
 export const STAT = { HANDLED: 0, UNKNOWN: 1, INVALID: 2, FAILED: 3 } as const;
 export type Stat = (typeof STAT)[keyof typeof STAT];
 
+/** How a row's raw value becomes text: its value table and/or its named converter. */
+type Decoder = Pick<Row, 'lookup' | 'convert'>;
+
 type TemplateType = 'outlet' | 'outlet.group' | 'ambient' | 'device';
 
 interface Phases {
@@ -84,12 +86,16 @@ function extractTemplateNumber(flags: number, name: string): number {
   return atol(name.slice(at + 1));
 }
 
-/** Decodes OCTET STRING bytes as NUT does: text if printable, else Net-SNMP's hex dump. */
+/**
+ * Decodes OCTET STRING bytes as NUT does: text if printable, else Net-SNMP's hex dump. Net-SNMP
+ * breaks that dump into lines of 16 bytes; NUT's upsd drops the line breaks (as every control
+ * character), so clients see one line with spaces: that is the value published here.
+ */
 function octetText(buf: Buffer, bufLen: number): string {
   for (const b of buf) {
     const printable = b >= 0x20 && b <= 0x7e;
     const space = b === 0x20 || (b >= 0x09 && b <= 0x0d);
-    if (!printable && !space) return hexString(buf, bufLen);
+    if (!printable && !space) return hexString(buf, bufLen).replace(/\n/g, '');
   }
   return buf.subarray(0, bufLen - 1).toString('latin1');
 }
@@ -160,7 +166,7 @@ export class SnmpUpsEngine {
   }
 
   /** nut_snmp_get_str(): the value as text, or undefined (no answer, unhandled type, lookup miss). */
-  async getStr(oid: string | null, lookup: LookupEntry[] | null, bufLen = SU_INFOSIZE, depth = 0): Promise<string | undefined> {
+  async getStr(oid: string | null, decoder: Decoder | null, bufLen = SU_INFOSIZE, depth = 0): Promise<string | undefined> {
     const v = await this.get(oid);
     if (!v) return undefined;
     switch (v.type) {
@@ -171,14 +177,14 @@ export class SnmpUpsEngine {
       case Asn.Counter:
       case Asn.Gauge: {
         const n = Number(v.value);
-        if (lookup) return this.findInfoval(lookup, n);
+        if (decoder && (decoder.lookup || decoder.convert)) return this.findInfoval(decoder, n);
         return String(n);
       }
       case Asn.TimeTicks:
         return String(Math.trunc(Number(v.value) / 100));
       case Asn.ObjectId: {
         const pointed = '.' + oidArcs(String(v.value));
-        const target = depth < 8 ? await this.getStr(pointed, lookup, bufLen, depth + 1) : undefined;
+        const target = depth < 8 ? await this.getStr(pointed, decoder, bufLen, depth + 1) : undefined;
         return target ?? pointed.slice(pointed.lastIndexOf('.') + 1);
       }
       default:
@@ -213,18 +219,15 @@ export class SnmpUpsEngine {
   }
 
   /** su_find_infoval(): converter first, else the value table. */
-  private findInfoval(lookup: LookupEntry[] | null, raw: number | string): string | undefined {
-    if (!lookup || lookup.length === 0) return undefined;
-    const conv = lookup[0].convert;
-    if (conv) return valueConverters[conv]?.(raw, this.conv);
-    for (const e of lookup) if (e.value === raw) return e.text;
+  private findInfoval(decoder: Decoder | null, raw: number | string): string | undefined {
+    if (decoder?.convert) return decoder.convert(raw, this.conv);
+    for (const e of decoder?.lookup ?? []) if (e.value === raw) return e.text;
     return undefined;
   }
 
-  /** su_find_strval(): string reformatting through the lookup's converter. */
-  private findStrval(lookup: LookupEntry[] | null, text: string): string | undefined {
-    const conv = lookup?.[0]?.convert;
-    return conv ? valueConverters[conv]?.(text, this.conv) : undefined;
+  /** su_find_strval(): string reformatting through the row's converter. */
+  private findStrval(decoder: Decoder | null, text: string): string | undefined {
+    return decoder?.convert ? decoder.convert(text, this.conv) : undefined;
   }
 
   /** su_find_valinfo(): text -> value, -1 when unknown. */
@@ -367,7 +370,7 @@ export class SnmpUpsEngine {
 
   async updateinfo(): Promise<void> {
     const ctx = this.ctx;
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.ctx.now() / 1000);
     if (now > this.lastpoll + this.pollfreq) {
       ctx.alarm.init();
       ctx.status.init();
@@ -395,7 +398,7 @@ export class SnmpUpsEngine {
         ctx.status.commit();
         ctx.alarm.commit();
       }
-      this.lastpoll = Math.floor(Date.now() / 1000);
+      this.lastpoll = Math.floor(this.ctx.now() / 1000);
     } else if (this.commOk === false) {
       ctx.dstate.datastale();
     } else {
@@ -433,11 +436,11 @@ export class SnmpUpsEngine {
     if (row) {
       this.daisychain = true;
       if (row.oid !== null && !row.oid.includes('%i')) {
-        const parse = row.lookup?.[0]?.parse;
+        const parse = row.parse;
         let n: number | undefined;
         if (parse) {
           const s = await this.getStr(row.oid, null);
-          n = s === undefined ? undefined : textParsers[parse](s);
+          n = s === undefined ? undefined : parse(s);
         } else n = await this.getInt(row.oid);
         this.devicesCount = n ?? 1;
       } else {
@@ -506,7 +509,7 @@ export class SnmpUpsEngine {
   }
 
   private statusSet(row: Row, value: number): void {
-    const text = this.findInfoval(row.lookup, value);
+    const text = this.findInfoval(row, value);
     if (text !== undefined && text !== '') this.ctx.status.set(text);
   }
 
@@ -516,7 +519,7 @@ export class SnmpUpsEngine {
       const dot = type.indexOf('.', 7);
       type = dot >= 0 ? type.slice(dot + 1) : type;
     }
-    let text = this.findInfoval(row.lookup, value);
+    let text = this.findInfoval(row, value);
     if (text === undefined || text === '') return;
     if (row.flags & (SU.OUTLET | SU.OUTLET_GROUP)) {
       const n = extractTemplateNumber(row.flags, type);
@@ -596,12 +599,12 @@ export class SnmpUpsEngine {
 
     let buf: string | undefined;
     if (row.infoFlags & ST_FLAG_STRING) {
-      buf = await this.getStr(row.oid, row.lookup);
+      buf = await this.getStr(row.oid, row);
       if (buf !== undefined) {
         if (this.quirkSymmetraThreephase && (lname === 'input.transfer.low' || lname === 'input.transfer.high')) {
           buf = cFixed(Number.parseFloat(buf) * 0.707 || 0, 2);
         }
-        const re = this.findStrval(row.lookup, buf);
+        const re = this.findStrval(row, buf);
         if (re !== undefined) buf = re.slice(0, SU_INFOSIZE - 1);
       }
     } else {
@@ -615,7 +618,7 @@ export class SnmpUpsEngine {
           }
           return false;
         }
-        buf = this.findInfoval(row.lookup, v) ?? formatScaled(v, row.len);
+        buf = this.findInfoval(row, v) ?? formatScaled(v, row.len);
       }
     }
     if (buf === undefined) return false;

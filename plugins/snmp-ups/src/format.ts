@@ -36,30 +36,7 @@ export function formatScaled(value: number, multiplier: number): string {
   return cFixed(Math.fround(dvalue), 2);
 }
 
-/** C's strtol(s, NULL, 0): optional space/sign, 0x hex, leading-0 octal, decimal; 0 if none. */
-export function strtol0(s: string): number {
-  const m = /^[\t\n\v\f\r ]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
-  if (!m) return 0;
-  const sign = m[1] === '-' ? -1 : 1;
-  const body = m[2];
-  let v: number;
-  if (/^0[xX]/.test(body)) v = Number.parseInt(body.slice(2), 16);
-  else if (body.length > 1 && body[0] === '0') v = Number.parseInt(body, 8);
-  else if (body === '0') v = 0;
-  else v = Number.parseInt(body, 10);
-  return sign * v;
-}
-
-/** C's atoi/strtol(s, NULL, 10) prefix parse; 0 when there is no number. */
-export function atol(s: string): number {
-  const m = /^[\t\n\v\f\r ]*([+-]?[0-9]+)/.exec(s);
-  return m ? Number.parseInt(m[1], 10) : 0;
-}
-
-/** NUT's str_to_long(s, &v, 10): the whole string must be a base-10 number. */
-export function strToLongStrict(s: string): number | undefined {
-  return /^[\t\n\v\f\r ]*[+-]?[0-9]+$/.test(s) ? Number.parseInt(s.trim(), 10) : undefined;
-}
+export { cAtoi as atol, cStrtol0 as strtol0, cStrToLong as strToLongStrict } from '@nut-ts/core/plugin-api';
 
 /** sprintf with only %i conversions (what NUT's OID and name templates use). */
 export function fmtTemplate(template: string, ...args: number[]): string {

@@ -6,10 +6,12 @@ import type { DriverContext, DriverPlugin, HandlerStatus } from '@nut-ts/core/pl
 import { SnmpUpsEngine } from './engine.js';
 import { sessionConfig } from './options.js';
 import { NetSnmpTransport, type SnmpTransport } from './session.js';
-import { builtinTableFiles, loadMibs, type MibEntry } from './table.js';
+import { builtinTableFiles, type MibEntry } from './table.js';
+import { loadTableSet } from './table-set.js';
 
 export { SnmpUpsEngine, mibListing } from './engine.js';
 export { loadMibs, builtinTableFiles, parseTable, loadTableFile } from './table.js';
+export { loadTableSet } from './table-set.js';
 export type { SnmpTransport, SnmpValue } from './session.js';
 
 export interface SnmpUpsPluginOptions {
@@ -39,7 +41,7 @@ export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}): DriverPlug
       const key = files.join('\n');
       let mibs = mibCache.get(key);
       if (!mibs) {
-        mibs = loadMibs(files);
+        mibs = await loadTableSet(files);
         mibCache.set(key, mibs);
       }
       if (ctx.getval('mibs') === '--list') {

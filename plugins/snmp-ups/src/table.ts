@@ -1,8 +1,12 @@
-/** MIB tables as data: loading and checking the JSON files (schema/mib-table.schema.json). */
-import { readFileSync, readdirSync } from 'node:fs';
+/**
+ * MIB tables as data: loading the JSON files, checked against schema/mib-table.schema.json (the
+ * one statement of the format), resolving includes, named lookups and named converters.
+ */
+import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { textParsers, valueConverters } from './converters.js';
+import { compileJsonSchema } from '@nut-ts/core/plugin-api';
+import { builtinConverters, type Converters, type TextParser, type ValueConverter } from './converters.js';
 
 /** snmp_info_t.flags bits, NUT 2.8.0 (drivers/snmp-ups.h). */
 export const SU = {
@@ -58,19 +62,20 @@ export const ST_FLAG_STRING = 2;
 export interface LookupEntry {
   value: number;
   text: string;
-  convert?: string;
-  parse?: string;
 }
 
 /** One row as the engine uses it; `flags` is mutable per instance (NUT edits its tables). */
 export interface Row {
   name: string;
   oid: string | null;
+  /** stringLength of string rows, multiplier of numeric rows (NUT's info_len). */
   len: number;
   infoFlags: number;
   dfl: string | null;
   flags: number;
   lookup: LookupEntry[] | null;
+  convert: ValueConverter | null;
+  parse: TextParser | null;
 }
 
 export interface AlarmInfo {
@@ -94,6 +99,8 @@ export interface MibEntry {
   autoCheckOID?: string;
   powerStatusOID?: string;
   table: MibTable;
+  /** Brought by an installed package rather than shipped with the engine. */
+  vendor?: boolean;
 }
 
 export class TableError extends Error {
@@ -103,138 +110,226 @@ export class TableError extends Error {
   }
 }
 
-const OID_RE = /^\.?[0-9]+(\.([0-9]+|%i))*$/;
 const DEFAULT_PRIORITY = 285;
+const SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'schema', 'mib-table.schema.json');
 
-type Json = Record<string, unknown>;
-
-function isObj(x: unknown): x is Json {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
+interface RowDoc {
+  name: string;
+  oid?: string;
+  string?: true;
+  stringLength?: number;
+  multiplier?: number;
+  writable?: true;
+  default?: string;
+  flags?: FlagName[];
+  lookup?: string;
+  convert?: string;
+  parse?: string;
 }
 
-/** Parses and checks one table file's content; errors name the file, the row and the key. */
-export function parseTable(file: string, data: unknown): MibEntry[] {
-  const fail = (where: string, msg: string): never => {
-    throw new TableError(file, where, msg);
-  };
-  if (!isObj(data)) fail('top level', 'must be a JSON object');
-  const doc = data as Json;
-  const lookupsIn = doc.lookups ?? {};
-  if (!isObj(lookupsIn)) fail('lookups', 'must be an object of arrays');
-  const lookups = new Map<string, LookupEntry[]>();
-  for (const [name, entries] of Object.entries(lookupsIn as Json)) {
-    if (!Array.isArray(entries)) fail(`lookups.${name}`, 'must be an array');
-    const list: LookupEntry[] = [];
-    (entries as unknown[]).forEach((e, i) => {
-      const where = `lookups.${name}[${i}]`;
-      if (!isObj(e) || !Number.isInteger(e.value) || typeof e.text !== 'string') fail(where, 'needs integer "value" and string "text"');
-      const entry = e as unknown as LookupEntry;
-      if (entry.convert !== undefined && !(entry.convert in valueConverters))
-        fail(where, `unknown converter "${entry.convert}" (known: ${Object.keys(valueConverters).join(', ')})`);
-      if (entry.parse !== undefined && !(entry.parse in textParsers))
-        fail(where, `unknown parser "${entry.parse}" (known: ${Object.keys(textParsers).join(', ')})`);
-      list.push({ value: entry.value, text: entry.text, convert: entry.convert, parse: entry.parse });
-    });
-    lookups.set(name, list);
-  }
-  if (!Array.isArray(doc.rows) || doc.rows.length === 0) fail('rows', 'must be a non-empty array');
-  const rows: Row[] = (doc.rows as unknown[]).map((r, i) => {
-    const where = `rows[${i}]`;
-    if (!isObj(r)) return fail(where, 'must be an object');
-    if (typeof r.name !== 'string' || r.name === '') fail(where, '"name" must be a non-empty string');
-    const w = `${where} (${r.name as string})`;
-    if (typeof r.len !== 'number') fail(w, '"len" must be a number (string length, or multiplier)');
-    if (r.oid !== undefined && (typeof r.oid !== 'string' || !OID_RE.test(r.oid))) fail(w, `"oid" must be a numeric OID (got ${JSON.stringify(r.oid)})`);
-    if (r.default !== undefined && typeof r.default !== 'string') fail(w, '"default" must be a string');
-    let flags = 0;
-    if (r.flags !== undefined) {
-      if (!Array.isArray(r.flags)) fail(w, '"flags" must be an array of flag names');
-      for (const f of r.flags as unknown[]) {
-        if (typeof f !== 'string' || !(f in SU)) fail(w, `unknown flag ${JSON.stringify(f)} (known: ${Object.keys(SU).join(', ')})`);
-        flags |= SU[f as FlagName];
-      }
-    }
-    let lookup: LookupEntry[] | null = null;
-    if (r.lookup !== undefined) {
-      if (typeof r.lookup !== 'string' || !lookups.has(r.lookup)) fail(w, `unknown lookup ${JSON.stringify(r.lookup)}`);
-      lookup = lookups.get(r.lookup as string)!;
-    }
-    let infoFlags = typeof r.info_flags === 'number' ? r.info_flags : 0;
-    if (r.rw === true) infoFlags |= ST_FLAG_RW;
-    if (r.string === true) infoFlags |= ST_FLAG_STRING;
-    return {
-      name: r.name as string,
-      oid: (r.oid as string | undefined) ?? null,
-      len: r.len as number,
-      infoFlags,
-      dfl: (r.default as string | undefined) ?? null,
-      flags,
-      lookup,
-    };
-  });
-  const alarms: AlarmInfo[] = [];
-  if (doc.alarms !== undefined) {
-    if (!Array.isArray(doc.alarms)) fail('alarms', 'must be an array');
-    (doc.alarms as unknown[]).forEach((a, i) => {
-      if (!isObj(a) || typeof a.oid !== 'string') return fail(`alarms[${i}]`, 'needs a string "oid"');
-      alarms.push({ oid: a.oid, status: a.status as string | undefined, alarm: a.alarm as string | undefined });
-    });
-  }
-  const table: MibTable = { file, source: doc.source as string | undefined, rows, alarms };
-  if (!Array.isArray(doc.mibs) || doc.mibs.length === 0) fail('mibs', 'must list at least one {name, version}');
-  return (doc.mibs as unknown[]).map((m, i) => {
-    const where = `mibs[${i}]`;
-    if (!isObj(m) || typeof m.name !== 'string' || m.name === '' || typeof m.version !== 'string') return fail(where, 'needs string "name" and "version"');
-    if (m.sysOID !== undefined && (typeof m.sysOID !== 'string' || !/^\.?[0-9]+(\.[0-9]+)*$/.test(m.sysOID))) fail(where, '"sysOID" must be a numeric OID');
-    return {
-      name: m.name,
-      version: m.version,
-      priority: typeof m.priority === 'number' ? m.priority : DEFAULT_PRIORITY,
-      sysOID: m.sysOID as string | undefined,
-      autoCheckOID: m.autoCheckOID as string | undefined,
-      powerStatusOID: m.powerStatusOID as string | undefined,
-      table,
-    };
-  });
+interface TableDoc {
+  source?: string;
+  include?: string;
+  remove?: string[];
+  mibs: Array<{ name: string; version: string; priority?: number; sysOID?: string; autoCheckOID?: string; powerStatusOID?: string }>;
+  alarms?: AlarmInfo[];
+  lookups?: Record<string, LookupEntry[]>;
+  rows: RowDoc[];
 }
 
-export function loadTableFile(file: string): MibEntry[] {
+let checkSchema: ((value: unknown) => Array<{ path: Array<string | number>; message: string }>) | undefined;
+
+/** Schema check; the error names the file, the row (index and variable) and the key. */
+function validate(file: string, data: unknown): TableDoc {
+  checkSchema ??= compileJsonSchema(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+  const problems = checkSchema(data);
+  if (problems.length === 0) return data as TableDoc;
+  const { path, message } = problems[0];
+  const [section, index, ...rest] = path;
+  let where = path.length === 0 ? 'top level' : String(section);
+  if (typeof index === 'number') {
+    where += `[${index}]`;
+    const name = section === 'rows' ? (data as TableDoc).rows?.[index]?.name : undefined;
+    if (typeof name === 'string') where += ` (${name})`;
+  } else if (index !== undefined) where += `.${index}`;
+  const key = rest.length ? `"${rest.join('.')}" ` : '';
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  throw new TableError(file, where, `${key}${message}${more}`);
+}
+
+/** What a table file is read with: where includes are found, and the converters its rows may name. */
+export interface TableContext {
+  /** Table name (file name without .json) -> file, for `include`. */
+  byName: ReadonlyMap<string, string>;
+  /** Converters available to rows of this file (the engine's and its package's). */
+  converters: (file: string) => Converters;
+}
+
+function readJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new TableError(file, 'read', (e as Error).message);
   }
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new TableError(file, 'JSON', (e as Error).message);
   }
-  return parseTable(file, data);
+}
+
+interface Composed {
+  rows: RowDoc[];
+  lookups: Record<string, LookupEntry[]>;
+  alarms: AlarmInfo[];
+  /** For each row, the file it was written in (its converters come from that file's package). */
+  origin: string[];
+}
+
+/** Rows, lookups and alarms of a table with its includes applied (base rows replaced by name, in place). */
+function compose(file: string, doc: TableDoc, ctx: TableContext, seen: readonly string[]): Composed {
+  if (doc.include === undefined) {
+    if (doc.remove !== undefined) throw new TableError(file, 'remove', 'needs "include" (rows to leave out of an included table)');
+    return { rows: doc.rows, lookups: doc.lookups ?? {}, alarms: doc.alarms ?? [], origin: doc.rows.map(() => file) };
+  }
+  const baseFile = ctx.byName.get(doc.include);
+  if (!baseFile) throw new TableError(file, 'include', `no table named "${doc.include}" (known: ${[...ctx.byName.keys()].join(', ')})`);
+  if (seen.includes(baseFile)) throw new TableError(file, 'include', `includes loop: ${[...seen, baseFile].map((f) => basename(f, '.json')).join(' -> ')}`);
+  const base = compose(baseFile, validate(baseFile, readJson(baseFile)), ctx, [...seen, baseFile]);
+  const rows = [...base.rows];
+  const origin = [...base.origin];
+  const at = (name: string) => rows.reduce<number[]>((list, r, i) => (r.name === name ? [...list, i] : list), []);
+  for (const name of doc.remove ?? []) {
+    const found = at(name);
+    if (found.length === 0) throw new TableError(file, 'remove', `"${name}" is not a row of "${doc.include}"`);
+    for (const i of found.reverse()) {
+      rows.splice(i, 1);
+      origin.splice(i, 1);
+    }
+  }
+  doc.rows.forEach((row, i) => {
+    const found = at(row.name);
+    if (found.length > 1) throw new TableError(file, `rows[${i}] (${row.name})`, `"${doc.include}" has ${found.length} rows of this name: an override must name a single row`);
+    if (found.length === 1) {
+      rows[found[0]] = row;
+      origin[found[0]] = file;
+    } else {
+      rows.push(row);
+      origin.push(file);
+    }
+  });
+  return { rows, lookups: { ...base.lookups, ...(doc.lookups ?? {}) }, alarms: doc.alarms ?? base.alarms, origin };
+}
+
+function converterNamed<T>(kind: 'convert' | 'parse', name: string, available: Converters, fail: (msg: string) => never): T {
+  const fn = available[kind][name];
+  if (!fn) fail(`unknown converter "${name}" for "${kind}" (known: ${Object.keys(available[kind]).join(', ') || 'none'})`);
+  return fn as T;
+}
+
+function buildRow(file: string, index: number, r: RowDoc, lookups: Record<string, LookupEntry[]>, converters: Converters): Row {
+  const fail = (msg: string): never => {
+    throw new TableError(file, `rows[${index}] (${r.name})`, msg);
+  };
+  let flags = 0;
+  for (const f of r.flags ?? []) flags |= SU[f];
+  let lookup: LookupEntry[] | null = null;
+  if (r.lookup !== undefined) {
+    lookup = lookups[r.lookup] ?? fail(`unknown lookup "${r.lookup}" (known: ${Object.keys(lookups).join(', ') || 'none'})`);
+  }
+  return {
+    name: r.name,
+    oid: r.oid ?? null,
+    len: r.string ? r.stringLength! : (r.multiplier ?? 1),
+    infoFlags: (r.writable ? ST_FLAG_RW : 0) | (r.string ? ST_FLAG_STRING : 0),
+    dfl: r.default ?? null,
+    flags,
+    lookup,
+    convert: r.convert === undefined ? null : converterNamed<ValueConverter>('convert', r.convert, converters, fail),
+    parse: r.parse === undefined ? null : converterNamed<TextParser>('parse', r.parse, converters, fail),
+  };
+}
+
+/** Parses and checks one table's content; errors name the file, the row and the key. */
+export function parseTable(file: string, data: unknown, ctx: TableContext = defaultContext([])): MibEntry[] {
+  const doc = validate(file, data);
+  const composed = compose(file, doc, ctx, [file]);
+  const rows = composed.rows.map((r, i) => {
+    const from = composed.origin[i];
+    // An included row is reported where it was written.
+    const index = from === file ? doc.rows.indexOf(r) : i;
+    return buildRow(from, index, r, composed.lookups, ctx.converters(from));
+  });
+  const table: MibTable = { file, source: doc.source, rows, alarms: composed.alarms };
+  return doc.mibs.map((m) => ({
+    name: m.name,
+    version: m.version,
+    priority: m.priority ?? DEFAULT_PRIORITY,
+    sysOID: m.sysOID,
+    autoCheckOID: m.autoCheckOID,
+    powerStatusOID: m.powerStatusOID,
+    table,
+  }));
+}
+
+export function loadTableFile(file: string, ctx: TableContext = defaultContext([file])): MibEntry[] {
+  return parseTable(file, readJson(file), ctx);
+}
+
+function tablesDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'tables');
 }
 
 /** The tables shipped with this package (tables/*.json). */
 export function builtinTableFiles(): string[] {
-  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'tables');
+  const dir = tablesDir();
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => join(dir, f));
 }
 
-/** Detection order: by priority, then file order (stable). A later file's entry with the same
- * name and sysOID as an earlier one replaces it (a vendor table overriding a shipped one). */
-export function loadMibs(files: readonly string[]): MibEntry[] {
-  const all: MibEntry[] = [];
-  for (const f of files) {
-    for (const e of loadTableFile(f)) {
-      const same = all.findIndex((x) => x.name === e.name && x.sysOID === e.sysOID);
-      if (same >= 0) all.splice(same, 1);
-      all.push(e);
-    }
+function real(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
   }
-  return all.map((e, i) => ({ e, i })).sort((a, b) => a.e.priority - b.e.priority || a.i - b.i).map((x) => x.e);
+}
+
+/** True for a table shipped with this package. */
+export function isBuiltinTable(file: string): boolean {
+  return dirname(real(file)) === real(tablesDir());
+}
+
+/** Includes resolve among the given files first, then the shipped ones; converters are the engine's. */
+export function defaultContext(files: readonly string[], converters: (file: string) => Converters = () => builtinConverters): TableContext {
+  const byName = new Map<string, string>();
+  for (const f of [...files, ...builtinTableFiles()]) if (!byName.has(tableName(f))) byName.set(tableName(f), f);
+  return { byName, converters };
+}
+
+/**
+ * Detection order. Tables from installed packages come first (on a sysObjectID match, in the
+ * model probe and for mibs=<name>), each group by priority then file order; a package's entry
+ * with the same name and sysOID as a shipped one replaces it.
+ */
+export function loadMibs(files: readonly string[], converters?: (file: string) => Converters): MibEntry[] {
+  const ctx = defaultContext(files, converters);
+  const vendor: MibEntry[] = [];
+  const shipped: MibEntry[] = [];
+  for (const f of files) {
+    const own = isBuiltinTable(f);
+    for (const e of loadTableFile(f, ctx)) (own ? shipped : vendor).push(own ? e : { ...e, vendor: true });
+  }
+  const replaced = (e: MibEntry) => vendor.some((v) => v.name === e.name && v.sysOID === e.sysOID);
+  const byPriority = (list: MibEntry[]) =>
+    list
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => a.e.priority - b.e.priority || a.i - b.i)
+      .map((x) => x.e);
+  return [...byPriority(vendor), ...byPriority(shipped.filter((e) => !replaced(e)))];
 }
 
 export function tableName(file: string): string {

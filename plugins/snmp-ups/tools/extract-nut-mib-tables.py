@@ -79,20 +79,9 @@ def read_rows(a):
         a += 56
     return rows
 
-def one(x): return json.dumps(x, ensure_ascii=False)
-
-def compact(doc):
-    # One row, lookup entry, mib or alarm per line: diffable and readable.
-    parts = ['{', f'  "$schema": {one(doc["$schema"])},', f'  "source": {one(doc["source"])},']
-    parts.append('  "mibs": [\n' + ',\n'.join('    ' + one(m) for m in doc['mibs']) + '\n  ],')
-    if 'alarms' in doc:
-        parts.append('  "alarms": [\n' + ',\n'.join('    ' + one(m) for m in doc['alarms']) + '\n  ],')
-    lk = []
-    for n, es in doc['lookups'].items():
-        lk.append(f'    {one(n)}: [\n' + ',\n'.join('      ' + one(e) for e in es) + '\n    ]')
-    parts.append('  "lookups": {' + ('\n' + ',\n'.join(lk) + '\n  ' if lk else '') + '},')
-    parts.append('  "rows": [\n' + ',\n'.join('    ' + one(r) for r in doc['rows']) + '\n  ]')
-    return '\n'.join(parts) + '\n}\n'
+sys.path.insert(0, os.path.dirname(__file__))
+from rows_in_words import table_in_words  # noqa: E402
+from table_layout import compact  # noqa: E402
 
 entries = []
 a = 0x48900  # mib2nut[] in .data.rel.ro (2.8.0 Debian amd64 build)
@@ -156,5 +145,5 @@ for taddr, ents in by_table.items():
     doc['lookups'] = lookups
     doc['rows'] = out_rows
     with open(os.path.join(OUT, fname + '.json'), 'w') as fh:
-        fh.write(compact(doc))
+        fh.write(compact(table_in_words(doc)))
     print(fname, len(out_rows), 'rows', len(lookups), 'lookups')

@@ -164,7 +164,6 @@ export async function promptUsername(out: CliOutput): Promise<string | undefined
   return login;
 }
 
-export { isMainModule as isMain } from '../../cli/main-module.js';
 
 /** Client options shared by the CLIs: discarded answer bytes are reported as NUT's clients do. */
 export function cliClientOptions(out: CliOutput): { onDroppedChar: (byte: number) => void } {

@@ -20,6 +20,8 @@ export interface InstanceOptions {
   options?: Record<string, string | true>;
   sensitive?: readonly string[];
   tables?: readonly string[];
+  /** The instance's clock (ctx.now); tests move it instead of waiting. Default: Date.now. */
+  now?: () => number;
 }
 
 class Composer {
@@ -88,7 +90,7 @@ export function makeInstance(o: InstanceOptions): TestInstance {
       debug: () => {},
     },
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    now: () => Date.now(),
+    now: o.now ?? (() => Date.now()),
     signal: new AbortController().signal,
     requestUpdate: () => {},
     openSerial: () => Promise.reject(new Error('no serial transport in this test')),

@@ -1,4 +1,5 @@
 /** NUT 2.8.0's snmp-ups as the oracle: `-d 1` dumps, and a running driver spoken to on its socket. */
+import { stopChild } from '../../../../test/helpers/oracle.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -164,14 +165,27 @@ export async function startNutSnmp(port: string, options: Record<string, string 
     },
     async stop() {
       probe?.destroy();
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(t);
-      }
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
+
+/**
+ * NUT's driver output as its upsd passes it on to clients: a value that Net-SNMP's hex dump
+ * broke over several lines is one line again (upsd's parseconf drops the line breaks, as every
+ * byte outside 0x20-0x7F). `starts` recognises the first line of an entry.
+ */
+export function asClientsSee(lines: readonly string[], starts: RegExp): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (out.length > 0 && !starts.test(line)) out[out.length - 1] += line;
+    else out.push(line);
+  }
+  return out.map((l) => l.replace(/[^\x20-\x7f]/g, ''));
+}
+
+/** A `-d 1` dump line (`name: value`). */
+export const DUMP_LINE = /^[A-Za-z0-9_.%-]+: /;
+/** A driver socket line. */
+export const SOCKET_LINE = /^(SETINFO|DELINFO|SETFLAGS|SETAUX|ADDENUM|DELENUM|ADDRANGE|DELRANGE|ADDCMD|DELCMD|DATAOK|DATASTALE|DUMPDONE|PONG)\b/;

@@ -1,4 +1,5 @@
 /** snmpsim (Debian's snmpsimd) serving .snmprec recordings on 127.0.0.1, for tests. */
+import { stopChild } from '../../../../test/helpers/oracle.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,13 +81,7 @@ export async function startSnmpsim(files: readonly string[], extraArgs: readonly
     port,
     dir,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(t);
-      }
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,156 @@
+/**
+ * `nut start` (what `npm start` runs) with no NUT configuration: the built-in demo, served by
+ * upsd and read with NUT's own upsc; SIGTERM stops it cleanly.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, makeSandbox, requireOracle, type Sandbox } from '../helpers/oracle.js';
+import { CLI_DIR, runCli } from '../integration/cli.js';
+
+describe('nut start without NUT configuration runs the demo', () => {
+  let sb: Sandbox;
+  let child: ChildProcess;
+  let port: number;
+  let stdout = '';
+  let stderr = '';
+
+  beforeAll(async () => {
+    requireOracle('/usr/bin/upsc');
+    sb = makeSandbox('nut-ts-demo-');
+    port = await freePort();
+    // conf/ has no ups.conf: that is what makes it the demo
+    child = spawn(process.execPath, [join(CLI_DIR, 'nut.js'), 'start', '--port', String(port)], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const t0 = Date.now();
+    while (!stdout.includes('Stop with Ctrl-C.')) {
+      if (child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`nut start did not come up:\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 90_000);
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    sb?.cleanup();
+  });
+
+  it('says what it runs and how to look at it', () => {
+    expect(stdout).toContain(`No NUT configuration in ${sb.confPath} (no ups.conf): running the built-in demo.`);
+    expect(stdout).toContain(`Demo UPS "demo" served on 127.0.0.1 port ${port}`);
+    expect(stdout).toContain(`npx upsc demo@localhost:${port}`);
+  });
+
+  it('serves the demo UPS to NUT upsc', async () => {
+    const upsc = (...args: string[]) => promisify(execFile)('upsc', args, { encoding: 'utf8' }).then((r) => r.stdout);
+    expect((await upsc('-l', `127.0.0.1:${port}`)).trim()).toBe('demo');
+    const all = await upsc(`demo@127.0.0.1:${port}`);
+    expect(all).toContain('ups.model: Demo UPS 1000');
+    expect(all).toContain('driver.name: dummy-ups');
+    expect(all).toMatch(/^ups\.status: (OL|OB DISCHRG|OB DISCHRG LB|OL CHRG)$/m);
+  });
+
+  it('answers upsdrvctl status on its control socket', async () => {
+    const r = await runCli('upsdrvctl', ['status'], { env: sb.env });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^demo\s+dummy-ups\s+running\s+ok/m);
+    expect(r.stdout).toContain(`upsd listening on 127.0.0.1:${port}`);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(sb.statePath, 'nut-ts.ctl'))).toBe(false);
+  }, 30_000);
+});
+
+describe('nut start with a NUT configuration runs it in the foreground', () => {
+  const testPlugins = join(import.meta.dirname, '..', '..', 'core', 'test', 'host', 'fixtures', 'plugins');
+  let sb: Sandbox;
+  let child: ChildProcess;
+  let port: number;
+  let stdout = '';
+  let stderr = '';
+
+  beforeAll(async () => {
+    requireOracle('/usr/bin/upsc');
+    sb = makeSandbox('nut-ts-start-');
+    port = await freePort();
+    writeFileSync(join(sb.dir, '.nut-tsrc.json'), JSON.stringify({ pluginPaths: [testPlugins] }));
+    sb.write('ups.conf', 'pollinterval = 1\n[left]\n driver = test-good\n port = none\n[right]\n driver = test-good\n port = none\n');
+    sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\n`);
+    sb.write('upsd.users', '');
+    child = spawn(process.execPath, [join(CLI_DIR, 'nut.js'), 'start'], { env: sb.env, cwd: sb.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const t0 = Date.now();
+    while (!stdout.includes('Ctrl-C stops.')) {
+      if (child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`nut start did not come up:\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 90_000);
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    sb?.cleanup();
+  });
+
+  it('starts every section and upsd from upsd.conf', async () => {
+    expect(stdout).toContain(`nut-ts running: 2 UPS, upsd on 127.0.0.1:${port}`);
+    const { stdout: list } = await promisify(execFile)('upsc', ['-l', `127.0.0.1:${port}`], { encoding: 'utf8' });
+    expect(list.trim().split('\n')).toEqual(['left', 'right']);
+    const { stdout: mfr } = await promisify(execFile)('upsc', [`right@127.0.0.1:${port}`, 'ups.mfr'], { encoding: 'utf8' });
+    expect(mfr.trim()).toBe('nut-ts tests');
+  });
+
+  it('refuses a second nut start on the same state path', async () => {
+    const r = await runCli('nut', ['start'], { env: sb.env, cwd: sb.dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('a nut-ts host is already running');
+  });
+
+  it('nut stop ends it', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    expect((await runCli('nut', ['stop'], { env: sb.env })).status).toBe(0);
+    expect(await exited).toBe(0);
+  }, 30_000);
+});
+
+describe('nut start: an empty ups.conf, and a port already taken', () => {
+  const startOutput = async (sb: Sandbox, port: number, until: (out: string) => boolean) => {
+    const child = spawn(process.execPath, [join(CLI_DIR, 'nut.js'), 'start', '--port', String(port)], { env: sb.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const t0 = Date.now();
+    while (!until(out) && child.exitCode === null && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+    return { child, output: () => out };
+  };
+  const exitOf = (child: ChildProcess) =>
+    child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+
+  it("runs the demo when ups.conf defines no UPS (Debian's packaged /etc/nut), and exits 1 when upsd cannot listen", async () => {
+    const sb = makeSandbox('nut-ts-empty-');
+    const busy = makeSandbox('nut-ts-busy-');
+    try {
+      sb.write('ups.conf', '# only comments and globals, as Debian ships it\nmaxretry = 3\n');
+      const port = await freePort();
+      const first = await startOutput(sb, port, (o) => o.includes('Stop with Ctrl-C.'));
+      expect(first.output()).toContain(`No NUT configuration in ${sb.confPath} (ups.conf defines no UPS): running the built-in demo.`);
+
+      // a second host on another state path cannot have the same port: it says so and exits 1
+      const second = await startOutput(busy, port, () => false);
+      expect(await exitOf(second.child)).toBe(1);
+      expect(second.output()).toContain('upsd could not start');
+
+      first.child.kill('SIGTERM');
+      expect(await exitOf(first.child)).toBe(0);
+    } finally {
+      sb.cleanup();
+      busy.cleanup();
+    }
+  }, 120_000);
+});
