@@ -87,7 +87,7 @@ function probeFrom(driver: string, m: SerialMatchEntry): SerialProbe | undefined
 export function serialProbes(plugins: readonly PluginInfo[]): SerialProbe[] {
   const out: SerialProbe[] = [];
   for (const p of plugins) {
-    for (const m of (p.manifest.match?.serial ?? []) as SerialMatchEntry[]) {
+    for (const m of (p.match.serial ?? []) as SerialMatchEntry[]) {
       const probe = probeFrom(p.driver, m);
       if (probe) out.push(probe);
     }

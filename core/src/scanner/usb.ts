@@ -1,8 +1,9 @@
 /**
  * USB scan: the host's device list, each device named with the driver whose plugin manifest
- * declares its vendor/product id (`match.usb`). As NUT 2.8.0, only exact id pairs are listed;
+ * declares its vendor/product id (`match.usb`) or whose HID tables claim it (`claim.ids`). As NUT 2.8.0, only exact id pairs are listed;
  * a manifest entry with a vendor id alone matches when no exact pair does.
  */
+import { readFileSync } from 'node:fs';
 import type { UsbDeviceInfo } from '../plugin-api/transports.js';
 import type { PluginInfo } from '../plugins/registry.js';
 import type { ScanDevice } from './device.js';
@@ -26,6 +27,25 @@ interface UsbMatchEntry {
   subdriver?: string;
 }
 
+/** A HID mapping table's claim (usbhid-ups tables): the id pairs its subdriver takes. */
+interface HidTableFile {
+  subdriver?: string;
+  claim?: { ids?: Array<{ vendorId: string; productId?: string }> };
+}
+
+/** The id pairs a plugin's HID tables claim, each with the table's subdriver (read as JSON, no code). */
+function tableClaims(p: PluginInfo): UsbMatchEntry[] {
+  return p.tables.flatMap((file) => {
+    let t: HidTableFile;
+    try {
+      t = JSON.parse(readFileSync(file, 'utf8')) as HidTableFile;
+    } catch {
+      return [];
+    }
+    return (t.claim?.ids ?? []).map((id) => ({ vendorId: id.vendorId, productId: id.productId, subdriver: t.subdriver }));
+  });
+}
+
 function regex(text: string | undefined): RegExp | undefined {
   if (text === undefined) return undefined;
   try {
@@ -38,9 +58,10 @@ function regex(text: string | undefined): RegExp | undefined {
 export function usbMatchRows(plugins: readonly PluginInfo[]): UsbMatchRow[] {
   const rows: UsbMatchRow[] = [];
   for (const p of plugins) {
-    for (const m of (p.manifest.match?.usb ?? []) as UsbMatchEntry[]) {
+    const entries: UsbMatchEntry[] = [...(p.match.usb ?? []), ...tableClaims(p)];
+    for (const m of entries) {
       rows.push({
-        driver: p.driver,
+        driver: p.manifest.extends ?? p.driver,
         vendorId: parseInt(m.vendorId, 16),
         productId: m.productId === undefined ? undefined : parseInt(m.productId, 16),
         manufacturer: regex(m.manufacturer),

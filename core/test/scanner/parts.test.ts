@@ -15,6 +15,7 @@ function fakePlugin(driver: string, match: PluginInfo['manifest']['match']): Plu
   return {
     driver,
     manifest: { driver, kind: 'hid', description: '', version: '1', match },
+    match: match ?? {},
     packageName: driver,
     packageVersion: '1',
     dir: '/nonexistent',
