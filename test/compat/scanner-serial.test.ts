@@ -8,12 +8,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { stopChild } from '../helpers/oracle.js';
 import { ptyPair, requireSocat, type PtyPair } from '../helpers/pty.js';
 import { ROOT, ourScan } from './scanner-harness.js';
 
 const DUMP = join(ROOT, 'test/fixtures/ddl/APC__Smart-UPS_3000_RM__apcsmart__2.0.1__01.dev');
+const Q1_DUMP = join(ROOT, 'test/fixtures/ddl/Santak__Castle_C1K__blazer_ser__2.7.4__01.dev');
+
+/** Starts `nut simulate <args>` and resolves with the child and the first stdout line (the terminal). */
+async function simulate(args: string[]): Promise<{ child: ChildProcess; port: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'core/dist/cli/nut.js'), 'simulate', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`simulator exited (${code})`)));
+  });
+  return { child, port };
+}
 
 function lineSettings(port: string): string {
   const r = spawnSync('stty', ['-g', '-F', port], { encoding: 'utf8' });
@@ -29,13 +40,7 @@ describe('nut-scanner -E with the installed plugins\' serial probes', () => {
   beforeAll(async () => {
     requireSocat();
     dir = mkdtempSync(join(tmpdir(), 'scanner-serial-'));
-    sim = spawn(process.execPath, [join(ROOT, 'core/dist/cli/nut.js'), 'simulate', 'apcsmart', '--from', DUMP, '--no-stdin'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    simPort = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: sim.stdout! }).once('line', resolve);
-      sim.once('exit', (code) => reject(new Error(`simulator exited (${code})`)));
-    });
+    ({ child: sim, port: simPort } = await simulate(['apcsmart', '--from', DUMP, '--no-stdin']));
     silent = await ptyPair(join(dir, 'ttyS1'), join(dir, 'sim1'));
   });
   afterAll(async () => {
@@ -52,6 +57,15 @@ describe('nut-scanner -E with the installed plugins\' serial probes', () => {
     expect(lineSettings(simPort)).toBe(before);
     const n = await ourScan(['-E', simPort, '-q']);
     expect(n.stdout).toBe(`[nutdev1]\n\tdriver = "apcsmart"\n\tport = "${simPort}"\n`);
+  });
+
+  it("finds a Q1 (megatec) unit with nutdrv_qx's probe", async () => {
+    const q1 = await simulate(['qx', '--from', Q1_DUMP, '--link', join(dir, 'ttyQ1')]);
+    onTestFinished(() => stopChild(q1.child));
+    const before = lineSettings(q1.port);
+    const r = await ourScan(['-E', q1.port, '-q', '-P']);
+    expect(r.stdout).toBe(`EATON_SERIAL:driver="nutdrv_qx",port="${q1.port}"\n`);
+    expect(lineSettings(q1.port)).toBe(before);
   });
 
   it('--write merges the found port into an existing ups.conf', async () => {
