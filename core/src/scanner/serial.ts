@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import type { SerialHandle, SerialOptions } from '../plugin-api/transports.js';
+import type { SerialMatch } from '../plugins/manifest.js';
 import type { PluginInfo } from '../plugins/registry.js';
 import type { ScanDevice } from './device.js';
 
@@ -16,21 +17,6 @@ export interface SerialProbe {
   expect: RegExp;
   options: SerialOptions;
   timeoutMs: number;
-  subdriver?: string;
-}
-
-/** A manifest's `match.serial` entry: v2 fields, or the older `{probe: "Y -> SM (2400 8N1)"}` text. */
-interface SerialMatchEntry {
-  probe?: string;
-  send?: string;
-  expect?: string;
-  baudRate?: number;
-  dataBits?: 5 | 6 | 7 | 8;
-  parity?: 'none' | 'even' | 'odd' | 'mark' | 'space';
-  stopBits?: 1 | 1.5 | 2;
-  dtr?: boolean;
-  rts?: boolean;
-  timeoutMs?: number;
   subdriver?: string;
 }
 
@@ -52,7 +38,7 @@ function escapeRegex(text: string): string {
 
 const PARITY: Record<string, SerialOptions['parity']> = { N: 'none', E: 'even', O: 'odd' };
 
-function probeFrom(driver: string, m: SerialMatchEntry): SerialProbe | undefined {
+function probeFrom(driver: string, m: SerialMatch): SerialProbe | undefined {
   if (m.send !== undefined && m.expect !== undefined) {
     let expect: RegExp;
     try {
@@ -87,7 +73,7 @@ function probeFrom(driver: string, m: SerialMatchEntry): SerialProbe | undefined
 export function serialProbes(plugins: readonly PluginInfo[]): SerialProbe[] {
   const out: SerialProbe[] = [];
   for (const p of plugins) {
-    for (const m of (p.match.serial ?? []) as SerialMatchEntry[]) {
+    for (const m of p.match.serial ?? []) {
       const probe = probeFrom(p.driver, m);
       if (probe) out.push(probe);
     }

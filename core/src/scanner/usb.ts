@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { UsbDeviceInfo } from '../plugin-api/transports.js';
+import type { UsbMatch } from '../plugins/manifest.js';
 import type { PluginInfo } from '../plugins/registry.js';
 import type { ScanDevice } from './device.js';
 
@@ -18,15 +19,6 @@ export interface UsbMatchRow {
   subdriver?: string;
 }
 
-/** A manifest's `match.usb` entry (v2 adds the strings and the subdriver). */
-interface UsbMatchEntry {
-  vendorId: string;
-  productId?: string;
-  manufacturer?: string;
-  product?: string;
-  subdriver?: string;
-}
-
 /** A HID mapping table's claim (usbhid-ups tables): the id pairs its subdriver takes. */
 interface HidTableFile {
   subdriver?: string;
@@ -34,7 +26,7 @@ interface HidTableFile {
 }
 
 /** The id pairs a plugin's HID tables claim, each with the table's subdriver (read as JSON, no code). */
-function tableClaims(p: PluginInfo): UsbMatchEntry[] {
+function tableClaims(p: PluginInfo): UsbMatch[] {
   return p.tables.flatMap((file) => {
     let t: HidTableFile;
     try {
@@ -58,7 +50,7 @@ function regex(text: string | undefined): RegExp | undefined {
 export function usbMatchRows(plugins: readonly PluginInfo[]): UsbMatchRow[] {
   const rows: UsbMatchRow[] = [];
   for (const p of plugins) {
-    const entries: UsbMatchEntry[] = [...(p.match.usb ?? []), ...tableClaims(p)];
+    const entries: UsbMatch[] = [...(p.match.usb ?? []), ...tableClaims(p)];
     for (const m of entries) {
       rows.push({
         driver: p.manifest.extends ?? p.driver,
