@@ -14,7 +14,7 @@ import { dumpAll, normalizeDump, oursDump, startNut, startOurs, startSim } from 
 const DDL = resolve(import.meta.dirname, '..', 'fixtures', 'ddl');
 /** The Q1-family drivers; the voltronic dumps among them are listed apart below. */
 const Q1_DUMPS = readdirSync(DDL).filter((f) => /__(nutdrv_qx|blazer_ser|blazer_usb|megatec)__/.test(f));
-/** Voltronic (QGS/QPI…) dumps: that protocol's simulator and value functions are not built yet. */
+/** Voltronic (QGS/QPI…) dumps: their replies carry more than the Q1 fields, compared value for value below. */
 const VOLTRONIC = Q1_DUMPS.filter((f) => /Voltronic/.test(readFileSync(join(DDL, f), 'latin1')));
 const SERVED = Q1_DUMPS.filter((f) => !VOLTRONIC.includes(f));
 
@@ -28,6 +28,16 @@ function upsconfOf(text: string): Record<string, string | true> {
     out[m[1]!] = m[2]!;
   }
   return out;
+}
+
+/** NUT's ups.conf options for a dump, and ours split into driver options, overrides and defaults. */
+function optionsOf(text: string, protocol: string, novendor: boolean) {
+  const options: Record<string, string | true> = { protocol, ...upsconfOf(text) };
+  if (novendor) options.novendor = true;
+  const overrides = Object.entries(options).filter(([k]) => k.startsWith('override.')).map(([k, v]) => [k.slice(9), v]) as Array<[string, string]>;
+  const defaults = Object.entries(options).filter(([k]) => k.startsWith('default.')).map(([k, v]) => [k.slice(8), v]) as Array<[string, string]>;
+  const driverOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !/^(override|default)\./.test(k)));
+  return { options, overrides, defaults, driverOptions };
 }
 
 /** Fields the Q1 family carries: name → [width, decimals] (string fields: decimals -1). */
@@ -56,13 +66,9 @@ describe('nutdrv_qx on the Q1-family dumps of the device library', () => {
       const text = readFileSync(join(DDL, file), 'latin1');
       const dump = readDump(join(DDL, file));
       const protocol = protocolOfDump(dump);
-      const options: Record<string, string | true> = { protocol, ...upsconfOf(text) };
       // A unit that answered no vendor query is only claimed without it.
       const vendorless = !['ups.firmware', 'device.mfr', 'ups.mfr', 'device.model', 'ups.model'].some((n) => dump.has(n));
-      if (vendorless || dump.get('driver.flag.novendor') === 'enabled') options.novendor = true;
-      const overrides = Object.entries(options).filter(([k]) => k.startsWith('override.')).map(([k, v]) => [k.slice(9), v]) as Array<[string, string]>;
-      const defaults = Object.entries(options).filter(([k]) => k.startsWith('default.')).map(([k, v]) => [k.slice(8), v]) as Array<[string, string]>;
-      const driverOptions = Object.fromEntries(Object.entries(options).filter(([k]) => !/^(override|default)\./.test(k)));
+      const { options, overrides, defaults, driverOptions } = optionsOf(text, protocol, vendorless || dump.get('driver.flag.novendor') === 'enabled');
 
       const sim = await startSim(join(DDL, file));
       cleanup.push(() => sim.close());
@@ -99,7 +105,46 @@ describe('nutdrv_qx on the Q1-family dumps of the device library', () => {
     }, 60_000);
   }
 
-  it('lists the voltronic dumps it does not serve yet', () => {
+  it('finds the voltronic dumps', () => {
     expect(VOLTRONIC.map((f) => f.split('__')[0])).toEqual(['Digitus', 'FSP']);
   });
+
+  for (const file of VOLTRONIC) {
+    it(`${file}: NUT detects voltronic and publishes the dump's values, ours publishes what NUT publishes`, async () => {
+      requireOracle('/lib/nut/nutdrv_qx', '/usr/bin/socat');
+      const text = readFileSync(join(DDL, file), 'latin1');
+      const dump = readDump(join(DDL, file));
+      expect(protocolOfDump(dump)).toBe('voltronic');
+      const { options, overrides, defaults, driverOptions } = optionsOf(text, 'voltronic', false);
+
+      const sim = await startSim(join(DDL, file));
+      cleanup.push(() => sim.close());
+      const nut = await startNut(sim.pty.path, options);
+      cleanup.push(() => nut.stop());
+      const nutLines = await dumpAll(nut.socket);
+      await nut.stop();
+      expect(nut.stderr()).toMatch(/Using protocol: Voltronic 0\.06/);
+
+      const nutVars = new Map<string, string>();
+      for (const l of nutLines) {
+        const m = /^SETINFO (\S+) "((?:\\.|[^"\\])*)"$/.exec(l);
+        if (m) nutVars.set(m[1]!, m[2]!.replace(/\\(.)/g, '$1'));
+      }
+      // Every value of the dump, as the unit reported it (the driver's own variables aside).
+      const want = [...dump].filter(([k]) => !k.startsWith('driver.') && k !== 'ups.productid' && k !== 'ups.vendorid');
+      expect(want.length).toBeGreaterThan(40);
+      for (const [name, value] of want) expect.soft(nutVars.get(name), name).toBe(value);
+
+      const ours = await startOurs(sim.pty.path, driverOptions, { overrides, defaults });
+      cleanup.push(() => ours.stop());
+      const mine = oursDump(ours.rt);
+      await ours.stop();
+      const theirs = normalizeDump(nutLines) as { vars: Record<string, { ranges: string[]; enums?: string[] }>; cmds: string[] };
+      // Not an empty comparison: the settings with their ranges and enums, the commands.
+      expect(theirs.vars['input.transfer.high']?.ranges.length).toBe(1);
+      expect(theirs.vars['ups.start.auto']?.enums).toEqual(['no', 'yes']);
+      expect(theirs.cmds).toEqual(expect.arrayContaining(['beeper.toggle', 'shutdown.return', 'test.battery.start']));
+      expect(normalizeDump(mine)).toEqual(theirs);
+    }, 60_000);
+  }
 });

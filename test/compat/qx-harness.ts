@@ -15,7 +15,8 @@ import { createNutdrvQx } from '../../plugins/nutdrv_qx/src/index.js';
 import { protocolOfDump, readDump, type SimulatedProtocol } from '../../plugins/nutdrv_qx/src/simulator/dump.js';
 import { runScript } from '../../plugins/nutdrv_qx/src/simulator/events.js';
 import { openPty, type Pty } from '../../plugins/nutdrv_qx/src/simulator/pty.js';
-import { Q1Device } from '../../plugins/nutdrv_qx/src/simulator/q1-device.js';
+import { createDevice } from '../../plugins/nutdrv_qx/src/simulator/device.js';
+import type { Q1Device } from '../../plugins/nutdrv_qx/src/simulator/q1-device.js';
 import { Q1Server } from '../../plugins/nutdrv_qx/src/simulator/server.js';
 import { makeSandbox, NUT_DRIVER_DIR, stopChild, type Sandbox } from '../helpers/oracle.js';
 
@@ -29,7 +30,7 @@ export interface Sim {
 
 export async function startSim(dumpPath: string, protocol?: SimulatedProtocol): Promise<Sim> {
   const dump = readDump(dumpPath);
-  const device = new Q1Device(protocol ?? protocolOfDump(dump), dump);
+  const device = createDevice(protocol ?? protocolOfDump(dump), dump);
   const pty = await openPty();
   const server = new Q1Server(device, (b) => pty.write(b));
   pty.onData((b) => server.input(b));

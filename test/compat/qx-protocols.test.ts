@@ -1,6 +1,6 @@
 /**
  * Each protocol the simulator speaks (not only the ones the library's dumps were taken with):
- * one dump served as megatec/old, mustek, q1, zinto, hunnox, voltronic-qs, voltronic-qs-hex, mecer and bestups. NUT
+ * one dump served as voltronic, megatec/old, mustek, q1, zinto, hunnox, voltronic-qs, voltronic-qs-hex, mecer and bestups. NUT
  * 2.8.0's nutdrv_qx detects that protocol (with protocol= and, for one, without), and ours
  * publishes the same tree.
  */
@@ -12,6 +12,7 @@ import { dumpAll, normalizeDump, oursDump, startNut, startOurs, startSim, type S
 
 const DUMP = join(resolve(import.meta.dirname, '..', 'fixtures', 'ddl'), 'CABAC__UPS-1700DV2__blazer_usb__2.6.4__01.dev');
 const VERSIONS: Record<string, string> = {
+  voltronic: 'Voltronic 0.06',
   'megatec/old': 'Megatec/old 0.07', mustek: 'Mustek 0.07', q1: 'Q1 0.07', zinto: 'Zinto 0.06', hunnox: 'Hunnox 0.01', 'voltronic-qs': 'Voltronic-QS 0.07', mecer: 'Mecer 0.07', bestups: 'BestUPS 0.06', 'voltronic-qs-hex': 'Voltronic-QS-Hex 0.10',
 };
 const sims: Sim[] = [];
@@ -21,7 +22,7 @@ afterAll(async () => {
 
 describe('nutdrv_qx protocols on the simulator (NUT and ours)', () => {
   for (const [protocol, version] of Object.entries(VERSIONS)) {
-    for (const detect of protocol === 'voltronic-qs' ? [true, false] : [false]) {
+    for (const detect of protocol === 'voltronic-qs' || protocol === 'voltronic' ? [true, false] : [false]) {
       it(`${protocol}${detect ? ' (detected without protocol=)' : ''}`, async () => {
         requireOracle('/lib/nut/nutdrv_qx', '/usr/bin/socat');
         const sim = await startSim(DUMP, protocol as SimulatedProtocol);

@@ -69,7 +69,10 @@ export interface Side {
 export interface Pair {
   nut: Side;
   ours: Side;
-  /** Our upsd configured with DATAPATH /usr/share/nut (NUT's cmdvartab) when asked for. */
+  /**
+   * Our upsd configured with DATAPATH /usr/share/nut (NUT's cmdvartab) when asked for; `ours`
+   * then has a DATAPATH without cmdvartab, so it serves our own descriptions.
+   */
   oursDatapath?: Side;
   fixtures: Fixture[];
   drivers: ChildProcess[];
@@ -131,7 +134,9 @@ export async function startPair(opts: PairOptions): Promise<Pair> {
   sb.write('upsd.conf', `LISTEN 127.0.0.1 ${nutPort}\n${opts.upsdConf ?? ''}`);
   const drivers = opts.fixtures.map((f) => startNutDriver(sb, 'dummy-ups', f.name));
   const nutChild = await startNutUpsd(sb, nutPort);
-  const ours = await startOurUpsd(sb, opts.fixtures, users, opts.upsdConf ?? '', opts.env);
+  // with a DATAPATH twin, the first one serves our own descriptions: its DATAPATH has no cmdvartab
+  const builtIn = opts.withDatapath ? `DATAPATH ${sb.confPath}\n` : '';
+  const ours = await startOurUpsd(sb, opts.fixtures, users, `${opts.upsdConf ?? ''}${builtIn}`, opts.env);
   const oursDatapath = opts.withDatapath
     ? await startOurUpsd(sb, opts.fixtures, users, `${opts.upsdConf ?? ''}DATAPATH /usr/share/nut\n`, opts.env)
     : undefined;

@@ -12,7 +12,7 @@
  */
 import { startWhenMain } from './main-module.js';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureHost, findHost, type ControlClient } from '../host/control-client.js';
@@ -20,14 +20,10 @@ import type { ControlReply } from '../host/control-protocol.js';
 import { nutPaths } from '../host/paths.js';
 import {
   DriverSocketDirectory,
-  UpsdServer,
-  loadDescriber,
+  UpsdService,
   parseUpsConfForUpsd,
-  parseUpsdConf,
-  parseUpsdUsers,
   readFileText,
   SERVER_VERSION,
-  type UpsdConf,
   type LogLevel,
 } from '../upsd/index.js';
 
@@ -189,42 +185,13 @@ function sendSignal(o: Options, pidFile: string, err: (s: string) => void): numb
   return 0;
 }
 
-interface LoadedConfig {
-  conf: UpsdConf;
-  users: ReturnType<typeof parseUpsdUsers>['users'];
-  sections: ReturnType<typeof parseUpsConfForUpsd>['sections'];
-}
-
-/** Reads the three files; throws an Error whose message is what NUT prints before exiting. */
-function loadConfig(confPath: string, warn: (s: string) => void): LoadedConfig {
-  const read = (name: string) => {
-    const p = join(confPath, name);
-    try {
-      return readFileText(p);
-    } catch (e) {
-      throw new Error(`Can't open ${p}: ${errnoText(e)}`);
-    }
-  };
-  const conf = parseUpsdConf(read('upsd.conf'));
-  conf.warnings.forEach(warn);
-  const envAllow = process.env.ALLOW_NO_DEVICE;
-  if (envAllow !== undefined) {
-    const l = envAllow.toLowerCase();
-    if (/^(true|yes|on|1)/.test(l)) conf.allowNoDevice = true;
-    else if (/^(false|no|off|0)/.test(l)) conf.allowNoDevice = false;
-  }
-  const ups = parseUpsConfForUpsd(read('ups.conf'));
-  ups.warnings.forEach(warn);
-  const users = parseUpsdUsers(read('upsd.users'));
-  users.warnings.forEach(warn);
-  return { conf, users: users.users, sections: ups.sections };
-}
-
-function worldReadable(path: string): boolean {
+/** ups.conf's sections for the standalone upsd; throws NUT's message when it cannot be read. */
+function readUpsConf(confPath: string): ReturnType<typeof parseUpsConfForUpsd> {
+  const file = join(confPath, 'ups.conf');
   try {
-    return (statSync(path).mode & 0o004) !== 0;
-  } catch {
-    return false;
+    return parseUpsConfForUpsd(readFileText(file));
+  } catch (e) {
+    throw new Error(`Can't open ${file}: ${errnoText(e)}`);
   }
 }
 
@@ -254,52 +221,34 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   if (!foreground && !daemonChild) return startInBackground(argv);
 
-  let cfg: LoadedConfig;
-  try {
-    cfg = loadConfig(p.confPath, (w) => err(w + '\n'));
-  } catch (e) {
-    err(`${(e as Error).message}\n`);
-    return 1;
-  }
-  const statePath = cfg.conf.statePath ?? p.statePath;
-  if (worldReadable(join(p.confPath, 'upsd.users'))) err(`${join(p.confPath, 'upsd.users')} is world readable\n`);
-  if (cfg.sections.length === 0 && !cfg.conf.allowNoDevice) {
-    err('Warning: no UPS definitions in ups.conf\n');
-    err('Fatal error: at least one UPS must be defined in ups.conf\n');
-    return 1;
-  }
-
   const minLevel: LogLevel[] = o.debug > 0 ? ['debug', 'info', 'notice', 'warn', 'error'] : ['info', 'notice', 'warn', 'error'];
   const log = (level: LogLevel, message: string) => {
     if (minLevel.includes(level)) err(message + '\n');
   };
-  const directory = new DriverSocketDirectory({
-    statePath,
-    maxAge: cfg.conf.maxAge,
-    log: (level, m) => log(level, m),
-  });
+  // the same upsd service as the host's, over one NUT driver socket per ups.conf section
+  const directory = new DriverSocketDirectory({ statePath: p.statePath, log: (level, m) => log(level, m) });
   const idle = Number.parseFloat(env[IDLE_ENV] ?? '');
-  const server = new UpsdServer(directory, {
-    listen: cfg.conf.listen,
-    family: o.family,
-    maxAge: cfg.conf.maxAge,
-    trackingDelay: cfg.conf.trackingDelay,
-    maxConn: cfg.conf.maxConn,
-    idleTimeoutMs: Number.isFinite(idle) && idle > 0 ? idle * 1000 : undefined,
-    certFile: cfg.conf.certFile,
-    users: cfg.users,
-    describer: await loadDescriber(cfg.conf.dataPath),
+  const service = new UpsdService(directory, {
+    confPath: p.confPath,
     log,
+    idleTimeoutMs: Number.isFinite(idle) && idle > 0 ? idle * 1000 : undefined,
+    env,
+    configure: (conf) => {
+      const ups = readUpsConf(p.confPath);
+      directory.setStatePath(conf.statePath ?? p.statePath);
+      directory.setMaxAge(conf.maxAge);
+      directory.update(ups.sections);
+      return ups.warnings;
+    },
   });
-  try {
-    await server.start();
-  } catch (e) {
-    err(`${(e as Error).message}\n`);
-    if (process.send) process.send({ t: 'failed', message: (e as Error).message });
+  const started = await service.start({ family: o.family });
+  for (const m of started.messages) err(m + '\n');
+  if (!started.ok) {
+    directory.stop();
+    const last = started.messages[started.messages.length - 1] ?? 'upsd failed to start';
+    if (process.send) process.send({ t: 'failed', message: last });
     return 1;
   }
-  for (const b of server.bound) err(`listening on ${b.host} port ${b.port}\n`);
-  directory.update(cfg.sections);
 
   if (o.user && process.getuid?.() === 0 && process.setuid) {
     try {
@@ -328,28 +277,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   const reload = async () => {
     log('info', 'SIGHUP: reloading configuration');
-    let next: LoadedConfig;
-    try {
-      next = loadConfig(p.confPath, (w) => log('warn', w));
-    } catch (e) {
-      log('error', `${(e as Error).message}; keeping the old configuration`);
-      return;
-    }
-    directory.setMaxAge(next.conf.maxAge);
-    directory.update(next.sections);
-    server.reload({
-      users: next.users,
-      maxAge: next.conf.maxAge,
-      trackingDelay: next.conf.trackingDelay,
-      maxConn: next.conf.maxConn,
-      describer: await loadDescriber(next.conf.dataPath),
-    });
+    const r = await service.reload();
+    for (const m of r.messages) log(r.ok ? 'warn' : 'error', m);
   };
 
   return new Promise<number>((resolve) => {
     const stop = async (signal: NodeJS.Signals, number: number) => {
       log('info', `Signal ${number}: exiting`);
-      await server.close();
+      await service.stop();
       directory.stop();
       if (savePid && existsSync(p.pidFile)) {
         try {
@@ -409,7 +344,7 @@ async function hostMode(o: Options, foreground: boolean, env: NodeJS.ProcessEnv,
       return 1;
     }
   }
-  const started = await client.request({ cmd: 'upsd-start', family: o.family });
+  const started = await client.request({ cmd: 'upsd-start', family: o.family, allowNoDevice: env.ALLOW_NO_DEVICE });
   printReply(started, err);
   if (!started.ok || !foreground) {
     client.close();

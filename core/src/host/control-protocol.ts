@@ -15,7 +15,7 @@ export type ControlRequest =
   | { cmd: 'status' }
   /** Re-reads ups.conf (and upsd.conf/upsd.users when upsd runs). */
   | { cmd: 'reload' }
-  | { cmd: 'upsd-start'; listen?: ListenAddress[]; family?: 4 | 6 }
+  | { cmd: 'upsd-start'; listen?: ListenAddress[]; family?: 4 | 6; allowNoDevice?: string }
   | { cmd: 'upsd-stop' }
   | { cmd: 'upsd-reload' }
   /** Stops every instance and upsd, then the host exits. */

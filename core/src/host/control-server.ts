@@ -182,7 +182,7 @@ export class ControlServer {
       case 'upsd-start': {
         const r = host.loadConfig();
         if (!r.ok) return r;
-        return host.upsd.start({ listen: req.listen, family: req.family });
+        return host.upsd.start({ listen: req.listen, family: req.family, allowNoDevice: req.allowNoDevice });
       }
       case 'upsd-stop':
         return host.upsd.stop();

@@ -59,7 +59,11 @@ export interface CommandContext {
   now(): number;
 }
 
-type Handler = (ctx: CommandContext, s: Session, args: readonly string[]) => string;
+/** An answer: text, or bytes already encoded (cached GET VAR answers). */
+export type Answer = string | Buffer;
+
+/** A handler gets the whole request; its arguments are w[1] … w[w.length - 1]. */
+type Handler = (ctx: CommandContext, s: Session, w: readonly string[]) => Answer;
 
 interface Command {
   handler: Handler;
@@ -71,7 +75,7 @@ const INVALID = err('INVALID-ARGUMENT');
 
 function noArgs(text: string): Handler {
   const line = text + '\n';
-  return (_c, _s, args) => (args.length !== 0 ? INVALID : line);
+  return (_c, _s, w) => (w.length !== 1 ? INVALID : line);
 }
 
 /** ups_available(): connected, then fresh. Returns an error line or undefined. */
@@ -94,8 +98,8 @@ function isFsd(ctx: CommandContext, d: Device): boolean {
 
 // ---- GET ----
 
-function getVar(ctx: CommandContext, ups: string, name: string): string {
-  if (name.length >= 7 && name.slice(0, 7).toLowerCase() === 'server.') {
+function getVar(ctx: CommandContext, ups: string, name: string): Answer {
+  if (name.length >= 7 && (name.charCodeAt(6) === 0x2e) && name.slice(0, 7).toLowerCase() === 'server.') {
     const l = name.toLowerCase();
     if (l === 'server.info') return clip(`VAR ${ups} server.info "${SERVER_INFO}"\n`);
     if (l === 'server.version') return clip(`VAR ${ups} server.version "${SERVER_VERSION}"\n`);
@@ -103,10 +107,7 @@ function getVar(ctx: CommandContext, ups: string, name: string): string {
   }
   const d = usable(ctx, ups);
   if (typeof d === 'string') return d;
-  const node = d.tree.get(name);
-  if (!node) return err('VAR-NOT-SUPPORTED');
-  const fsd = isFsd(ctx, d) && name.toLowerCase() === 'ups.status';
-  return clip(`VAR ${ups} ${name} "${fsd ? 'FSD ' : ''}${encodeBounded(node.value)}"\n`);
+  return ctx.listings(d).varAnswer(ups, name, isFsd(ctx, d)) ?? err('VAR-NOT-SUPPORTED');
 }
 
 function getType(ctx: CommandContext, ups: string, name: string): string {
@@ -129,34 +130,34 @@ function getDesc(ctx: CommandContext, ups: string, name: string, cmd: boolean): 
   return clip(`${cmd ? 'CMDDESC' : 'DESC'} ${ups} ${name} "${text}"\n`);
 }
 
-const get: Handler = (ctx, s, args) => {
-  if (args.length < 1) return INVALID;
-  const sub = args[0].toUpperCase();
+const get: Handler = (ctx, s, w) => {
+  const n = w.length - 1;
+  if (n < 1) return INVALID;
+  const sub = w[1].toUpperCase();
+  if (n >= 3 && sub === 'VAR') return getVar(ctx, w[2], w[3]);
   if (sub === 'TRACKING') {
-    if (args.length < 2) return s.tracking ? 'ON\n' : 'OFF\n';
-    return s.tracking ? ctx.tracking.describe(args[1]) + '\n' : err('FEATURE-NOT-CONFIGURED');
+    if (n < 2) return s.tracking ? 'ON\n' : 'OFF\n';
+    return s.tracking ? ctx.tracking.describe(w[2]) + '\n' : err('FEATURE-NOT-CONFIGURED');
   }
-  if (args.length < 2) return INVALID;
+  if (n < 2) return INVALID;
   if (sub === 'NUMLOGINS') {
-    const d = usable(ctx, args[1]);
+    const d = usable(ctx, w[2]);
     if (typeof d === 'string') return d;
-    return clip(`NUMLOGINS ${args[1]} ${ctx.numLogins(d)}\n`);
+    return clip(`NUMLOGINS ${w[2]} ${ctx.numLogins(d)}\n`);
   }
   if (sub === 'UPSDESC') {
-    const d = ctx.findDevice(args[1]);
+    const d = ctx.findDevice(w[2]);
     if (!d) return err('UNKNOWN-UPS');
-    return clip(`UPSDESC ${args[1]} "${d.desc === undefined ? 'Unavailable' : encodeBounded(d.desc, ANSWER_DESC_MAX)}"\n`);
+    return clip(`UPSDESC ${w[2]} "${d.desc === undefined ? 'Unavailable' : encodeBounded(d.desc, ANSWER_DESC_MAX)}"\n`);
   }
-  if (args.length < 3) return INVALID;
+  if (n < 3) return INVALID;
   switch (sub) {
-    case 'VAR':
-      return getVar(ctx, args[1], args[2]);
     case 'TYPE':
-      return getType(ctx, args[1], args[2]);
+      return getType(ctx, w[2], w[3]);
     case 'DESC':
-      return getDesc(ctx, args[1], args[2], false);
+      return getDesc(ctx, w[2], w[3], false);
     case 'CMDDESC':
-      return getDesc(ctx, args[1], args[2], true);
+      return getDesc(ctx, w[2], w[3], true);
   }
   return INVALID;
 };
@@ -195,12 +196,13 @@ function listClient(ctx: CommandContext, ups: string): string {
   return text + clip(`END LIST CLIENT ${ups}\n`);
 }
 
-const list: Handler = (ctx, _s, args) => {
-  if (args.length < 1) return INVALID;
-  const sub = args[0].toUpperCase();
+const list: Handler = (ctx, _s, w) => {
+  const n = w.length - 1;
+  if (n < 1) return INVALID;
+  const sub = w[1].toUpperCase();
   if (sub === 'UPS') return listUps(ctx);
-  if (args.length < 2) return INVALID;
-  const ups = args[1];
+  if (n < 2) return INVALID;
+  const ups = w[2];
   switch (sub) {
     case 'VAR': {
       const d = usable(ctx, ups);
@@ -217,9 +219,9 @@ const list: Handler = (ctx, _s, args) => {
     case 'CLIENT':
       return listClient(ctx, ups);
   }
-  if (args.length < 3) return INVALID;
-  if (sub === 'ENUM') return listEnumOrRange(ctx, ups, args[2], false);
-  if (sub === 'RANGE') return listEnumOrRange(ctx, ups, args[2], true);
+  if (n < 3) return INVALID;
+  if (sub === 'ENUM') return listEnumOrRange(ctx, ups, w[3], false);
+  if (sub === 'RANGE') return listEnumOrRange(ctx, ups, w[3], true);
   return INVALID;
 };
 
@@ -247,15 +249,16 @@ function setVar(ctx: CommandContext, s: Session, ups: string, name: string, valu
   return id ? `OK TRACKING ${id}\n` : 'OK\n';
 }
 
-const set: Handler = (ctx, s, args) => {
-  if (args.length < 2) return INVALID;
-  const sub = args[0].toUpperCase();
+const set: Handler = (ctx, s, w) => {
+  const n = w.length - 1;
+  if (n < 2) return INVALID;
+  const sub = w[1].toUpperCase();
   if (sub === 'VAR') {
-    if (args.length < 4) return INVALID;
-    return setVar(ctx, s, args[1], args[2], args[3]);
+    if (n < 4) return INVALID;
+    return setVar(ctx, s, w[2], w[3], w[4]);
   }
   if (sub === 'TRACKING') {
-    const v = args[1].toUpperCase();
+    const v = w[2].toUpperCase();
     if (v === 'ON') s.tracking = true;
     else if (v === 'OFF') s.tracking = false;
     else return INVALID;
@@ -264,10 +267,12 @@ const set: Handler = (ctx, s, args) => {
   return INVALID;
 };
 
-const instcmd: Handler = (ctx, s, args) => {
-  if (args.length < 2) return INVALID;
-  const [ups, cmd] = args;
-  const param = args.length === 3 ? args[2] : undefined;
+const instcmd: Handler = (ctx, s, w) => {
+  const n = w.length - 1;
+  if (n < 2) return INVALID;
+  const ups = w[1];
+  const cmd = w[2];
+  const param = n === 3 ? w[3] : undefined;
   const d = usable(ctx, ups);
   if (typeof d === 'string') return d;
   if (!d.tree.hasCommand(cmd)) return err('CMD-NOT-SUPPORTED');
@@ -279,24 +284,24 @@ const instcmd: Handler = (ctx, s, args) => {
 
 // ---- users, LOGIN, PRIMARY, FSD, misc ----
 
-const username: Handler = (_c, s, args) => {
-  if (args.length !== 1) return INVALID;
+const username: Handler = (_c, s, w) => {
+  if (w.length !== 2) return INVALID;
   if (s.username !== undefined) return err('ALREADY-SET-USERNAME');
-  s.username = args[0];
+  s.username = w[1];
   return 'OK\n';
 };
 
-const password: Handler = (_c, s, args) => {
-  if (args.length !== 1) return INVALID;
+const password: Handler = (_c, s, w) => {
+  if (w.length !== 2) return INVALID;
   if (s.password !== undefined) return err('ALREADY-SET-PASSWORD');
-  s.password = args[0];
+  s.password = w[1];
   return 'OK\n';
 };
 
-const login: Handler = (ctx, s, args) => {
-  if (args.length !== 1) return INVALID;
+const login: Handler = (ctx, s, w) => {
+  if (w.length !== 2) return INVALID;
   if (s.loginUps !== undefined) return err('ALREADY-LOGGED-IN');
-  const d = ctx.findDevice(args[0]);
+  const d = ctx.findDevice(w[1]);
   if (!d) return err('UNKNOWN-UPS');
   if (!ctx.users.checkAction(s.username, s.password, 'LOGIN')) return err('ACCESS-DENIED');
   ctx.login(s, d);
@@ -304,9 +309,9 @@ const login: Handler = (ctx, s, args) => {
 };
 
 function primary(granted: string): Handler {
-  return (ctx, s, args) => {
-    if (args.length !== 1) return INVALID;
-    if (!ctx.findDevice(args[0])) return err('UNKNOWN-UPS');
+  return (ctx, s, w) => {
+    if (w.length !== 2) return INVALID;
+    if (!ctx.findDevice(w[1])) return err('UNKNOWN-UPS');
     if (!ctx.users.checkAction(s.username, s.password, 'PRIMARY') && !ctx.users.checkAction(s.username, s.password, 'MASTER')) {
       return err('ACCESS-DENIED');
     }
@@ -314,17 +319,17 @@ function primary(granted: string): Handler {
   };
 }
 
-const fsd: Handler = (ctx, s, args) => {
-  if (args.length !== 1) return INVALID;
-  const d = ctx.findDevice(args[0]);
+const fsd: Handler = (ctx, s, w) => {
+  if (w.length !== 2) return INVALID;
+  const d = ctx.findDevice(w[1]);
   if (!d) return err('UNKNOWN-UPS');
   if (!ctx.users.checkAction(s.username, s.password, 'FSD')) return err('ACCESS-DENIED');
   ctx.fsd.add(d.name.toLowerCase());
   return 'OK FSD-SET\n';
 };
 
-const logout: Handler = (_c, s, args) => {
-  if (args.length !== 0) return INVALID;
+const logout: Handler = (_c, s, w) => {
+  if (w.length !== 1) return INVALID;
   s.after = 'logout';
   return 'OK Goodbye\n';
 };
@@ -356,7 +361,7 @@ const COMMANDS = new Map<string, Command>([
 ]);
 
 /** One request line (already tokenized) → the whole answer. */
-export function execute(ctx: CommandContext, s: Session, words: readonly string[]): string {
+export function execute(ctx: CommandContext, s: Session, words: readonly string[]): Answer {
   if (words.length < 1) return err('UNKNOWN-COMMAND');
   const cmd = COMMANDS.get(words[0].toUpperCase());
   if (!cmd) return err('UNKNOWN-COMMAND');
@@ -364,5 +369,5 @@ export function execute(ctx: CommandContext, s: Session, words: readonly string[
     if (s.username === undefined) return err('USERNAME-REQUIRED');
     if (s.password === undefined) return err('PASSWORD-REQUIRED');
   }
-  return cmd.handler(ctx, s, words.slice(1));
+  return cmd.handler(ctx, s, words);
 }

@@ -1,23 +1,28 @@
 /**
- * Texts for GET DESC / GET CMDDESC. Source, in order: NUT's `cmdvartab` when upsd.conf names
- * a DATAPATH that holds one (as NUT's upsd reads it), else the descriptions module of
- * core/src/dstate. Missing everywhere → "Description unavailable".
+ * Texts for GET DESC / GET CMDDESC, found as NUT's upsd finds them: `cmdvartab` in the data
+ * path (upsd.conf DATAPATH, else NUT's packaged /usr/share/nut), read once when upsd starts.
+ * Without that file, our own table (core/src/dstate/descriptions). Missing everywhere →
+ * "Description unavailable".
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenizeConfig } from '../config/parseconf.js';
+import { describeCmd, describeVar } from '../dstate/descriptions.js';
 
 export const DESCRIPTION_UNAVAILABLE = 'Description unavailable';
+
+/** NUT's DATADIR as Debian and most distributions package it. */
+export const NUT_DATA_PATH = '/usr/share/nut';
 
 export interface Describer {
   describeVar(name: string): string | undefined;
   describeCmd(name: string): string | undefined;
+  /** Where the texts come from: a cmdvartab path, or 'built-in'. */
+  readonly source: string;
 }
 
-const none: Describer = { describeVar: () => undefined, describeCmd: () => undefined };
-
 /** cmdvartab: `VARDESC name "text"` and `CMDDESC name "text"` lines, names case-insensitive. */
-export function parseCmdvartab(text: string | Uint8Array): Describer {
+export function parseCmdvartab(text: string | Uint8Array, source = 'cmdvartab'): Describer {
   const vars = new Map<string, string>();
   const cmds = new Map<string, string>();
   for (const { words } of tokenizeConfig(text, 'cmdvartab').lines) {
@@ -28,40 +33,22 @@ export function parseCmdvartab(text: string | Uint8Array): Describer {
   return {
     describeVar: (n) => vars.get(n.toLowerCase()),
     describeCmd: (n) => cmds.get(n.toLowerCase()),
+    source,
   };
 }
 
-let builtIn: Describer | undefined;
+/** Our own description table. */
+export const builtInDescriber: Describer = { describeVar, describeCmd, source: 'built-in' };
 
-/** Our own description table (H5's module), loaded once; absent → no texts. */
-export async function loadBuiltInDescriptions(): Promise<Describer> {
-  if (builtIn) return builtIn;
-  const specifier = '../dstate/descriptions.js';
-  try {
-    const mod = (await import(specifier)) as Partial<Describer>;
-    if (typeof mod.describeVar === 'function' && typeof mod.describeCmd === 'function') {
-      const dv = mod.describeVar;
-      const dc = mod.describeCmd;
-      builtIn = { describeVar: (n) => dv(n) ?? undefined, describeCmd: (n) => dc(n) ?? undefined };
-      return builtIn;
-    }
-  } catch {
-    // not built yet
-  }
-  return none;
-}
-
-/** The describer upsd uses for a given DATAPATH setting. */
-export async function loadDescriber(dataPath: string | undefined): Promise<Describer> {
-  if (dataPath) {
-    const file = join(dataPath, 'cmdvartab');
-    if (existsSync(file)) {
-      try {
-        return parseCmdvartab(readFileSync(file));
-      } catch {
-        // unreadable: fall through
-      }
+/** The describer upsd uses for a DATAPATH setting (undefined: NUT's default data path). */
+export function loadDescriber(dataPath: string | undefined): Describer {
+  const file = join(dataPath ?? NUT_DATA_PATH, 'cmdvartab');
+  if (existsSync(file)) {
+    try {
+      return parseCmdvartab(readFileSync(file), file);
+    } catch {
+      // unreadable: NUT disables its descriptions; ours still serve
     }
   }
-  return loadBuiltInDescriptions();
+  return builtInDescriber;
 }

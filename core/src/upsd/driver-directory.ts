@@ -77,7 +77,13 @@ export class DriverSocketDirectory implements DeviceDirectory {
     for (const l of this.listeners) l();
   }
 
+  /** STATEPATH from upsd.conf: where sockets of sections added from now on are looked for. */
+  setStatePath(statePath: string): void {
+    this.options.statePath = statePath;
+  }
+
   setMaxAge(maxAge: number): void {
+    this.options.maxAge = maxAge;
     for (const d of this.devices) d.maxAge = maxAge;
   }
 

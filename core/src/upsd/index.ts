@@ -14,6 +14,7 @@ export {
 } from './config.js';
 export { UserTable } from './acl.js';
 export { TrackingTable } from './tracking.js';
-export { loadDescriber, parseCmdvartab, DESCRIPTION_UNAVAILABLE, type Describer } from './descriptions.js';
+export { loadDescriber, parseCmdvartab, builtInDescriber, DESCRIPTION_UNAVAILABLE, NUT_DATA_PATH, type Describer } from './descriptions.js';
+export { UpsdService, allowNoDeviceFromEnv, type UpsdServiceOptions, type UpsdStartOptions, type UpsdResult } from './service.js';
 export { DriverSocketDirectory } from './driver-directory.js';
 export { SERVER_INFO, SERVER_VERSION, PROTOCOL_VERSION } from './protocol.js';

@@ -1,11 +1,22 @@
 /**
- * Whole LIST VAR / LIST RW / LIST CMD answers per device, built once and reused until the
- * device's tree changes (a change event, or a new sorted array after clear()). Serving a
- * cached listing costs one Map lookup and one string compare.
+ * Answers per device, built once and reused until the device's tree changes: whole LIST VAR /
+ * LIST RW / LIST CMD answers (a change event, or a new sorted array after clear()), and each
+ * GET VAR answer as encoded bytes, kept per spelling of UPS and variable name (the answer
+ * echoes both) and valid while the variable's node and value are the ones it was built from.
  */
 import type { Device } from '../dstate/device.js';
+import type { VarNode } from '../dstate/tree.js';
 import { FLAG_RW } from '../dstate/ops.js';
 import { clip, encodeBounded } from './protocol.js';
+
+interface VarAnswer {
+  node: VarNode;
+  value: string;
+  bytes: Buffer;
+}
+
+/** Distinct (UPS, variable) spellings cached per device before the cache starts over. */
+const VAR_ANSWERS_MAX = 4096;
 
 interface Cached {
   echo: string;
@@ -21,6 +32,8 @@ export class DeviceListings {
   private vars: Cached | undefined;
   private rw: Cached | undefined;
   private cmds: Cached | undefined;
+  private readonly varAnswers = new Map<string, Map<string, VarAnswer>>();
+  private varAnswerCount = 0;
 
   constructor(private readonly device: Device) {
     this.unsubscribe = device.tree.onChange(() => {
@@ -34,6 +47,35 @@ export class DeviceListings {
 
   private fresh(c: Cached | undefined, echo: string, basis: unknown, fsd: boolean): c is Cached {
     return c !== undefined && c.version === this.version && c.basis === basis && c.echo === echo && c.fsd === fsd;
+  }
+
+  /**
+   * GET VAR's answer for a variable, echoing the request's spellings; undefined when the
+   * variable does not exist. With the FSD latch set, ups.status is built each time.
+   */
+  varAnswer(echoUps: string, name: string, fsd: boolean): Buffer | string | undefined {
+    const node = this.device.tree.get(name);
+    if (!node) return undefined;
+    if (fsd && name.toLowerCase() === 'ups.status') {
+      return clip(`VAR ${echoUps} ${name} "FSD ${encodeBounded(node.value)}"\n`);
+    }
+    let byName = this.varAnswers.get(echoUps);
+    const hit = byName?.get(name);
+    if (hit !== undefined && hit.node === node && hit.value === node.value) return hit.bytes;
+    const bytes = Buffer.from(clip(`VAR ${echoUps} ${name} "${encodeBounded(node.value)}"\n`));
+    if (!byName) {
+      byName = new Map();
+      this.varAnswers.set(echoUps, byName);
+    }
+    if (hit === undefined && ++this.varAnswerCount > VAR_ANSWERS_MAX) {
+      // clients spelling names in ever new ways: start over rather than grow
+      this.varAnswers.clear();
+      this.varAnswerCount = 1;
+      this.varAnswers.set(echoUps, byName);
+      byName.clear();
+    }
+    byName.set(name, { node, value: node.value, bytes });
+    return bytes;
   }
 
   listVar(echo: string, fsd: boolean): string {

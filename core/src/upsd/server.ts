@@ -1,19 +1,20 @@
 /**
- * The upsd network server: listeners, connections, the shared tokenizer per connection, one
- * write per answer, STARTTLS, idle drop, MAXCONN, and the global state the commands share
+ * The upsd network server: listeners, connections (reads answered straight from one shared
+ * buffer, a line reader per connection, one write per read's answers), STARTTLS, idle drop,
+ * MAXCONN, back-pressure and turns for pipelined floods, and the global state the commands share
  * (FSD latches, logins, tracking). Devices come from a DeviceDirectory, so the same server
  * publishes host instances and NUT drivers attached through their sockets.
  */
-import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer, isIP, Socket, type Server, type SocketConstructorOpts } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
-import { Feed, ParseconfMachine } from '../config/parseconf.js';
 import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { UserTable } from './acl.js';
-import { execute, newSession, type CommandContext, type Session } from './commands.js';
+import { execute, newSession, type Answer, type CommandContext, type Session } from './commands.js';
 import { DEFAULT_PORT, type ListenAddress, type UpsUser } from './config.js';
 import type { Describer } from './descriptions.js';
+import { LineReader, Scan } from './line-reader.js';
 import { DeviceListings } from './listing.js';
 import { TrackingTable } from './tracking.js';
 import { err } from './protocol.js';
@@ -24,6 +25,12 @@ const READ_CHUNK = 512;
 const OUTPUT_HIGH_WATER = 1 << 20;
 /** Requests answered for one client before the others get a turn (pipelined floods). */
 const LINES_PER_TURN = 256;
+/** Answers to pipelined requests are written together up to this many bytes. */
+const BATCH_MAX = 64 * 1024;
+/** A batch up to this size is copied into one Buffer. */
+const SMALL_BATCH = 2048;
+/** Where reads from our listeners' sockets land; each read is answered before the next. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
@@ -49,12 +56,14 @@ export interface UpsdServerConfig {
 interface Connection {
   socket: Socket;
   session: Session;
-  machine: ParseconfMachine;
+  reader: LineReader;
   lastHeard: number;
   seq: number;
-  /** Input received but not processed yet (paused for back-pressure). */
+  /** Input received but not answered yet (waiting for a turn, for 'drain', or held). */
   pending: Buffer | undefined;
   pendingOffset: number;
+  /** Why input is pending; 'done' once LOGOUT or STARTTLS ended this input. */
+  waiting: 'turn' | 'drain' | 'done' | undefined;
   /** Held because MAXCONN was reached. */
   held: boolean;
   /** The client half-closed: answer what it sent, then close. */
@@ -99,7 +108,7 @@ export class UpsdServer {
   ) {
     this.users = new UserTable(config.users ?? new Map());
     this.tracking = new TrackingTable(config.trackingDelay ?? 3600);
-    this.describer = config.describer ?? { describeVar: () => undefined, describeCmd: () => undefined };
+    this.describer = config.describer ?? { describeVar: () => undefined, describeCmd: () => undefined, source: 'none' };
     this.maxAge = config.maxAge ?? 15;
     this.maxConn = config.maxConn ?? Number.POSITIVE_INFINITY;
     this.idleTimeoutMs = config.idleTimeoutMs ?? 60_000;
@@ -275,7 +284,7 @@ export class UpsdServer {
       const r = await lookup(host, this.config.family ? { family: this.config.family } : {});
       host = r.address;
     }
-    const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
+    const server = createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: addr.port, host }, () => {
@@ -326,32 +335,58 @@ export class UpsdServer {
     const c: Connection = {
       socket,
       session: newSession(addr),
-      machine: new ParseconfMachine(),
+      reader: new LineReader(),
       lastHeard: Date.now(),
       seq: this.seq++,
       pending: undefined,
       pendingOffset: 0,
+      waiting: undefined,
       held: false,
       eof: false,
       closed: false,
     };
+    const direct = this.adopt(socket, c);
+    if (direct) c.socket = direct;
     this.connections.add(c);
-    socket.setNoDelay(true);
-    this.attach(c, socket);
+    c.socket.setNoDelay(true);
+    this.attach(c, c.socket, direct === undefined);
     if (this.active >= this.maxConn) {
       c.held = true;
-      socket.pause();
+      c.socket.pause();
       this.held.push(c);
       this.log('warn', `Maximum number of connections limit reached (${this.maxConn}); holding ${addr}`);
     } else {
       this.active++;
+      c.socket.resume();
     }
   }
 
-  private attach(c: Connection, socket: Socket): void {
-    socket.on('data', (chunk: Buffer) => this.receive(c, chunk));
+  /**
+   * A socket from our own listener is re-opened on its handle with `onread`, so that each
+   * read lands in READ_BUFFER and is answered from there: no Buffer and no stream event per
+   * read. The socket the listener made is left without its handle (and uncounted), never to
+   * be used again. Anything else (a socket handed in by an embedding host) keeps its 'data'
+   * events.
+   */
+  private adopt(socket: Socket, c: Connection): Socket | undefined {
+    const listened = socket as Socket & { _handle?: object | null; server?: Server & { _connections?: number } };
+    const server = listened.server;
+    if (socket.constructor !== Socket || !listened._handle || !server || !this.servers.includes(server)) return undefined;
+    if (typeof server._connections !== 'number') return undefined;
+    const handle = listened._handle;
+    listened._handle = null;
+    server._connections--;
+    return new Socket({
+      handle,
+      allowHalfOpen: true,
+      onread: { buffer: READ_BUFFER, callback: (n: number) => void this.onRead(c, n) },
+    } as SocketConstructorOpts);
+  }
+
+  private attach(c: Connection, socket: Socket, dataEvents: boolean): void {
+    if (dataEvents) socket.on('data', (chunk: Buffer) => this.receive(c, chunk));
     socket.on('drain', () => {
-      if (!c.closed && !c.held && c.pending) this.pump(c);
+      if (!c.closed && !c.held && c.pending && c.waiting === 'drain') this.pump(c);
     });
     socket.on('error', () => this.dropConnection(c));
     socket.on('close', () => this.dropConnection(c));
@@ -395,91 +430,174 @@ export class UpsdServer {
     this.admitHeld();
   }
 
-  private receive(c: Connection, chunk: Buffer): void {
+  /** Bytes read into READ_BUFFER (adopted sockets). */
+  private onRead(c: Connection, n: number): void {
     if (c.closed) return;
-    if (c.pending) {
-      // still working through earlier input: queue behind it
-      c.pending = Buffer.concat([c.pending.subarray(c.pendingOffset), chunk]);
+    if (c.pending || c.held) {
+      // still working through earlier input: queue a copy behind it
+      const rest = c.pending ? c.pending.subarray(c.pendingOffset) : undefined;
+      c.pending = rest ? Buffer.concat([rest, READ_BUFFER.subarray(0, n)]) : Buffer.from(READ_BUFFER.subarray(0, n));
       c.pendingOffset = 0;
       return;
     }
-    c.pending = chunk;
-    c.pendingOffset = 0;
-    if (!c.held) this.pump(c);
+    this.input(c, READ_BUFFER, n, false);
   }
 
-  /** Works through pending input, stopping when the client does not read its answers. */
+  /** A chunk from a 'data' event (sockets handed in). */
+  private receive(c: Connection, chunk: Buffer): void {
+    if (c.closed) return;
+    if (c.pending || c.held) {
+      const rest = c.pending ? c.pending.subarray(c.pendingOffset) : undefined;
+      c.pending = rest ? Buffer.concat([rest, chunk]) : chunk;
+      c.pendingOffset = 0;
+      return;
+    }
+    this.input(c, chunk, chunk.length, true);
+  }
+
+  /** New input with nothing pending: answer it; keep what is left for a later turn. */
+  private input(c: Connection, buf: Buffer, end: number, owned: boolean): void {
+    const stop = this.consume(c, buf, 0, end);
+    if (c.closed || c.waiting === 'done') return;
+    if (stop < end) {
+      c.pending = owned ? buf.subarray(stop, end) : Buffer.from(buf.subarray(stop, end));
+      c.pendingOffset = 0;
+      this.wait(c);
+    } else if (c.eof) {
+      this.endGracefully(c);
+    }
+  }
+
+  /** Continues with pending input (next turn, 'drain', or a held connection admitted). */
   private pump(c: Connection): void {
-    const socket = c.socket;
+    const buf = c.pending;
+    if (!buf) return;
+    c.waiting = undefined;
+    const stop = this.consume(c, buf, c.pendingOffset, buf.length);
+    if (c.closed || c.waiting === 'done') return;
+    if (stop < buf.length) {
+      c.pendingOffset = stop;
+      this.wait(c);
+      return;
+    }
+    c.pending = undefined;
+    c.pendingOffset = 0;
+    if (c.held) return;
+    if (c.eof) this.endGracefully(c);
+    else if (c.socket.isPaused()) c.socket.resume();
+  }
+
+  /** Stops reading until this connection's next turn ('turn') or until its answers drain. */
+  private wait(c: Connection): void {
+    c.socket.pause();
+    if (c.waiting === 'turn') {
+      setImmediate(() => {
+        if (!c.closed && !c.held && c.pending && c.waiting === 'turn') this.pump(c);
+      });
+    }
+  }
+
+  /**
+   * Answers the request lines in buf[start, end) in NUT's 512-byte reads (a parse error drops
+   * the rest of one), with one write for all the answers. Returns where it stopped: `end`, or
+   * earlier when this client has had its turn (c.waiting 'turn') or does not read its answers
+   * ('drain'). LOGOUT and STARTTLS end the input (c.waiting 'done').
+   */
+  private consume(c: Connection, buf: Buffer, start: number, end: number): number {
+    const reader = c.reader;
+    const session = c.session;
+    if (c.socket.writableLength > OUTPUT_HIGH_WATER) {
+      c.waiting = 'drain';
+      return start;
+    }
     let budget = LINES_PER_TURN;
-    socket.cork();
-    try {
-      while (c.pending && !c.closed) {
+    let pos = start;
+    let first: Answer | undefined;
+    let more: Answer[] | undefined;
+    let batched = 0;
+    let logout = false;
+    while (pos < end) {
+      const windowEnd = Math.min(pos + READ_CHUNK, end);
+      while (pos < windowEnd) {
+        const r = reader.scan(buf, pos, windowEnd);
+        pos = reader.next;
+        if (r === Scan.Line) {
+          budget--;
+          const a = this.answer(c, reader.words);
+          batched += a.length;
+          if (first === undefined) first = a;
+          else (more ??= []).push(a);
+          if (session.after === 'logout') {
+            // after LOGOUT NUT still answers the rest of that read, then closes
+            logout = true;
+          } else if (session.after === 'starttls' && !logout) {
+            session.after = undefined;
+            this.flush(c, first, more, batched);
+            c.waiting = 'done';
+            c.pending = undefined;
+            this.upgrade(c);
+            return end;
+          }
+        } else if (r === Scan.Error) {
+          this.log('notice', `Parse error on sock: ${reader.errorMessage}`);
+          pos = windowEnd;
+        }
+      }
+      if (logout) {
+        this.flush(c, first, more, batched);
+        c.waiting = 'done';
+        c.pending = undefined;
+        c.socket.end();
+        this.finishLogout(c);
+        return end;
+      }
+      if (pos < end) {
         if (budget <= 0) {
           // let other clients in; this one continues on the next turn
-          socket.pause();
-          setImmediate(() => {
-            if (!c.closed && !c.held && c.pending) this.pump(c);
-          });
+          c.waiting = 'turn';
           break;
         }
-        const buf = c.pending;
-        const start = c.pendingOffset;
-        const end = Math.min(start + READ_CHUNK, buf.length);
-        let stop: 'starttls' | 'logout' | undefined;
-        let i = start;
-        for (; i < end; i++) {
-          const r = c.machine.feed(buf[i]);
-          if (r === Feed.Line) {
-            budget--;
-            c.lastHeard = Date.now();
-            socket.write(this.answer(c));
-            // after LOGOUT NUT still answers the rest of that read, then closes
-            if (stop === 'logout' || c.session.after === 'logout') {
-              stop = 'logout';
-              c.session.after = 'logout';
-            } else if (c.session.after === 'starttls') {
-              stop = 'starttls';
-              c.session.after = undefined;
-              break;
-            }
-          } else if (r === Feed.Error) {
-            this.log('notice', `Parse error on sock: ${c.machine.errorMessage}`);
-            i = end - 1;
-            break;
-          }
+        if (batched >= BATCH_MAX) {
+          this.flush(c, first, more, batched);
+          first = more = undefined;
+          batched = 0;
         }
-        if (stop === 'logout') {
-          c.pending = undefined;
-          socket.uncork();
-          socket.end();
-          this.finishLogout(c);
-          return;
-        }
-        if (stop === 'starttls') {
-          c.pending = undefined;
-          socket.uncork();
-          this.upgrade(c);
-          return;
-        }
-        c.pendingOffset = i + 1 > end ? end : i + 1;
-        if (c.pendingOffset >= buf.length) {
-          c.pending = undefined;
-          c.pendingOffset = 0;
-        }
-        if (socket.writableLength > OUTPUT_HIGH_WATER) {
+        if (c.socket.writableLength > OUTPUT_HIGH_WATER) {
           // resume on 'drain'
-          socket.pause();
+          c.waiting = 'drain';
           break;
         }
       }
-    } finally {
-      if (!socket.destroyed) socket.uncork();
     }
-    if (!c.pending && !c.closed && !c.held) {
-      if (c.eof) this.endGracefully(c);
-      else if (socket.isPaused()) socket.resume();
+    if (first !== undefined) {
+      c.lastHeard = Date.now();
+      this.flush(c, first, more, batched);
     }
+    return pos;
+  }
+
+  /**
+   * One write for a read's answers: a lone answer goes out as it is, a few small ones as one
+   * Buffer, larger batches as one writev of the answers (cached listing texts are not copied).
+   */
+  private flush(c: Connection, first: Answer | undefined, more: Answer[] | undefined, bytes: number): void {
+    if (first === undefined || c.closed) return;
+    const socket = c.socket;
+    if (more === undefined) {
+      socket.write(first);
+      return;
+    }
+    if (bytes <= SMALL_BATCH) {
+      const out = Buffer.allocUnsafe(bytes * 3);
+      let at = typeof first === 'string' ? out.write(first, 0) : first.copy(out, 0);
+      for (const a of more) at += typeof a === 'string' ? out.write(a, at) : a.copy(out, at);
+      socket.write(out.subarray(0, at));
+      return;
+    }
+    socket.cork();
+    socket.write(first);
+    for (const a of more) socket.write(a);
+    socket.uncork();
   }
 
   private endGracefully(c: Connection): void {
@@ -489,11 +607,11 @@ export class UpsdServer {
   }
 
   /** One complete request line → its answer; a failing device never takes the server down. */
-  private answer(c: Connection): string {
+  private answer(c: Connection, words: readonly string[]): Answer {
     try {
-      return execute(this.ctx, c.session, c.machine.words);
+      return execute(this.ctx, c.session, words);
     } catch (e) {
-      this.log('error', `request from ${c.session.addr} failed (${c.machine.words.join(' ')}): ${(e as Error).stack ?? e}`);
+      this.log('error', `request from ${c.session.addr} failed (${words.join(' ')}): ${(e as Error).stack ?? e}`);
       return err('INVALID-ARGUMENT');
     }
   }
@@ -521,12 +639,13 @@ export class UpsdServer {
       const secure = new TLSSocket(raw, { isServer: true, secureContext: context });
       c.socket = secure;
       c.session.tls = true;
-      c.machine = new ParseconfMachine();
+      c.reader.reset();
+      c.waiting = undefined;
       secure.on('error', (e) => {
         this.log('notice', `SSL error from ${c.session.addr}: ${e.message}`);
         this.dropConnection(c);
       });
-      this.attach(c, secure);
+      this.attach(c, secure, true);
     });
   }
 }

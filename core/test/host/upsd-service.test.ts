@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,5 +64,53 @@ describe("the host's upsd", () => {
     });
     socket.destroy();
     expect(closed).toBe(true);
+  });
+
+  it('warns about a world-readable upsd.conf and upsd.users, as NUT does', async () => {
+    const { host, dir, confPath } = await makeHost({ 'upsd.users': '' });
+    cleanup.push(async () => {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    chmodSync(join(confPath, 'upsd.conf'), 0o644);
+    chmodSync(join(confPath, 'upsd.users'), 0o604);
+    const result = await host.upsd.start();
+    expect(result.ok).toBe(true);
+    expect(result.messages).toContain(`${join(confPath, 'upsd.conf')} is world readable`);
+    expect(result.messages).toContain(`${join(confPath, 'upsd.users')} is world readable`);
+  });
+
+  it('no UPS: refused, unless ALLOW_NO_DEVICE from the starting command (over upsd.conf)', async () => {
+    const { host, dir, confPath } = await makeHost({ 'upsd.users': '', 'ups.conf': 'maxretry = 3\n' });
+    cleanup.push(async () => {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const refused = await host.upsd.start({ allowNoDevice: 'no' });
+    expect(refused.ok).toBe(false);
+    expect(refused.messages).toContain('Fatal error: at least one UPS must be defined in ups.conf');
+    writeFileSync(join(confPath, 'upsd.conf'), `${readFileSync(join(confPath, 'upsd.conf'), 'utf8')}ALLOW_NO_DEVICE yes\n`);
+    expect((await host.upsd.start({ allowNoDevice: 'off' })).ok).toBe(false);
+    const allowed = await host.upsd.start({ allowNoDevice: 'TRUE' });
+    expect(allowed.ok).toBe(true);
+    expect(allowed.messages).toContain('Warning: no UPS definitions in ups.conf');
+  });
+
+  it("serves a DATAPATH's cmdvartab as NUT's upsd does, its own texts without one", async () => {
+    const { host, dir, confPath, port } = await makeHost({ 'upsd.users': '' });
+    cleanup.push(async () => {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'cmdvartab'), 'VARDESC ups.status "Status as a vendor wrote it"\nCMDDESC load.off "Off, vendor words"\n');
+    writeFileSync(join(confPath, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\nDATAPATH ${data}\n`);
+    expect((await host.upsd.start()).ok).toBe(true);
+    expect(host.upsd.descriptionSource).toBe(join(data, 'cmdvartab'));
+    await host.upsd.stop();
+    writeFileSync(join(confPath, 'upsd.conf'), `LISTEN 127.0.0.1 ${port}\nDATAPATH ${confPath}\n`);
+    expect((await host.upsd.start()).ok).toBe(true);
+    expect(host.upsd.descriptionSource).toBe('built-in');
   });
 });

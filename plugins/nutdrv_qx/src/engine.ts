@@ -77,6 +77,9 @@ export class QxEngine {
       status: () => this.statusMask,
       memory: new Map(),
       statusSet: (t) => host.status.set(t),
+      updateStatus: (t) => {
+        this.statusMask = updateStatus(this.statusMask, t);
+      },
     };
     this.battery = new BatteryEstimator({
       getinfo: (n) => d.getinfo(n),
@@ -219,7 +222,7 @@ export class QxEngine {
 
   /** Values of an item's info_rw the device supports. */
   private rwValues(item: Item): string[] {
-    return (item.row.rw ?? [])
+    return item.rw
       .filter((r) => !r.preprocess || this.fn('rw', r.preprocess)(r.value, this.api))
       .map((r) => r.value);
   }

@@ -1,5 +1,5 @@
 /** A table row at run time: its flags (SKIP is set as the driver learns) and last answer. */
-import type { ItemFlag, ItemRow } from './table.js';
+import type { ItemFlag, ItemRow, RwValue } from './table.js';
 
 export class Item {
   readonly flags: Set<ItemFlag>;
@@ -7,9 +7,12 @@ export class Item {
   answer = '';
   /** answer[from..to]. */
   value = '';
+  /** The row's enum values or range limits; a protocol function may fill them at run time. */
+  rw: RwValue[];
 
   constructor(readonly row: ItemRow) {
     this.flags = new Set(row.flags ?? []);
+    this.rw = (row.rw ?? []).map((r) => ({ ...r }));
   }
 
   get name(): string {

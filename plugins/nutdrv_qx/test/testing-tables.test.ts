@@ -12,7 +12,7 @@ const tables = loadTables(builtinTableFiles());
 const byName = (p: string) => tables.find((t) => t.protocol === p)!;
 
 /** Protocols whose every named function is implemented. */
-const COMPLETE = ['megatec', 'megatec/old', 'mustek', 'q1', 'zinto', 'hunnox', 'voltronic-qs', 'voltronic-qs-hex', 'mecer', 'bestups', 'ablerex'];
+const COMPLETE = ['voltronic', 'megatec', 'megatec/old', 'mustek', 'q1', 'zinto', 'hunnox', 'voltronic-qs', 'voltronic-qs-hex', 'mecer', 'bestups', 'ablerex'];
 
 describe('nutdrv_qx protocol tables against NUT testing tables', () => {
   it('ships every protocol of NUT 2.8.0 in its detection order', () => {

@@ -3,6 +3,7 @@ import { ablerex } from './ablerex.js';
 import { bestups } from './bestups.js';
 import { blazer } from './blazer.js';
 import type { FunctionSet } from './types.js';
+import { voltronic } from './voltronic.js';
 import { voltronicFamily } from './voltronic-family.js';
 import { voltronicQsHex } from './voltronic-qs-hex.js';
 
@@ -16,5 +17,5 @@ export function mergeFunctionSets(...sets: FunctionSet[]): FunctionSet {
   return out;
 }
 
-export const builtinFunctions: FunctionSet = mergeFunctionSets(blazer, ablerex, bestups, voltronicFamily, voltronicQsHex);
+export const builtinFunctions: FunctionSet = mergeFunctionSets(blazer, ablerex, bestups, voltronicFamily, voltronic, voltronicQsHex);
 export type { FunctionSet, QxApi } from './types.js';

@@ -20,6 +20,8 @@ export interface QxApi {
   status(): number;
   /** status_set() straight into the status being built (before the status bits are added). */
   statusSet(token: string): void;
+  /** update_status(): sets (`TOKEN`) or clears (`!TOKEN`) a status bit of this walk. */
+  updateStatus(token: string): void;
   /** Per-instance memory of a protocol's functions (what NUT keeps in file-level statics). */
   readonly memory: Map<string, unknown>;
 }

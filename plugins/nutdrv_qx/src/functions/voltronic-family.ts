@@ -1,19 +1,15 @@
 /**
- * Claims and protocol checks of the Voltronic-derived subdrivers (nutdrv_qx_voltronic.c,
- * _voltronic-qs.c, _voltronic-qs-hex.c, _mecer.c, _bestups.c, _masterguard.c). The full
- * Voltronic (QGS/QPI…), QS-hex, BestUPS and Masterguard value functions are not here yet:
- * their items fail, so those protocols are detected but publish only what plain items give.
+ * Claims and protocol checks of the Voltronic-derived subdrivers (nutdrv_qx_voltronic-qs.c,
+ * _mecer.c, _masterguard.c); the full Voltronic protocol is in voltronic.ts. Masterguard's
+ * value functions are not here: its claim never succeeds in NUT 2.8.0 either.
  */
 import { cformat, strtol } from '../cformat.js';
 import { cstr } from '../item.js';
 import { claimItems } from './claim.js';
 import type { FunctionSet } from './types.js';
 
-const VOLTRONIC_PROTOCOLS = [0, 1, 2, 3, 8, 9, 10, 13, 14, 31, 99];
-
 export const voltronicFamily: FunctionSet = {
   claim: {
-    voltronic_claim: (qx) => claimItems(qx, ['input.voltage', 'ups.firmware.aux']),
     voltronic_qs_claim: (qx) => claimItems(qx, ['ups.firmware.aux', 'input.voltage']),
     voltronic_qs_hex_claim: (qx) => claimItems(qx, ['ups.firmware.aux', 'input.voltage']),
     mecer_claim: async (qx) => {
@@ -56,20 +52,6 @@ export const voltronicFamily: FunctionSet = {
         return null;
       }
       return cformat(item.dfl ?? '%s', 'Voltronic Power P98');
-    },
-    voltronic_protocol: (item, _v, qx) => {
-      if (item.value.slice(0, 2).toLowerCase() !== 'pi') return null;
-      const rest = item.value.slice(2);
-      if (!/^[0123489]*$/.test(rest)) {
-        qx.log(`Protocol [${item.value}] is not supported by this driver`);
-        return null;
-      }
-      const protocol = strtol(rest);
-      if (!VOLTRONIC_PROTOCOLS.includes(protocol)) {
-        qx.log(`Protocol [PI${cformat('%02ld', protocol)}] is not supported by this driver`);
-        return null;
-      }
-      return cformat('P%02ld', protocol);
     },
     mecer_process_test_battery: (item, value, qx) => {
       const protocol = qx.getinfo('ups.firmware.aux');

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { protocolOfDump, readDump, SIMULATED_PROTOCOLS, type SimulatedProtocol } from './dump.js';
 import { runScript } from './events.js';
 import { openPty } from './pty.js';
-import { Q1Device } from './q1-device.js';
+import { createDevice } from './device.js';
 import { Q1Server } from './server.js';
 import { serveOnVirtualUsb, USB_BRIDGES } from './usb.js';
 
@@ -77,7 +77,7 @@ export default async function main(args: string[]): Promise<number> {
     return 1;
   }
   const protocol = (parsed.protocol?.toLowerCase() as SimulatedProtocol | undefined) ?? protocolOfDump(dump);
-  const device = new Q1Device(protocol, dump);
+  const device = createDevice(protocol, dump);
   const log = parsed.verbose ? (l: string) => process.stderr.write(`${l}\n`) : undefined;
   let write: (b: Buffer) => void = () => {};
   const server = new Q1Server(device, (b) => write(b), log);

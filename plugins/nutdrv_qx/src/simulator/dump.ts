@@ -18,7 +18,7 @@ export function readDump(path: string): Map<string, string> {
 }
 
 /** The protocols the simulator speaks (nutdrv_qx's protocol= names). */
-export const SIMULATED_PROTOCOLS = ['megatec', 'megatec/old', 'mustek', 'q1', 'zinto', 'hunnox', 'voltronic-qs', 'voltronic-qs-hex', 'mecer', 'bestups'] as const;
+export const SIMULATED_PROTOCOLS = ['megatec', 'megatec/old', 'mustek', 'q1', 'zinto', 'hunnox', 'voltronic-qs', 'voltronic-qs-hex', 'mecer', 'bestups', 'voltronic'] as const;
 export type SimulatedProtocol = (typeof SIMULATED_PROTOCOLS)[number];
 
 /**

@@ -43,10 +43,12 @@ export async function openPty(link?: string): Promise<Pty> {
   });
   child.removeAllListeners('exit');
   child.stderr!.resume();
+  // socat ends when the terminal's last user goes: an answer still on its way has nowhere to go.
+  child.stdin!.on('error', () => {});
   return {
     path: link,
     write: (data) => {
-      child.stdin!.write(data);
+      if (child.stdin!.writable) child.stdin!.write(data);
     },
     onData: (listener) => {
       child.stdout!.on('data', listener);

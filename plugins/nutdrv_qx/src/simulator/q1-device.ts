@@ -26,6 +26,8 @@ const SHAPES: Record<SimulatedProtocol, ProtocolShape> = {
   mecer: { status: 'Q1', rating: 'F', vendor: 'I', ident: ['QPI', '(PI98'], ratingSide: 'input' },
   bestups: { status: 'Q1', ratingSide: 'input' },
   'voltronic-qs-hex': { status: 'QS', ident: ['M', 'P'], ratingSide: 'output' },
+  // Served by VoltronicDevice (QGS, QPI, QRI…).
+  voltronic: { status: 'QGS', ident: ['QPI', '(PI01'], ratingSide: 'output' },
 };
 
 /** Voltronic-QS-Hex escapes: a byte the line cannot carry goes as 0x28 and a code. */
