@@ -18,7 +18,7 @@ import { pluginKinds } from '../plugins/manifest.js';
 import { discoverPlugins } from '../plugins/registry.js';
 
 /** Tools that `nut <tool>` runs (their module in core/dist/cli). */
-export const TOOLS = ['upsdrvctl', 'upsd', 'upsc', 'upsrw', 'upscmd', 'upslog', 'upsmon', 'upssched', 'check-config', 'driver'];
+export const TOOLS = ['upsdrvctl', 'upsd', 'upsc', 'upsrw', 'upscmd', 'upslog', 'upsmon', 'upssched', 'check-config', 'driver', 'nut-scanner'];
 
 function usage(): string {
   return [

@@ -68,6 +68,8 @@ export interface HostSettings {
   transport: 'process' | 'main-thread';
   /** Serial port name → the path opened instead (a simulator's pty). */
   transportRedirects: Record<string, string>;
+  /** upsd announces itself over mDNS (`_nut._tcp`, `_upsd._tcp`); off by default. */
+  mdns: { enabled: boolean; port?: number; group?: string };
 }
 
 export interface HostSettingsResult {
@@ -114,6 +116,7 @@ export function defaultHostSettings(): HostSettings {
     resourceLimits: { maxOldGenerationSizeMb: 128, stackSizeMb: 4 },
     transport: 'process',
     transportRedirects: {},
+    mdns: { enabled: false },
   };
 }
 
@@ -237,6 +240,14 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
     settings.transportRedirects = Object.fromEntries(
       Object.entries(data.transportRedirects as Record<string, string>).map(([from, to]) => [from, isAbsolute(to) ? to : resolve(base, to)]),
     );
+  }
+  if (ok('mdns') && isObject(data.mdns)) {
+    const m = data.mdns as Record<string, unknown>;
+    settings.mdns = {
+      enabled: m.enabled === true,
+      ...(typeof m.port === 'number' ? { port: m.port } : {}),
+      ...(typeof m.group === 'string' ? { group: m.group } : {}),
+    };
   }
   for (const group of ['restart', 'resourceLimits'] as const) {
     const given = data[group];

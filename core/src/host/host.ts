@@ -163,6 +163,7 @@ export class Host implements DeviceDirectory {
       this.paths.confPath,
       (level, message) => this.log(level, `upsd: ${message}`),
       this.settings.clientIdleTimeoutMs,
+      this.settings.mdns,
     );
   }
 
