@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeviceDirectory } from '../dstate/device.js';
+import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { parseUpsdConf, parseUpsdUsers, readFileText, type ListenAddress, type UpsdConf, type UpsUser } from '../upsd/config.js';
 import { loadDescriber } from '../upsd/descriptions.js';
 import { UpsdServer, type BoundListener, type Logger } from '../upsd/server.js';
@@ -44,6 +44,16 @@ export class UpsdService {
 
   get running(): boolean {
     return this.server !== undefined;
+  }
+
+  /** Client connections now (the HTTP service's metrics); undefined while stopped. */
+  get clientCount(): number | undefined {
+    return this.server?.connectionCount;
+  }
+
+  /** Addresses logged in to a device (LIST CLIENT). */
+  clientsOf(device: Device): string[] {
+    return this.server?.context.clientsOf(device) ?? [];
   }
 
   get bound(): BoundListener[] {

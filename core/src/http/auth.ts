@@ -1,0 +1,86 @@
+/**
+ * Who is asking: HTTP Basic credentials checked against upsd.users, with upsd's rules
+ * (core/src/upsd/acl.ts): exact user name, a password that is set and equal; SET needs the
+ * `set` action, a command needs it in `instcmds` (or `all`). The file is read again when it
+ * changes, so a user added for upsrw/upscmd works here without a restart.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { timingSafeEqual } from 'node:crypto';
+import { parseUpsdUsers, readFileText, type UpsUser } from '../upsd/config.js';
+
+export interface Principal {
+  /** undefined: anonymous. */
+  user: string | undefined;
+  canSet: boolean;
+  canRun(command: string): boolean;
+  /** Commands granted, for display ("all" or names). */
+  instcmds: string[];
+}
+
+export const ANONYMOUS: Principal = { user: undefined, canSet: false, canRun: () => false, instcmds: [] };
+
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: 'missing' | 'invalid' };
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
+  if (!header) return undefined;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!m) return undefined;
+  const text = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon < 0) return undefined;
+  return { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+export class UsersFile {
+  private users = new Map<string, UpsUser>();
+  private stamp = '';
+
+  constructor(private readonly confPath: string | undefined, private readonly fixed?: Map<string, UpsUser>) {}
+
+  private current(): Map<string, UpsUser> {
+    if (this.fixed) return this.fixed;
+    if (!this.confPath) return this.users;
+    const file = join(this.confPath, 'upsd.users');
+    let stamp: string;
+    try {
+      const st = statSync(file);
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      this.users = new Map();
+      this.stamp = '';
+      return this.users;
+    }
+    if (stamp !== this.stamp) {
+      try {
+        this.users = parseUpsdUsers(readFileText(file)).users;
+      } catch {
+        this.users = new Map();
+      }
+      this.stamp = stamp;
+    }
+    return this.users;
+  }
+
+  authenticate(header: string | undefined): AuthResult {
+    const creds = parseBasic(header);
+    if (!creds) return { ok: false, reason: header ? 'invalid' : 'missing' };
+    const user = this.current().get(creds.user);
+    if (!user || user.password === undefined || !same(user.password, creds.password)) return { ok: false, reason: 'invalid' };
+    return {
+      ok: true,
+      principal: {
+        user: user.name,
+        canSet: user.actions.has('set'),
+        canRun: (command) => user.instcmds.has('all') || user.instcmds.has(command.toLowerCase()),
+        instcmds: [...user.instcmds],
+      },
+    };
+  }
+}
