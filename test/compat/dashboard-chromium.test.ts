@@ -36,12 +36,12 @@ describe('dashboard in Chromium', () => {
     await page.goto(t.base);
     const card = page.locator('article[data-ups="dev"]');
     await card.waitFor({ timeout: 15_000 });
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate('window.marker = 42');
     await page.locator('#live:not(.off)').waitFor({ timeout: 15_000 });
     // the .seq alternates OL and OB DISCHRG every 2 s: both appear in the same page
-    await page.waitForFunction(() => document.querySelector('article[data-ups="dev"] .status')?.textContent === 'On line', undefined, { timeout: 20_000 });
-    await page.waitForFunction(() => document.querySelector('article[data-ups="dev"] .status')?.textContent === 'On battery, Discharging', undefined, { timeout: 20_000 });
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    await page.waitForFunction(`document.querySelector('article[data-ups="dev"] .status')?.textContent === 'On line'`, undefined, { timeout: 20_000 });
+    await page.waitForFunction(`document.querySelector('article[data-ups="dev"] .status')?.textContent === 'On battery, Discharging'`, undefined, { timeout: 20_000 });
+    expect(await page.evaluate('window.marker')).toBe(42);
 
     await card.click();
     const run = page.locator('button[data-cmd="load.off"]');
@@ -49,7 +49,7 @@ describe('dashboard in Chromium', () => {
     expect(await run.isEnabled()).toBe(true);
     await run.click();
     // dummy-ups answers every command "unknown", as NUT's does: the answer shows it got there
-    await page.waitForFunction(() => document.querySelector('[data-result="load.off"]')?.textContent === 'ERR UNKNOWN', undefined, { timeout: 15_000 });
+    await page.waitForFunction(`document.querySelector('[data-result="load.off"]')?.textContent === 'ERR UNKNOWN'`, undefined, { timeout: 15_000 });
     await until('the driver to log the command', () => t.logs.some((l) => l.includes('instcmd: unknown command [load.off]')), 10_000);
     expect(errors).toEqual([]);
     await context.close();
@@ -60,12 +60,12 @@ describe('dashboard in Chromium', () => {
     const page = await context.newPage();
     await page.goto(t.base);
     await page.locator('article[data-ups="dev"]').waitFor({ timeout: 15_000 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.locator('article[data-ups="dev"]').click();
     const run = page.locator('button[data-cmd="load.off"]');
     await run.waitFor({ timeout: 10_000 });
     expect(await run.isDisabled()).toBe(true);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await context.close();
   }, 60_000);
 
