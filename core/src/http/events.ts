@@ -7,7 +7,21 @@
 import type { Device, DeviceDirectory } from '../dstate/device.js';
 import type { DstateOp } from '../dstate/ops.js';
 
-export type EventType = 'variable' | 'status' | 'driver' | 'device' | 'command';
+export type EventType = 'variable' | 'status' | 'notify' | 'driver' | 'device' | 'command';
+
+/** upsmon's NOTIFY types raised by a status token appearing (upsmon.c: ups_on_line, ups_on_batt…). */
+const TOKEN_NOTIFY: Array<[string, string]> = [
+  ['OL', 'ONLINE'],
+  ['OB', 'ONBATT'],
+  ['LB', 'LOWBATT'],
+  ['RB', 'REPLBATT'],
+  ['FSD', 'FSD'],
+  ['CAL', 'CAL'],
+  ['OFF', 'OFF'],
+  ['BYPASS', 'BYPASS'],
+];
+
+const tokens = (s: string | null | undefined) => new Set((s ?? '').split(/\s+/).filter(Boolean));
 
 export interface HubEvent {
   id: number;
@@ -121,6 +135,7 @@ export class EventHub {
         this.emit('variable', name, { name: op.name, value: op.value });
         if (op.name.toLowerCase() === 'ups.status' && op.value !== w.status) {
           this.emit('status', name, { from: w.status ?? null, to: op.value });
+          this.notify(name, w.status, op.value);
           w.status = op.value;
         }
         break;
@@ -140,13 +155,23 @@ export class EventHub {
     }
   }
 
+  /** upsmon-style notifications for the tokens that appeared (and OL → ONLINE after OB). */
+  private notify(device: string, from: string | undefined, to: string): void {
+    const before = tokens(from);
+    const after = tokens(to);
+    for (const [token, type] of TOKEN_NOTIFY) if (after.has(token) && !before.has(token)) this.emit('notify', device, { type, status: to });
+  }
+
   private checkOne(w: Watched): void {
     const connected = w.device.connected;
     const stale = w.device.tree.stale;
     if (connected === w.connected && stale === w.stale) return;
+    const wasUp = w.connected && !w.stale;
     w.connected = connected;
     w.stale = stale;
     this.emit('driver', w.device.name, { connected, stale });
+    const up = connected && !stale;
+    if (up !== wasUp) this.emit('notify', w.device.name, { type: up ? 'COMMOK' : 'COMMBAD' });
   }
 
   private checkLiveness(): void {

@@ -65,7 +65,7 @@ export const eventSchema = {
   type: 'object',
   properties: {
     id: { type: 'integer' },
-    type: { enum: ['variable', 'status', 'driver', 'device', 'command'] },
+    type: { enum: ['variable', 'status', 'notify', 'driver', 'device', 'command'] },
     device: { type: 'string' },
     time: { type: 'integer' },
     data: { type: 'object' },

@@ -355,7 +355,7 @@ export class HttpService {
       {
         schema: {
           summary: 'Live events (Server-Sent Events); resumes after Last-Event-ID while the events are still held',
-          description: 'Event names: variable, status, driver, device, command, and reset (the events since Last-Event-ID are gone: reload the state). Each data line is one JSON event.',
+          description: 'Event names: variable, status, notify (upsmon NOTIFY types: ONLINE, ONBATT, LOWBATT, REPLBATT, FSD, COMMOK, COMMBAD…), driver, device, command, and reset (the events since Last-Event-ID are gone: reload the state). Each data line is one JSON event.',
           tags: ['events'],
           querystring: { type: 'object', properties: { ups: { type: 'string', description: 'Only this device' }, lastEventId: { type: 'integer', minimum: 0 } } },
           produces: ['text/event-stream'],

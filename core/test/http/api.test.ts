@@ -140,12 +140,15 @@ describe('live events', () => {
     await api('/api/v1/devices/dev/variables/ups.status?wait=10000', { method: 'PUT', auth: ADMIN, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'OB DISCHRG' }) });
     const status = await until('status event', () => a.find((e) => e.event === 'status' && e.json.data.to === 'OB DISCHRG'), 10_000);
     expect(status.json).toMatchObject({ device: 'dev', type: 'status', data: { from: 'OL', to: 'OB DISCHRG' } });
+    // as upsmon would notify it
+    await until('ONBATT', () => a.find((e) => e.event === 'notify' && e.json.data.type === 'ONBATT'), 10_000);
     a.close();
     // missed while away
     await api('/api/v1/devices/dev/variables/ups.status?wait=10000', { method: 'PUT', auth: ADMIN, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'OL' }) });
     const b = new SseClient(`${t.base}/api/v1/events`, { authorization: VIEWER, 'last-event-id': String(status.id) });
     const back = await until('the missed status event', () => b.find((e) => e.event === 'status' && e.json.data.to === 'OL'), 10_000);
     expect(Number(back.id)).toBeGreaterThan(Number(status.id));
+    await until('ONLINE', () => b.find((e) => e.event === 'notify' && e.json.data.type === 'ONLINE'), 10_000);
     expect(b.find((e) => e.event === 'hello')).toBeUndefined();
     b.close();
   });
@@ -206,4 +209,16 @@ describe('many event clients at once', () => {
     upsd.destroy();
     await until('streams closed', () => t.services.http!.eventClients === 0, 30_000);
   }, 120_000);
+});
+
+describe('driver down', () => {
+  it('stopping the driver reaches the stream as a driver event and a COMMBAD notification', async () => {
+    const s = new SseClient(`${t.base}/api/v1/events`, { authorization: VIEWER });
+    await until('hello', () => s.find((e) => e.event === 'hello'));
+    await t.host.stopInstance('dev');
+    await until('driver down', () => s.find((e) => e.event === 'driver' && e.json.data.connected === false), 10_000);
+    await until('COMMBAD', () => s.find((e) => e.event === 'notify' && e.json.data.type === 'COMMBAD'), 10_000);
+    expect(await api('/api/v1/devices/dev/commands/load.off', { method: 'POST', auth: ADMIN, headers: { 'content-type': 'application/json' }, body: '{}' })).toMatchObject({ status: 503 });
+    s.close();
+  });
 });
