@@ -27,6 +27,14 @@ const DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/', import.meta.url)
 /** A slow event reader is dropped once this much is queued for it. */
 const SSE_HIGH_WATER = 1 << 20;
 const SSE_HEARTBEAT_MS = 15_000;
+/** Streams written per event-loop turn: thousands of them must not hold upsd's clients up. */
+const SSE_SLICE = 256;
+
+interface Stream {
+  send(e: HubEvent): void;
+  end(): void;
+  ping(): void;
+}
 
 export type HttpLogger = (level: 'info' | 'warn' | 'error', message: string) => void;
 
@@ -87,7 +95,9 @@ export class HttpService {
   private readonly tracking = new TrackingTable();
   private readonly routes: RouteRecord[] = [];
   private readonly principals = new WeakMap<FastifyRequest, Principal>();
-  private readonly streams = new Set<{ end(): void; ping(): void }>();
+  private readonly streams = new Set<Stream>();
+  private readonly fanout: HubEvent[] = [];
+  private fanning = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private openapi: Record<string, unknown> | undefined;
   private readonly log: HttpLogger;
@@ -104,6 +114,7 @@ export class HttpService {
     this.history = new History(options.directory, s.historyIntervalMs, s.historyPoints);
     this.events.subscribe((e) => {
       if (e.type === 'command') this.tracking.set(String(e.data.tracking), Number(e.data.status));
+      if (this.streams.size) this.fanOut(e);
     });
     this.app.addHook('onRoute', (r) => {
       for (const m of [r.method].flat()) this.routes.push({ method: m, url: r.url, schema: r.schema as RouteRecord['schema'] });
@@ -390,7 +401,7 @@ export class HttpService {
         res.destroy();
         return;
       }
-      res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+      res.write(this.frame(e));
     };
     let head = `retry: 2000\n`;
     if (lastId !== undefined) {
@@ -403,16 +414,43 @@ export class HttpService {
       }
     } else head += `id: ${this.events.lastId}\nevent: hello\ndata: {"lastEventId":${this.events.lastId}}\n\n`;
     if (head) res.write(head + (head.endsWith('\n\n') ? '' : '\n'));
-    const unsub = this.events.subscribe(send);
-    const entry = { end: () => res.end(), ping: () => res.write(': keep-alive\n\n') };
+    const entry: Stream = { send, end: () => res.end(), ping: () => res.write(': keep-alive\n\n') };
     this.streams.add(entry);
     this.heartbeat ??= setInterval(() => {
       for (const s of this.streams) s.ping();
     }, SSE_HEARTBEAT_MS).unref();
-    res.on('close', () => {
-      unsub();
-      this.streams.delete(entry);
-    });
+    res.on('close', () => this.streams.delete(entry));
+  }
+
+  private readonly frames = new WeakMap<HubEvent, string>();
+
+  /** An event as SSE text, serialised once however many streams get it. */
+  private frame(e: HubEvent): string {
+    let text = this.frames.get(e);
+    if (text === undefined) this.frames.set(e, (text = `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`));
+    return text;
+  }
+
+  /** Every event to every stream, in order, SSE_SLICE streams per turn of the event loop. */
+  private fanOut(e: HubEvent): void {
+    this.fanout.push(e);
+    if (this.fanning) return;
+    this.fanning = true;
+    const next = (event: HubEvent | undefined, targets: Stream[], from: number) => {
+      if (!event) {
+        this.fanning = false;
+        return;
+      }
+      const end = Math.min(from + SSE_SLICE, targets.length);
+      for (let i = from; i < end; i++) if (this.streams.has(targets[i])) targets[i].send(event);
+      if (end < targets.length) setImmediate(() => next(event, targets, end));
+      else {
+        const following = this.fanout.shift();
+        if (following) next(following, [...this.streams], 0);
+        else this.fanning = false;
+      }
+    };
+    next(this.fanout.shift(), [...this.streams], 0);
   }
 
   private registerDashboard(): void {
