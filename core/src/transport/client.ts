@@ -25,6 +25,8 @@ export const DEFAULT_REPLY_TIMEOUT_MS = 30_000;
 export interface BrokerPort {
   postMessage(message: BrokerRequest): void;
   on(event: 'message', listener: (message: BrokerReply) => void): unknown;
+  /** A MessagePort also reports 'close' (the host detached this run). */
+  once?(event: 'close', listener: () => void): unknown;
   unref?(): void;
 }
 
@@ -50,9 +52,11 @@ export class DeviceClient implements DeviceAccess {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly proxies = new Map<number, ProxyState>();
+  private closed: TransportError | undefined;
 
   constructor(private readonly port: BrokerPort) {
     port.on('message', (m) => this.receive(m));
+    port.once?.('close', () => this.disconnected());
     port.unref?.();
   }
 
@@ -78,6 +82,17 @@ export class DeviceClient implements DeviceAccess {
       default:
         break;
     }
+  }
+
+  /** The host closed the channel: nothing will answer any more. */
+  private disconnected(): void {
+    const gone = new TransportError('ECLOSED', 'the host closed this instance\'s device channel');
+    for (const [id, p] of [...this.pending]) {
+      this.settle(id, p);
+      p.reject(gone);
+    }
+    for (const handle of [...this.proxies.keys()]) this.ended(handle, undefined);
+    this.closed = gone;
   }
 
   private settle(id: number, p: Pending): void {
@@ -124,6 +139,7 @@ export class DeviceClient implements DeviceAccess {
       return rest;
     });
     if (signal?.aborted) return Promise.reject(new TransportError('ECLOSED', `${method} aborted`));
+    if (this.closed) return Promise.reject(this.closed);
     return new Promise((resolve, reject) => {
       const limit = timeoutMs !== undefined ? timeoutMs + REPLY_MARGIN_MS : DEFAULT_REPLY_TIMEOUT_MS;
       const p: Pending = {

@@ -3,14 +3,14 @@
  * is refused to the second with both names, whether or not the sections ask for the OS lock
  * (nolock only turns off the flock() that other processes see).
  */
-import { realpathSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TransportError } from '../plugin-api/transports.js';
 
 /** The key two names of one device share: the node a symlink (by-id, socat link) points at. */
-export function deviceKey(path: string): string {
+export async function deviceKey(path: string): Promise<string> {
   try {
-    return realpathSync(path);
+    return await realpath(path);
   } catch {
     return resolve(path);
   }

@@ -164,9 +164,10 @@ export class TransportService {
   }
 
   private closeInTransport(handle: number): void {
+    if (!this.link) return;
     const id = this.nextCall++;
     this.inFlight.set(id, { att: undefined, localId: 0 });
-    this.link?.send({ t: 'call', id, handle, method: 'close', args: [] });
+    this.link.send({ t: 'call', id, handle, method: 'close', args: [] });
   }
 
   private reply(att: Attached | undefined, m: BrokerReply): void {
@@ -191,28 +192,14 @@ export class TransportService {
           this.reply(att, { t: 'error', id: m.id, error: { code: 'ELOST', message: why } });
           return;
         }
-        let args = m.args;
-        let lockKey: string | undefined;
         if (m.handle === ROOT && m.method === 'openSerial') {
-          try {
-            ({ args, lockKey } = this.prepareSerialOpen(att, m.args));
-          } catch (e) {
-            this.reply(att, { t: 'error', id: m.id, error: toWire(e) });
-            return;
-          }
-        }
-        let link: Link;
-        try {
-          link = this.ensureLink();
-        } catch (e) {
-          if (lockKey) this.locks.release(lockKey, att.instanceId);
-          this.reply(att, { t: 'error', id: m.id, error: toWire(e) });
+          this.prepareSerialOpen(att, m.args).then(
+            ({ args, lockKey }) => this.forward(att, m, args, lockKey),
+            (e: unknown) => this.reply(att, { t: 'error', id: m.id, error: toWire(e) }),
+          );
           return;
         }
-        const id = this.nextCall++;
-        this.inFlight.set(id, { att, localId: m.id, lockKey });
-        att.calls.set(m.id, id);
-        link.send({ ...m, id, args });
+        this.forward(att, m, m.args, undefined);
         return;
       }
       case 'cancel': {
@@ -229,15 +216,35 @@ export class TransportService {
     }
   }
 
+  private forward(att: Attached, m: Extract<BrokerRequest, { t: 'call' }>, args: unknown[], lockKey: string | undefined): void {
+    if (att.gone || this.closed) {
+      if (lockKey) this.locks.release(lockKey, att.instanceId);
+      return;
+    }
+    let link: Link;
+    try {
+      link = this.ensureLink();
+    } catch (e) {
+      if (lockKey) this.locks.release(lockKey, att.instanceId);
+      this.reply(att, { t: 'error', id: m.id, error: toWire(e) });
+      return;
+    }
+    const id = this.nextCall++;
+    this.inFlight.set(id, { att, localId: m.id, lockKey });
+    att.calls.set(m.id, id);
+    link.send({ ...m, id, args });
+  }
+
   /** Redirect, nolock, and this host's own lock on the port. */
-  private prepareSerialOpen(att: Attached, args: unknown[]): { args: unknown[]; lockKey: string } {
+  private async prepareSerialOpen(att: Attached, args: unknown[]): Promise<{ args: unknown[]; lockKey: string }> {
     const asked = typeof args[0] === 'string' ? args[0] : '';
     if (asked === '') throw new TransportError('ENOENT', 'no serial port given (set port in ups.conf)');
     const path = this.redirects.get(asked) ?? asked;
     if (path !== asked) this.log('debug', `[${att.upsname}] serial port ${asked} redirected to ${path}`);
     const options = { ...((args[1] ?? {}) as SerialOptions) };
     if (att.nolock) options.lock = false;
-    const lockKey = deviceKey(path);
+    const lockKey = await deviceKey(path);
+    if (att.gone) throw new TransportError('ECLOSED', 'the instance has stopped');
     this.locks.claim(lockKey, asked, { instanceId: att.instanceId, upsname: att.upsname });
     return { args: [path, options, ...args.slice(2)], lockKey };
   }
@@ -332,7 +339,9 @@ export class TransportService {
       send: (m) => {
         if (exited || !child.connected) return this.failCall(m);
         child.send(m, (err) => {
-          if (err) this.failCall(m);
+          // A send that fails because the process is dying is answered when it has exited,
+          // with the reason (signal or code), unless lost() has answered it already.
+          if (err) void exitedP.then(() => this.failCall(m));
         });
       },
       close: async () => {
@@ -351,7 +360,7 @@ export class TransportService {
 
   /** A request that could not be sent: answered at once with ELOST. */
   private failCall(m: BrokerRequest): void {
-    if (m.t !== 'call') return;
+    if (m.t !== 'call' || !this.inFlight.has(m.id)) return;
     this.answer({ t: 'error', id: m.id, error: { code: 'ELOST', message: 'the device transport process is gone' } });
   }
 

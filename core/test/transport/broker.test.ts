@@ -113,6 +113,16 @@ describe('TransportService', () => {
     raw.close();
   });
 
+  it('ends the calls of a run the host detaches with ECLOSED, and refuses its later calls', async () => {
+    const { service: s } = mainThread();
+    const c = createDeviceClient(s.attach('ups#1', 'ups'));
+    const h = await c.openSerial('/echo/tty');
+    const reading = h.read({ until: 0x0d, timeoutMs: 20_000 }).catch((e: unknown) => e);
+    s.detach('ups#1');
+    expect(isTransportError(await reading, 'ECLOSED')).toBe(true);
+    expect(isTransportError(await c.openSerial('/echo/tty').catch((e: unknown) => e), 'ECLOSED')).toBe(true);
+  });
+
   it('forwards a device that goes away as ELOST to pending reads and onClose', async () => {
     const { service: s, devices } = mainThread();
     const c = createDeviceClient(s.attach('ups#1', 'ups'));
