@@ -79,4 +79,21 @@ describe('dashboard in Chromium', () => {
     expect(res.headers()['www-authenticate']).toMatch(/^Basic/);
     await context.close();
   });
+
+  it('logs in through the login page (session cookie) and opens the dashboard', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.base}/login`);
+    await page.fill('input[name=user]', 'viewer');
+    await page.fill('input[name=password]', 'wrong');
+    await page.click('button[type=submit]');
+    await page.waitForFunction(`document.getElementById('error').textContent.length > 0`, undefined, { timeout: 10_000 });
+    await page.fill('input[name=password]', 'look');
+    await page.click('button[type=submit]');
+    await page.locator('article[data-ups="dev"]').waitFor({ timeout: 15_000 });
+    expect(await page.textContent('#who')).toBe('signed in as viewer');
+    const cookies = await context.cookies();
+    expect(cookies.find((c) => c.name === 'nutts_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await context.close();
+  }, 60_000);
 });

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseUpsdUsers, readFileText, type UpsUser } from '../upsd/config.js';
 
 export interface Principal {
@@ -68,19 +68,80 @@ export class UsersFile {
     return this.users;
   }
 
+  /** The user if the password is right (upsd's rule: set and equal). */
+  check(name: string, password: string): Principal | undefined {
+    const user = this.current().get(name);
+    if (!user || user.password === undefined || !same(user.password, password)) return undefined;
+    return this.principal(name);
+  }
+
+  /** Rights of a user as upsd.users says now; undefined when the user is gone. */
+  principal(name: string): Principal | undefined {
+    const user = this.current().get(name);
+    if (!user || user.password === undefined) return undefined;
+    return {
+      user: user.name,
+      canSet: user.actions.has('set'),
+      canRun: (command) => user.instcmds.has('all') || user.instcmds.has(command.toLowerCase()),
+      instcmds: [...user.instcmds],
+    };
+  }
+
   authenticate(header: string | undefined): AuthResult {
     const creds = parseBasic(header);
     if (!creds) return { ok: false, reason: header ? 'invalid' : 'missing' };
-    const user = this.current().get(creds.user);
-    if (!user || user.password === undefined || !same(user.password, creds.password)) return { ok: false, reason: 'invalid' };
-    return {
-      ok: true,
-      principal: {
-        user: user.name,
-        canSet: user.actions.has('set'),
-        canRun: (command) => user.instcmds.has('all') || user.instcmds.has(command.toLowerCase()),
-        instcmds: [...user.instcmds],
-      },
-    };
+    const principal = this.check(creds.user, creds.password);
+    return principal ? { ok: true, principal } : { ok: false, reason: 'invalid' };
   }
+}
+
+export const SESSION_COOKIE = 'nutts_session';
+
+/**
+ * Session login: a random token in an HttpOnly, SameSite=Strict cookie, kept in memory (a
+ * restart logs everyone out). Rights are looked up in upsd.users on every request, so a user
+ * removed there loses access at once.
+ */
+export class Sessions {
+  private readonly tokens = new Map<string, { user: string; expires: number }>();
+
+  constructor(
+    private readonly lifetimeMs = 12 * 3600_000,
+    private readonly max = 10_000,
+  ) {}
+
+  create(user: string, now = Date.now()): string {
+    const token = randomBytes(32).toString('base64url');
+    this.tokens.set(token, { user, expires: now + this.lifetimeMs });
+    if (this.tokens.size > this.max) this.tokens.delete(this.tokens.keys().next().value as string);
+    return token;
+  }
+
+  user(token: string | undefined, now = Date.now()): string | undefined {
+    if (!token) return undefined;
+    const s = this.tokens.get(token);
+    if (!s) return undefined;
+    if (s.expires < now) {
+      this.tokens.delete(token);
+      return undefined;
+    }
+    return s.user;
+  }
+
+  drop(token: string | undefined): void {
+    if (token) this.tokens.delete(token);
+  }
+
+  get lifetimeSeconds(): number {
+    return Math.floor(this.lifetimeMs / 1000);
+  }
+}
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }

@@ -15,7 +15,7 @@ import { FLAG_NUMBER, FLAG_RW, FLAG_STRING } from '../dstate/ops.js';
 import type { HttpSettings } from '../config/host-settings.js';
 import type { UpsUser } from '../upsd/config.js';
 import { TrackingTable } from '../upsd/tracking.js';
-import { ANONYMOUS, UsersFile, type Principal } from './auth.js';
+import { ANONYMOUS, SESSION_COOKIE, Sessions, UsersFile, cookieValue, type Principal } from './auth.js';
 import { EventHub, type HubEvent } from './events.js';
 import { History, HISTORY_VARIABLES } from './history.js';
 import { renderMetrics, type HostMetrics } from './metrics.js';
@@ -92,6 +92,7 @@ export class HttpService {
   readonly events: EventHub;
   readonly history: History;
   private readonly users: UsersFile;
+  private readonly sessions = new Sessions();
   private readonly tracking = new TrackingTable();
   private readonly routes: RouteRecord[] = [];
   private readonly principals = new WeakMap<FastifyRequest, Principal>();
@@ -143,6 +144,14 @@ export class HttpService {
       this.principals.set(req, r.principal);
       return;
     }
+    if (r.reason === 'missing') {
+      const name = this.sessions.user(cookieValue(req.headers.cookie, SESSION_COOKIE));
+      const principal = name === undefined ? undefined : this.users.principal(name);
+      if (principal) {
+        this.principals.set(req, principal);
+        return;
+      }
+    }
     const anonymousOk =
       access === 'public' || (r.reason === 'missing' && (this.options.settings.anonymousRead || (access === 'metrics' && this.options.settings.anonymousMetrics)));
     if (anonymousOk) {
@@ -150,6 +159,10 @@ export class HttpService {
       return;
     }
     reply.header('www-authenticate', 'Basic realm="nut-ts", charset="UTF-8"');
+    if (req.url === '/' && (req.headers.accept ?? '').includes('text/html')) {
+      await reply.code(401).type('text/html; charset=utf-8').send('<!doctype html><meta name="viewport" content="width=device-width"><title>nut-ts</title><p>Authentication needed: <a href="/login">log in</a>.</p>');
+      return;
+    }
     await reply.code(401).send({ error: r.reason === 'missing' ? 'USERNAME-REQUIRED' : 'ACCESS-DENIED', message: r.reason === 'missing' ? 'log in with a user of upsd.users' : 'unknown user or wrong password' });
   }
 
@@ -226,6 +239,25 @@ export class HttpService {
     app.get(`${p}/openapi.json`, { config: { access: 'public' }, schema: { summary: 'This document', tags: ['meta'] } as FastifySchema }, async () => {
       this.openapi ??= buildOpenApi(this.routes, API_VERSION, p);
       return this.openapi;
+    });
+    const sessionBody = { type: 'object', properties: { user: { type: 'string', minLength: 1 }, password: { type: 'string' } }, required: ['user', 'password'], additionalProperties: false };
+    const secure = this.options.settings.tls ? '; Secure' : '';
+    app.post(
+      `${p}/session`,
+      { config: { access: 'public' }, schema: { summary: 'Log in with a upsd.users user: sets an HttpOnly session cookie', tags: ['meta'], body: sessionBody, response: { 200: { type: 'object', properties: { user: { type: 'string' } }, required: ['user'] }, 400: errorBody, 401: errorBody } } },
+      async (req, reply) => {
+        const { user, password } = req.body as { user: string; password: string };
+        const principal = this.users.check(user, password);
+        if (!principal?.user) throw new HttpError(401, 'ACCESS-DENIED', 'unknown user or wrong password');
+        const token = this.sessions.create(principal.user);
+        reply.header('set-cookie', `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${this.sessions.lifetimeSeconds}${secure}`);
+        return { user: principal.user };
+      },
+    );
+    app.delete(`${p}/session`, { config: { access: 'public' }, schema: { summary: 'Log out', tags: ['meta'], response: { 204: { type: 'null' } } } as FastifySchema }, async (req, reply) => {
+      this.sessions.drop(cookieValue(req.headers.cookie, SESSION_COOKIE));
+      reply.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}`);
+      return reply.code(204).send();
     });
     app.get(
       `${p}/me`,
@@ -467,7 +499,9 @@ export class HttpService {
       return reply.type(types[extname(path)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(body);
     };
     this.app.get('/', (_req, reply) => serve('index.html', reply));
-    this.app.get('/dashboard/*', (req, reply) => serve((req.params as { '*': string })['*'], reply));
+    this.app.get('/login', { config: { access: 'public' } }, (_req, reply) => serve('login.html', reply));
+    // the page's code and style hold no device data
+    this.app.get('/dashboard/*', { config: { access: 'public' } }, (req, reply) => serve((req.params as { '*': string })['*'], reply));
   }
 
   get eventClients(): number {

@@ -222,3 +222,28 @@ describe('driver down', () => {
     s.close();
   });
 });
+
+describe('session login', () => {
+  it('a right password gives an HttpOnly cookie that stands in for Basic; logout ends it', async () => {
+    expect((await api('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'viewer', password: 'nope' }) })).status).toBe(401);
+    const r = await fetch(`${t.base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'viewer', password: 'look' }) });
+    expect(r.status).toBe(200);
+    const cookie = r.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^nutts_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\//);
+    const jar = cookie.split(';')[0];
+    const me = await api('/api/v1/me', { headers: { cookie: jar } });
+    expect(me).toMatchObject({ status: 200, body: { user: 'viewer', canSet: false } });
+    expect((await api('/api/v1/devices', { headers: { cookie: 'nutts_session=forged' } })).status).toBe(401);
+    expect((await api('/api/v1/session', { method: 'DELETE', headers: { cookie: jar } })).status).toBe(204);
+    expect((await api('/api/v1/me', { headers: { cookie: jar } })).status).toBe(401);
+  });
+
+  it('the login page and the page code need no credentials; the dashboard itself does', async () => {
+    expect((await api('/login')).status).toBe(200);
+    expect((await api('/dashboard/app.js')).status).toBe(200);
+    const page = await api('/', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(401);
+    expect(page.body).toContain('href="/login"');
+    expect(await api('/dashboard/..%2F..%2Fpackage.json')).toMatchObject({ status: 404, body: { message: 'no such file' } });
+  });
+});
