@@ -44,12 +44,19 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
     },
   };
   if (settings.mqtt) {
-    services.mqtt = new MqttBridge({ directory: host, settings: settings.mqtt, log: (level, m) => log(level, `mqtt: ${m}`) });
-    services.mqtt.start();
+    const mqtt = new MqttBridge({ directory: host, settings: settings.mqtt, log: (level, m) => log(level, `mqtt: ${m}`) });
+    try {
+      mqtt.start();
+      services.mqtt = mqtt;
+    } catch (e) {
+      await mqtt.close();
+      log('error', `mqtt: cannot start: ${(e as Error).message}`);
+    }
   }
   if (settings.http) {
+    let http: HttpService | undefined;
     try {
-      const http = new HttpService({
+      http = new HttpService({
         directory: host,
         settings: settings.http,
         confPath: host.paths.confPath,
@@ -65,6 +72,7 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
       await http.listen();
       services.http = http;
     } catch (e) {
+      await http?.close().catch(() => {});
       log('error', `http: cannot start: ${(e as Error).message}`);
     }
   }

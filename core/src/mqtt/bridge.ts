@@ -57,6 +57,10 @@ export class MqttBridge {
   }
 
   start(): void {
+    const scheme = /^([a-z]+):\/\//i.exec(this.s.url)?.[1]?.toLowerCase();
+    if (!scheme || !['mqtt', 'mqtts', 'ws', 'wss', 'tcp', 'ssl'].includes(scheme)) {
+      throw new Error(`mqtt.url must start with mqtt://, mqtts://, ws:// or wss:// (got "${this.s.url}")`);
+    }
     const bridgeAvailability = `${this.s.baseTopic}/bridge/availability`;
     const client = connect(this.s.url, {
       username: this.s.username,
