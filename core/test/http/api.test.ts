@@ -211,18 +211,6 @@ describe('many event clients at once', () => {
   }, 120_000);
 });
 
-describe('driver down', () => {
-  it('stopping the driver reaches the stream as a driver event and a COMMBAD notification', async () => {
-    const s = new SseClient(`${t.base}/api/v1/events`, { authorization: VIEWER });
-    await until('hello', () => s.find((e) => e.event === 'hello'));
-    await t.host.stopInstance('dev');
-    await until('driver down', () => s.find((e) => e.event === 'driver' && e.json.data.connected === false), 10_000);
-    await until('COMMBAD', () => s.find((e) => e.event === 'notify' && e.json.data.type === 'COMMBAD'), 10_000);
-    expect(await api('/api/v1/devices/dev/commands/load.off', { method: 'POST', auth: ADMIN, headers: { 'content-type': 'application/json' }, body: '{}' })).toMatchObject({ status: 503 });
-    s.close();
-  });
-});
-
 describe('session login', () => {
   it('a right password gives an HttpOnly cookie that stands in for Basic; logout ends it', async () => {
     expect((await api('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'viewer', password: 'nope' }) })).status).toBe(401);
@@ -245,5 +233,38 @@ describe('session login', () => {
     expect(page.status).toBe(401);
     expect(page.body).toContain('href="/login"');
     expect(await api('/dashboard/..%2F..%2Fpackage.json')).toMatchObject({ status: 404, body: { message: 'no such file' } });
+  });
+});
+
+describe('anonymous access where the settings say so', () => {
+  it('anonymousRead lets anyone read but not set; anonymousMetrics opens /metrics alone', async () => {
+    const { HttpService } = await import('../../src/http/service.js');
+    const { defaultHttpSettings } = await import('../../src/config/host-settings.js');
+    const open = new HttpService({ directory: t.host, confPath: t.confPath, settings: { ...defaultHttpSettings(), listen: '127.0.0.1:0', anonymousRead: true } });
+    const metricsOnly = new HttpService({ directory: t.host, confPath: t.confPath, settings: { ...defaultHttpSettings(), listen: '127.0.0.1:0', anonymousMetrics: true } });
+    try {
+      const a = `http://127.0.0.1:${(await open.listen()).port}`;
+      const m = `http://127.0.0.1:${(await metricsOnly.listen()).port}`;
+      expect((await fetch(`${a}/api/v1/devices`)).status).toBe(200);
+      const set = await fetch(`${a}/api/v1/devices/dev/variables/ups.load`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"value":"5"}' });
+      expect(set.status).toBe(401);
+      expect((await fetch(`${m}/metrics`)).status).toBe(200);
+      expect((await fetch(`${m}/api/v1/devices`)).status).toBe(401);
+    } finally {
+      await open.close();
+      await metricsOnly.close();
+    }
+  });
+});
+
+describe('driver down', () => {
+  it('stopping the driver reaches the stream as a driver event and a COMMBAD notification', async () => {
+    const s = new SseClient(`${t.base}/api/v1/events`, { authorization: VIEWER });
+    await until('hello', () => s.find((e) => e.event === 'hello'));
+    await t.host.stopInstance('dev');
+    await until('driver down', () => s.find((e) => e.event === 'driver' && e.json.data.connected === false), 10_000);
+    await until('COMMBAD', () => s.find((e) => e.event === 'notify' && e.json.data.type === 'COMMBAD'), 10_000);
+    expect(await api('/api/v1/devices/dev/commands/load.off', { method: 'POST', auth: ADMIN, headers: { 'content-type': 'application/json' }, body: '{}' })).toMatchObject({ status: 503 });
+    s.close();
   });
 });
