@@ -119,5 +119,11 @@ describe('MQTT bridge with a real mosquitto', () => {
     await until('the subscriber to resubscribe', () => sub.connected, 15_000);
     await sub.subscribeAsync(['nut/#']);
     await until('the change made while away', () => got.some((m) => m.topic === 'nut/dev/state' && JSON.parse(m.text)['ups.load'] === '88'), 20_000);
+    // the retained state a newcomer gets is the current one, not a buffered older one
+    const fresh = await connectAsync(`mqtt://127.0.0.1:${port}`);
+    const retained = new Promise<string>((resolve) => fresh.on('message', (_t, p) => resolve(p.toString())));
+    await fresh.subscribeAsync('nut/dev/state');
+    expect(JSON.parse(await retained)['ups.load']).toBe('88');
+    await fresh.endAsync(true);
   }, 60_000);
 });

@@ -43,6 +43,11 @@ export class MqttBridge {
     this.log = options.log ?? (() => {});
   }
 
+  /** Messages waiting for the broker. */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
   get connected(): boolean {
     return this.client?.connected ?? false;
   }
@@ -76,9 +81,11 @@ export class MqttBridge {
       this.log('info', `connected to ${this.s.url}`);
       client.subscribe([`${this.s.baseTopic}/+/command`, ...(this.s.discoveryPrefix ? [`${this.s.discoveryPrefix}/status`] : [])], { qos: 1 });
       this.send({ topic: bridgeAvailability, payload: 'online', retain: true });
-      for (const d of this.options.directory.list()) this.announce(d);
+      // what waited goes first (command results, the history of changes), then the current
+      // state, so the retained messages end up current
       const waiting = this.buffer.splice(0);
       for (const m of waiting) this.send(m);
+      for (const d of this.options.directory.list()) this.announce(d);
     });
     client.on('message', (topic, payload) => this.onMessage(topic, payload.toString('utf8')));
     client.on('error', (e) => this.log('warn', e.message));
@@ -94,10 +101,7 @@ export class MqttBridge {
       return;
     }
     this.buffer.push(m);
-    if (this.buffer.length > this.s.bufferLimit) {
-      this.buffer.splice(0, this.buffer.length - this.s.bufferLimit);
-      this.dropped++;
-    }
+    if (this.buffer.length > this.s.bufferLimit) this.dropped += this.buffer.splice(0, this.buffer.length - this.s.bufferLimit).length;
   }
 
   private announce(d: Device): void {
