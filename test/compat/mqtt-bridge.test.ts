@@ -84,6 +84,12 @@ describe('MQTT bridge with a real mosquitto', () => {
     expect((await until('bridge availability', () => last('nut/bridge/availability'), 10_000)).text).toBe('online');
   });
 
+  it('announces again when Home Assistant comes online', async () => {
+    got.length = 0;
+    await sub.publishAsync('homeassistant/status', 'online');
+    await until('discovery again', () => last('homeassistant/sensor/nutts_dev/battery_charge/config'), 10_000);
+  });
+
   it('a change in the driver is published', async () => {
     expect(t.host.get('dev')!.setvar('ups.status', 'OB DISCHRG', undefined)).toBe(true);
     await until('the new status on MQTT', () => got.some((m) => m.topic === 'nut/dev/state' && JSON.parse(m.text)['ups.status'] === 'OB DISCHRG'), 10_000);
