@@ -24,7 +24,7 @@
  * - resourceLimits.maxOldGenerationSizeMb 128: far above what a driver needs, low enough that a
  *   leaking plugin dies alone instead of taking the host with it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, basename } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { problem, sortProblems, type ConfigProblem } from './problems.js';
@@ -70,6 +70,39 @@ export interface HostSettings {
   transportRedirects: Record<string, string>;
   /** upsd announces itself over mDNS (`_nut._tcp`, `_upsd._tcp`); off by default. */
   mdns: { enabled: boolean; port?: number; group?: string };
+  /** The HTTP service; undefined = off. */
+  http?: HttpSettings;
+  /** The MQTT publisher; undefined = off. */
+  mqtt?: MqttSettings;
+}
+
+export interface HttpSettings {
+  listen: string;
+  anonymousRead: boolean;
+  anonymousMetrics: boolean;
+  tls: boolean;
+  eventBuffer: number;
+  historyIntervalMs: number;
+  historyPoints: number;
+}
+
+export interface MqttSettings {
+  url: string;
+  username?: string;
+  password?: string;
+  baseTopic: string;
+  discoveryPrefix: string;
+  nodeId: string;
+  commands: Record<string, string[]>;
+  bufferLimit: number;
+}
+
+export function defaultHttpSettings(): HttpSettings {
+  return { listen: '127.0.0.1:8080', anonymousRead: false, anonymousMetrics: false, tls: false, eventBuffer: 4096, historyIntervalMs: 30_000, historyPoints: 720 };
+}
+
+export function defaultMqttSettings(url: string): MqttSettings {
+  return { url, baseTopic: 'nut', discoveryPrefix: 'homeassistant', nodeId: 'nutts', commands: {}, bufferLimit: 10_000 };
 }
 
 export interface HostSettingsResult {
@@ -147,7 +180,22 @@ function lineOfKey(text: string | undefined, key: string): number {
  * Searches for the settings from `searchFrom` up to the nearest package.json (cosmiconfig's
  * "project" strategy) and returns them merged over the defaults.
  */
-export async function loadHostSettings(searchFrom: string = process.cwd()): Promise<HostSettingsResult> {
+export async function loadHostSettings(searchFrom: string = process.cwd(), confPath?: string): Promise<HostSettingsResult> {
+  // the admin's place first: nut-ts.config.json next to ups.conf
+  const besideConf = confPath ? resolve(confPath, `${MODULE_NAME}.config.json`) : undefined;
+  if (besideConf && existsSync(besideConf)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(besideConf, 'utf8'));
+    } catch (e) {
+      return {
+        settings: defaultHostSettings(),
+        filepath: besideConf,
+        problems: [problem('error', basename(besideConf), 0, `cannot load the host settings: ${(e as Error).message.replace(/\s+/g, ' ')}; using the defaults`)],
+      };
+    }
+    return resolveHostSettings(raw, besideConf);
+  }
   const explorer = cosmiconfig(MODULE_NAME, {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'project',
@@ -248,6 +296,10 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
       ...(typeof m.port === 'number' ? { port: m.port } : {}),
       ...(typeof m.group === 'string' ? { group: m.group } : {}),
     };
+  }
+  if (ok('http') && isObject(data.http)) settings.http = { ...defaultHttpSettings(), ...(data.http as Partial<HttpSettings>) };
+  if (ok('mqtt') && isObject(data.mqtt) && typeof data.mqtt.url === 'string') {
+    settings.mqtt = { ...defaultMqttSettings(data.mqtt.url), ...(data.mqtt as Partial<MqttSettings>) };
   }
   for (const group of ['restart', 'resourceLimits'] as const) {
     const given = data[group];

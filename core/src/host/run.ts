@@ -7,6 +7,7 @@ import { ControlServer } from './control-server.js';
 import { Host, type HostLogger, type HostOptions } from './host.js';
 import { controlSocketPath, hostPidPath } from './paths.js';
 import { loadHostSettings } from './settings.js';
+import { startHostServices } from './services.js';
 
 export interface RunningHost {
   host: Host;
@@ -34,7 +35,7 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   const log = options.log;
   let settings = options.settings;
   if (!settings) {
-    const loaded = await loadHostSettings(options.cwd);
+    const loaded = await loadHostSettings(options.cwd, options.paths.confPath);
     for (const p of loaded.problems) log('warn', p);
     if (loaded.file) log('info', `host settings from ${loaded.file}`);
     settings = loaded.settings;
@@ -42,6 +43,7 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   const host = new Host({ ...options, settings, log });
   const first = host.loadConfig();
   for (const m of first.messages) log(first.ok ? 'warn' : 'error', m);
+  const services = await startHostServices(host, settings, log);
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let stopping: Promise<void> | undefined;
@@ -49,6 +51,7 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log('info', 'host stopping');
+      await services.close();
       await host.close();
       await control.close();
       try {
