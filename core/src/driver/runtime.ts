@@ -262,15 +262,21 @@ export class DriverRuntime {
     for (let i = 0; i <= count; i++) await this.update();
   }
 
-  /** `driver -k` / spec.mode 'shutdown': configuration, device.type, initups, shutdown. */
+  /** `driver -k` / spec.mode 'shutdown': configuration, device.type, initups, shutdown, cleanup. */
   async forceShutdown(): Promise<void> {
     this.publishConfig();
     this.state.setinfo('device.type', 'ups');
     this.flush();
     await this.callFatal('initups', () => this.plugin.initups?.(this.ctx));
-    this.log('info', 'Initiating UPS shutdown');
-    await this.callFatal('shutdown', () => this.plugin.shutdown?.(this.ctx));
-    this.flush();
+    try {
+      this.log('info', 'Initiating UPS shutdown');
+      await this.callFatal('shutdown', () => this.plugin.shutdown?.(this.ctx));
+      this.flush();
+    } finally {
+      // NUT's driver registers upsdrv_cleanup at exit once initups has run (apcsmart leaves
+      // smart mode there: the final R of its -k sequence)
+      await this.cleanup();
+    }
   }
 
   instcmd(command: string, param?: string, tracking?: string, reply?: Reply): void {

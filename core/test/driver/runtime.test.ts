@@ -143,11 +143,22 @@ describe('DriverRuntime startup (driver-core.md §4, sock-protocol.md §9)', () 
     expect(n).toBe(1 + 3);
   });
 
-  it('forceShutdown runs only initups and shutdown', async () => {
+  it('forceShutdown runs initups, shutdown and, as NUT at exit, cleanup', async () => {
     const r = recorder();
-    const plugin: DriverPlugin = { initups() {}, initinfo() {}, updateinfo() {}, shutdown() {} };
+    const plugin: DriverPlugin = { initups() {}, initinfo() {}, updateinfo() {}, shutdown() {}, cleanup() {} };
     await new DriverRuntime(spec(), plugin, r.hooks).forceShutdown();
-    expect(r.calls).toEqual(['enter initups', 'leave initups', 'enter shutdown', 'leave shutdown']);
+    expect(r.calls).toEqual(['enter initups', 'leave initups', 'enter shutdown', 'leave shutdown', 'enter cleanup', 'leave cleanup']);
+  });
+
+  it('forceShutdown runs cleanup also when shutdown fails, but not when initups did', async () => {
+    const r = recorder();
+    const failing: DriverPlugin = { updateinfo() {}, shutdown() { throw new Error('no'); }, cleanup() {} };
+    await expect(new DriverRuntime(spec(), failing, r.hooks).forceShutdown()).rejects.toThrow('no');
+    expect(r.calls.slice(-2)).toEqual(['enter cleanup', 'leave cleanup']);
+    const r2 = recorder();
+    const noInit: DriverPlugin = { initups() { throw new Error('init'); }, updateinfo() {}, cleanup() {} };
+    await expect(new DriverRuntime(spec(), noInit, r2.hooks).forceShutdown()).rejects.toThrow('init');
+    expect(r2.calls).not.toContain('enter cleanup');
   });
 });
 

@@ -133,12 +133,12 @@ describe('driver worker (worker-protocol.ts)', () => {
     expect(w.messages.find((m) => m.t === 'fatal')).toMatchObject({ message: expect.stringContaining("Can't open dummy-ups definition file") });
   }, 120_000);
 
-  it("mode 'shutdown' runs initups and shutdown only (dummy-ups: not supported)", async () => {
+  it("mode 'shutdown' runs initups, shutdown and cleanup (dummy-ups: not supported)", async () => {
     writeFileSync(join(dir, 'w.dev'), '');
     const w = startWorker(spec({ mode: 'shutdown' }));
     expect(await w.ended()).toBe(1);
     await w.close();
-    expect(w.messages.filter((m) => m.t === 'enter').map((m) => (m as { call: string }).call)).toEqual(['initups', 'shutdown']);
+    expect(w.messages.filter((m) => m.t === 'enter').map((m) => (m as { call: string }).call)).toEqual(['initups', 'shutdown', 'cleanup']);
     expect(w.messages.find((m) => m.t === 'fatal')).toMatchObject({ message: 'shutdown not supported' });
   }, 120_000);
 });
