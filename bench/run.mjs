@@ -16,7 +16,7 @@ import { machine, printTable, markdownTable } from './lib/report.mjs';
 import { nutMissing } from './lib/nut-side.mjs';
 import { killAllLive } from './lib/stack.mjs';
 
-const FIGURES = ['upsd', 'devices', 'events', 'coldstart', 'upsd-lean'];
+const FIGURES = ['upsd', 'devices', 'events', 'coldstart', 'fleet', 'upsd-lean'];
 /** Figure modules outside figures/. */
 const MODULES = { 'upsd-lean': './upsd-lean.mjs' };
 

@@ -7,7 +7,7 @@
  * The first candidate whose server answers GET VAR is used; each failure is kept as a reason.
  * needPlugin: only our plugin counts (the many-devices figure measures one host process).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, waitUntil } from './sandbox.mjs';
 import { prepareSandbox, allDriverSockets, NUT_BIN } from './nut-side.mjs';
@@ -57,10 +57,12 @@ const requirements = {
 };
 
 /** Starts one mode; resolves with the running Stack once `waitAll` devices answer. */
-export async function startOursMode(mode, devices, { timeoutMs = 60_000, waitAll = false, needPlugin = false } = {}) {
+export async function startOursMode(mode, devices, { timeoutMs = 60_000, waitAll = false, needPlugin = false, settings } = {}) {
   const missing = requirements[mode](needPlugin);
   if (missing) throw new Error(missing);
   const { sb, port } = await prepareSandbox(`ours-${mode}`, devices);
+  // host settings (nut-ts.config.json where the host starts: the sandbox)
+  if (settings) writeFileSync(join(sb.dir, 'nut-ts.config.json'), JSON.stringify(settings));
   const st = new Stack({ side: 'ours', mode: MODES[mode], sb, port });
   st.modeId = mode;
   st.t0 = performance.now();

@@ -1,7 +1,8 @@
 /**
  * Imports run one way (DESIGN.md, Layering): config/ and dstate/ at the bottom; then client/,
  * driver-socket/, plugins/ and plugin-api/; then driver/ (what runs in a worker), transport/ (the
- * device access a worker's runtime gets, and the host's broker behind it) and upsd/;
+ * device access a worker's runtime gets, and the host's broker behind it), upsd/, http/ and
+ * mqtt/ (the network services beside upsd);
  * then host/, monitor/, scanner/; cli/ at the top. A module may import its own layer and the
  * layers below, never one above.
  */
@@ -21,6 +22,8 @@ const LAYERS: Record<string, number> = {
   upsd: 2,
   transport: 2,
   host: 3,
+  http: 2,
+  mqtt: 2,
   monitor: 3,
   scanner: 3,
   cli: 4,

@@ -42,8 +42,6 @@ async function nutShutdown(sb: Sandbox, port: string, options: Record<string, st
 async function ourShutdown(port: string, options: Record<string, string>): Promise<void> {
   const runtime = new DriverRuntime(ourSpec('ups', port, options), apcsmart(), { devices: ptyDevices() });
   await runtime.forceShutdown();
-  // NUT's driver leaves smart mode on its way out (upsdrv_cleanup at exit): so do we.
-  await runtime.cleanup();
 }
 
 describe('shutdown sequences', () => {

@@ -77,7 +77,6 @@ describe('nut simulate qx and protocol detection', () => {
       { devices: localDevices, log: (_l, m) => logs.push(m) },
     );
     await rt.forceShutdown();
-    await rt.cleanup();
     expect(logs).toContain('Shutting down in 120 seconds');
     await eventually('both sequences', () => sims.every((s) => s.device.received.includes('S02R0005')));
     expect(sims[1]!.device.received).toEqual(sims[0]!.device.received);

@@ -11,11 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDriverPlugin } from '../../core/src/plugins/registry.js';
-import driver from '../../plugins/snmp-ups/src/index.js';
+import snmpUps from '../../plugins/snmp-ups/src/index.js';
 import { makeInstance, startDriver } from '../../plugins/snmp-ups/test/helpers/context.js';
 import { nutSnmpDump, NUT_SNMP_UPS } from '../../plugins/snmp-ups/test/helpers/nut.js';
 import { startSnmpsim, type Snmpsim } from '../../plugins/snmp-ups/test/helpers/snmpsim.js';
 import { requireOracle } from '../helpers/oracle.js';
+
+/** One instance's driver from the plugin's factory (what the host does per ups.conf section). */
+const driver = snmpUps({ upsname: 'vendor' });
 
 const ROOT = join(__dirname, '..', '..');
 const VENDOR = join(ROOT, 'plugins', 'snmp-ups', 'test', 'fixtures', 'vendor-mib');

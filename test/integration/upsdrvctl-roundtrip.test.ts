@@ -48,7 +48,8 @@ describe('upsdrvctl start / status / stop round trip', () => {
   it('start <ups> returns once the instance runs in the background host', async () => {
     const r = await runCli('upsdrvctl', ['start', 'one'], { env, cwd: sb.dir });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('Network UPS Tools - UPS driver controller 2.8.0\n');
+    // NUT's drivers print their banner on stdout when upsdrvctl starts them
+    expect(r.stdout).toBe('Network UPS Tools - UPS driver controller 2.8.0\nNetwork UPS Tools - Test plugin (good) driver 0.01 (2.8.0-nut-ts-0.1.0)\n');
     expect(r.status).toBe(0);
     const st = await runCli('upsdrvctl', ['status', '--json'], { env, cwd: sb.dir });
     expect(st.status).toBe(0);

@@ -13,13 +13,13 @@ import { findHost } from '../host/control-client.js';
 import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, missingNutConfig } from '../host/demo.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
 import { dropRoot } from '../host/privileges.js';
-import { consoleLogger, runHost } from '../host/run.js';
+import { consoleLogger, exitCodeAfterStop, runHost } from '../host/run.js';
 import { loadHostSettings } from '../host/settings.js';
 import { pluginKinds } from '../plugins/manifest.js';
 import { discoverPlugins } from '../plugins/registry.js';
 
 /** Tools that `nut <tool>` runs (their module in core/dist/cli). */
-export const TOOLS = ['upsdrvctl', 'upsd', 'upsc', 'upsrw', 'upscmd', 'upslog', 'upsmon', 'upssched', 'check-config', 'driver'];
+export const TOOLS = ['upsdrvctl', 'upsd', 'upsc', 'upsrw', 'upscmd', 'upslog', 'upsmon', 'upssched', 'check-config', 'driver', 'nut-scanner'];
 
 function usage(): string {
   return [
@@ -111,12 +111,16 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
     return 1;
   }
   const { host } = running;
-  // one host for all devices: no reason to make the hundredth wait for the first ninety-nine
-  const started = await host.startAll({ maxstartdelayMs: 45_000, parallel: 16 });
-  for (const m of started.messages) log(started.ok ? 'warn' : 'error', m);
+  // upsd listens first: clients can connect (and see each UPS once its driver is up) while
+  // a thousand instances are still starting
   const listen = demo || port !== undefined ? [{ host: '127.0.0.1', port: port ?? 3493 }] : undefined;
   const upsd = await host.upsd.start({ listen, noConfigFiles: demo });
   for (const m of upsd.messages) log(upsd.ok ? 'info' : 'error', m);
+  if (upsd.ok) {
+    // one host for all devices: no reason to make the hundredth wait for the first ninety-nine
+    const started = await host.startAll();
+    for (const m of started.messages) log(started.ok ? 'warn' : 'error', m);
+  }
   const where = upsd.bound?.[upsd.bound.length - 1];
   if (!upsd.ok) {
     out(`upsd could not start${port === undefined && demo ? ' (is another upsd on port 3493? try nut start --port 3494)' : ''}.`);
@@ -135,7 +139,7 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
     out(`nut-ts running: ${host.list().length} UPS, upsd on ${upsd.bound!.map((b) => `${b.host}:${b.port}`).join(', ')}. Ctrl-C stops.`);
   }
   await running.done;
-  return 0;
+  return exitCodeAfterStop(running, log);
 }
 
 /** `nut simulate <driver|alias> [args]`: a plugin's device simulator, in this process. */

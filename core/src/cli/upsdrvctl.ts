@@ -7,7 +7,7 @@
 import { startWhenMain } from './main-module.js';
 import { join } from 'node:path';
 import { ensureHost, findHost, type ControlClient } from '../host/control-client.js';
-import type { InstanceStatus } from '../host/instance.js';
+import type { InstanceStatus, StartResult } from '../host/instance.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
 import { int, readUpsConf, str, type UpsConf, type UpsConfSection } from '../host/ups-conf.js';
 import { findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
@@ -378,24 +378,31 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       r.say(`Error: the nut-ts host for ${paths.statePath} (pid ${host.pid}) reads ${host.confPath}, not ${paths.confPath}`);
       return 1;
     }
-    for (const ups of targets) {
-      if (command === 'start') {
+    if (command === 'start') {
+      // every driver starts at once; the reports keep NUT's order (ups.conf order)
+      const reply = await client.request({
+        cmd: 'start-many',
+        items: targets.map((ups) => ({ ups: ups.name, maxstartdelayMs: ups.maxstartdelay * 1000 })),
+        maxretry,
+        retrydelayMs: retrydelay * 1000,
+        nowait,
+        debugLevel,
+        user: o.user,
+        chroot: o.chroot,
+      });
+      const results: StartResult[] = reply.results ?? targets.map(() => ({ ok: reply.ok, messages: reply.messages }));
+      for (const [i, ups] of targets.entries()) {
+        const result = results[i];
         r.debug(1, `Starting UPS: ${ups.name}`);
         r.debug(2, `${maxretry} remaining attempts`);
-        const reply = await client.request({
-          cmd: 'start',
-          ups: ups.name,
-          maxretry,
-          retrydelayMs: retrydelay * 1000,
-          maxstartdelayMs: ups.maxstartdelay * 1000,
-          nowait,
-          debugLevel,
-          user: o.user,
-        });
-        for (const m of reply.messages) r.say(m);
-        if (reply.fatal) return 1;
-        if (!reply.ok) errors++;
-      } else if (command === 'stop') {
+        for (const line of result.stdout ?? []) io.stdout(`${line}\n`);
+        for (const m of result.messages) r.say(m);
+        if (result.fatal) return 1;
+        if (!result.ok) errors++;
+      }
+    }
+    for (const ups of command === 'start' ? [] : targets) {
+      if (command === 'stop') {
         r.debug(1, `Stopping UPS: ${ups.name}`);
         const reply = await client.request({ cmd: 'stop', ups: ups.name });
         for (const m of reply.messages) r.say(m);
@@ -408,6 +415,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           maxstartdelayMs: ups.maxstartdelay * 1000,
           debugLevel,
           user: o.user,
+          chroot: o.chroot,
         });
         for (const m of reply.messages) r.say(m);
         if (!reply.ok) errors++;

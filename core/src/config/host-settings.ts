@@ -6,9 +6,12 @@
  * reported and the defaults stand in for the invalid keys.
  *
  * Defaults, and why:
- * - workersPerInstance "instance": one worker per ups.conf section, so one device's plugin
- *   cannot stall or crash another (DESIGN.md: isolation first; "plugin" is for hosts with
- *   hundreds of network devices).
+ * - workersPerInstance "auto": instances of a plugin whose sharing was measured (dummy-ups,
+ *   snmp-ups: core/src/host/pool-policy.ts) share workers, up to instancesPerWorker each; any
+ *   other plugin gets a worker per instance (isolation for code nobody measured). A pooled
+ *   instance that blocks its worker is still named and restarted; its pool-mates restart with it.
+ * - outOfProcess []: plugins run in worker threads; a plugin listed here (or one whose thread
+ *   once stayed blocked in a system call after terminate) runs in child processes instead.
  * - watchdogMs 30000: twice upsd's MAXAGE (15 s). A call still running after that has already
  *   made the device stale for every client, so waiting longer only delays the restart; an SNMP
  *   request with NUT's snmp-ups defaults (1 s timeout, 5 retries) fits many times over.
@@ -21,16 +24,15 @@
  * - resourceLimits.maxOldGenerationSizeMb 128: far above what a driver needs, low enough that a
  *   leaking plugin dies alone instead of taking the host with it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, basename } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { createJiti } from 'jiti';
 import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../upsd/login-throttle.js';
 import { problem, sortProblems, type ConfigProblem } from './problems.js';
 import { allowedBy, severityOf, validatorFor, loadSchema, type JsonSchema } from './schemas.js';
 import { closest } from './suggest.js';
 
-export type WorkerPolicy = 'instance' | 'plugin';
+export type WorkerPolicy = 'auto' | 'instance' | 'plugin';
 
 export interface RestartSettings {
   initialDelayMs: number;
@@ -52,6 +54,10 @@ export interface HostSettings {
   /** Absolute paths (relative entries are resolved against the settings file's directory). */
   pluginPaths: string[];
   workersPerInstance: WorkerPolicy;
+  /** Instances per worker when pooled: one number, or per driver name ("*": any other). */
+  instancesPerWorker?: number | Record<string, number>;
+  /** Drivers whose instances run in child processes instead of worker threads ("*": all). */
+  outOfProcess?: string[];
   watchdogMs: number;
   /** upsd's idle drop; NUT's fixed value is 60 s. */
   clientIdleTimeoutMs: number;
@@ -67,6 +73,41 @@ export interface HostSettings {
   loginThrottle?: LoginThrottleSettings;
   /** The user the host runs as after opening what needs root (host/privileges.ts). */
   runAsUser?: string;
+  /** upsd announces itself over mDNS (`_nut._tcp`, `_upsd._tcp`); off by default. */
+  mdns: { enabled: boolean; port?: number; group?: string };
+  /** The HTTP service; undefined = off. */
+  http?: HttpSettings;
+  /** The MQTT publisher; undefined = off. */
+  mqtt?: MqttSettings;
+}
+
+export interface HttpSettings {
+  listen: string;
+  anonymousRead: boolean;
+  anonymousMetrics: boolean;
+  tls: boolean;
+  eventBuffer: number;
+  historyIntervalMs: number;
+  historyPoints: number;
+}
+
+export interface MqttSettings {
+  url: string;
+  username?: string;
+  password?: string;
+  baseTopic: string;
+  discoveryPrefix: string;
+  nodeId: string;
+  commands: Record<string, string[]>;
+  bufferLimit: number;
+}
+
+export function defaultHttpSettings(): HttpSettings {
+  return { listen: '127.0.0.1:8080', anonymousRead: false, anonymousMetrics: false, tls: false, eventBuffer: 4096, historyIntervalMs: 30_000, historyPoints: 720 };
+}
+
+export function defaultMqttSettings(url: string): MqttSettings {
+  return { url, baseTopic: 'nut', discoveryPrefix: 'homeassistant', nodeId: 'nutts', commands: {}, bufferLimit: 10_000 };
 }
 
 export interface HostSettingsResult {
@@ -106,18 +147,20 @@ export const SEARCH_PLACES = [
 export function defaultHostSettings(): HostSettings {
   return {
     pluginPaths: [],
-    workersPerInstance: 'instance',
+    workersPerInstance: 'auto',
     watchdogMs: 30_000,
     clientIdleTimeoutMs: 60_000,
     restart: { initialDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, resetAfterMs: 60_000 },
     resourceLimits: { maxOldGenerationSizeMb: 128, stackSizeMb: 4 },
     transport: 'process',
     transportRedirects: {},
+    mdns: { enabled: false },
   };
 }
 
-/** TypeScript settings files load through jiti (no build step), like plugins. */
+/** TypeScript settings files load through jiti (no build step), like plugins; loaded only then. */
 const loadTs: Loader = async (filepath) => {
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
   return jiti.import(filepath, { default: true });
 };
@@ -142,7 +185,22 @@ function lineOfKey(text: string | undefined, key: string): number {
  * Searches for the settings from `searchFrom` up to the nearest package.json (cosmiconfig's
  * "project" strategy) and returns them merged over the defaults.
  */
-export async function loadHostSettings(searchFrom: string = process.cwd()): Promise<HostSettingsResult> {
+export async function loadHostSettings(searchFrom: string = process.cwd(), confPath?: string): Promise<HostSettingsResult> {
+  // the admin's place first: nut-ts.config.json next to ups.conf
+  const besideConf = confPath ? resolve(confPath, `${MODULE_NAME}.config.json`) : undefined;
+  if (besideConf && existsSync(besideConf)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(besideConf, 'utf8'));
+    } catch (e) {
+      return {
+        settings: defaultHostSettings(),
+        filepath: besideConf,
+        problems: [problem('error', basename(besideConf), 0, `cannot load the host settings: ${(e as Error).message.replace(/\s+/g, ' ')}; using the defaults`)],
+      };
+    }
+    return resolveHostSettings(raw, besideConf);
+  }
   const explorer = cosmiconfig(MODULE_NAME, {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'project',
@@ -223,6 +281,10 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
     settings.pluginPaths = (data.pluginPaths as string[]).map((p) => (isAbsolute(p) ? p : resolve(base, p)));
   }
   if (ok('workersPerInstance') && typeof data.workersPerInstance === 'string') settings.workersPerInstance = data.workersPerInstance as WorkerPolicy;
+  if (ok('instancesPerWorker') && (typeof data.instancesPerWorker === 'number' || isObject(data.instancesPerWorker))) {
+    settings.instancesPerWorker = data.instancesPerWorker as number | Record<string, number>;
+  }
+  if (ok('outOfProcess') && Array.isArray(data.outOfProcess)) settings.outOfProcess = data.outOfProcess as string[];
   if (ok('watchdogMs') && typeof data.watchdogMs === 'number') settings.watchdogMs = data.watchdogMs;
   if (ok('clientIdleTimeoutMs') && typeof data.clientIdleTimeoutMs === 'number') settings.clientIdleTimeoutMs = data.clientIdleTimeoutMs;
   if (ok('initWatchdogMs') && typeof data.initWatchdogMs === 'number') settings.initWatchdogMs = data.initWatchdogMs;
@@ -233,6 +295,18 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
     settings.transportRedirects = Object.fromEntries(
       Object.entries(data.transportRedirects as Record<string, string>).map(([from, to]) => [from, isAbsolute(to) ? to : resolve(base, to)]),
     );
+  }
+  if (ok('mdns') && isObject(data.mdns)) {
+    const m = data.mdns as Record<string, unknown>;
+    settings.mdns = {
+      enabled: m.enabled === true,
+      ...(typeof m.port === 'number' ? { port: m.port } : {}),
+      ...(typeof m.group === 'string' ? { group: m.group } : {}),
+    };
+  }
+  if (ok('http') && isObject(data.http)) settings.http = { ...defaultHttpSettings(), ...(data.http as Partial<HttpSettings>) };
+  if (ok('mqtt') && isObject(data.mqtt) && typeof data.mqtt.url === 'string') {
+    settings.mqtt = { ...defaultMqttSettings(data.mqtt.url), ...(data.mqtt as Partial<MqttSettings>) };
   }
   for (const group of ['restart', 'resourceLimits'] as const) {
     const given = data[group];

@@ -29,7 +29,22 @@ export interface RuntimeHooks {
   devices?: DeviceAccess;
   /** The plugins' clock (tests drive it); default Date.now. */
   now?(): number;
+  /**
+   * Timers of the main loop and ctx.sleep (a virtual clock in tests); default setTimeout.
+   * Given together with now() so that both follow the same time.
+   */
+  timer?: RuntimeTimer;
 }
+
+export interface RuntimeTimer {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimer: RuntimeTimer = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 const noDevices: DeviceAccess = {
   openSerial: () => Promise.reject(new TransportError('EIO', 'no device transport in this runtime')),
@@ -101,6 +116,8 @@ export class DriverRuntime {
     for (const [k, v] of Object.entries(spec.options)) options.set(k.toLowerCase(), v);
     const devices = this.hooks.devices ?? noDevices;
     const now = this.hooks.now ?? Date.now;
+    const timer = this.hooks.timer ?? realTimer;
+    const signal = this.abort.signal;
     return {
       upsname: spec.upsname,
       port: spec.port,
@@ -117,9 +134,20 @@ export class DriverRuntime {
       status: this.state.status,
       alarm: this.state.alarm,
       log,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+      // ends early when the instance stops, so a plugin waiting between steps stops at once
+      sleep: (ms) =>
+        new Promise<void>((resolve) => {
+          if (signal.aborted) return resolve();
+          const done = () => {
+            timer.clear(h);
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const h = timer.set(done, Math.max(0, ms));
+          signal.addEventListener('abort', done, { once: true });
+        }),
       now: () => now(),
-      signal: this.abort.signal,
+      signal,
       requestUpdate: () => {
         this.updateRequested = true;
         this.wake?.();
@@ -234,15 +262,21 @@ export class DriverRuntime {
     for (let i = 0; i <= count; i++) await this.update();
   }
 
-  /** `driver -k` / spec.mode 'shutdown': configuration, device.type, initups, shutdown. */
+  /** `driver -k` / spec.mode 'shutdown': configuration, device.type, initups, shutdown, cleanup. */
   async forceShutdown(): Promise<void> {
     this.publishConfig();
     this.state.setinfo('device.type', 'ups');
     this.flush();
     await this.callFatal('initups', () => this.plugin.initups?.(this.ctx));
-    this.log('info', 'Initiating UPS shutdown');
-    await this.callFatal('shutdown', () => this.plugin.shutdown?.(this.ctx));
-    this.flush();
+    try {
+      this.log('info', 'Initiating UPS shutdown');
+      await this.callFatal('shutdown', () => this.plugin.shutdown?.(this.ctx));
+      this.flush();
+    } finally {
+      // NUT's driver registers upsdrv_cleanup at exit once initups has run (apcsmart leaves
+      // smart mode there: the final R of its -k sequence)
+      await this.cleanup();
+    }
   }
 
   instcmd(command: string, param?: string, tracking?: string, reply?: Reply): void {
@@ -322,8 +356,10 @@ export class DriverRuntime {
 
   private async cycle(): Promise<void> {
     const intervalMs = Math.max(1, this.spec.pollinterval) * 1000;
+    const now = this.hooks.now ?? Date.now;
+    const timer = this.hooks.timer ?? realTimer;
     while (!this.stopping) {
-      const deadline = Date.now() + intervalMs;
+      const deadline = now() + intervalMs;
       this.updateRequested = false;
       await this.update();
       while (!this.stopping) {
@@ -338,15 +374,15 @@ export class DriverRuntime {
           await this.update();
           continue;
         }
-        const left = deadline - Date.now();
+        const left = deadline - now();
         if (left <= 0) break;
         await new Promise<void>((resolve) => {
           const done = () => {
-            clearTimeout(t);
+            timer.clear(t);
             this.wake = undefined;
             resolve();
           };
-          const t = setTimeout(done, left);
+          const t = timer.set(done, left);
           this.wake = done;
         });
       }

@@ -1,10 +1,29 @@
-/** Entry of a driver worker thread (started by core/src/host/worker-instance.ts). */
-import { parentPort } from 'node:worker_threads';
+/**
+ * Entry of a driver worker (started by core/src/host/worker-pool.ts): a worker thread (the
+ * call board arrives as shared memory in workerData), or a child process speaking the same
+ * protocol over its IPC channel (for plugins that block a thread in a system call).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CallBoard, type HostToWorker, type WorkerData, type WorkerToHost } from './worker-protocol.js';
+import { devicesFor } from './devices-for.js';
 import { serveWorker } from './worker-session.js';
 
-if (!parentPort) {
-  process.stderr.write('worker-main: must run inside a worker thread\n');
-  process.exitCode = 1;
+if (parentPort) {
+  const data = (workerData ?? {}) as WorkerData;
+  const board = data.board ? new CallBoard(new Float64Array(data.board)) : undefined;
+  serveWorker(parentPort, { board, devicesFor });
+} else if (process.send) {
+  const send = process.send.bind(process);
+  serveWorker(
+    {
+      postMessage: (m: WorkerToHost) => void send(m),
+      on: (_event, listener) => process.on('message', (m) => listener(m as HostToWorker)),
+    },
+    { devicesFor },
+  );
+  // the host went away: nothing left to report to
+  process.on('disconnect', () => process.exit(0));
 } else {
-  serveWorker(parentPort, { exit: (code) => process.exit(code) });
+  process.stderr.write('worker-main: must run inside a worker thread or as a child process with IPC\n');
+  process.exitCode = 1;
 }

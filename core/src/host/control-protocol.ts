@@ -5,11 +5,13 @@
  */
 import type { ListenAddress } from '../upsd/config.js';
 import type { HostStatus } from './host.js';
-import type { StartOptions } from './instance.js';
+import type { StartOptions, StartResult } from './instance.js';
 
 export type ControlRequest =
   | { cmd: 'ping' }
   | ({ cmd: 'start'; ups: string } & StartOptions)
+  /** Starts several at once (upsdrvctl start); results in the order asked. */
+  | ({ cmd: 'start-many'; items: Array<{ ups: string; maxstartdelayMs?: number }> } & StartOptions)
   | { cmd: 'stop'; ups: string }
   | ({ cmd: 'shutdown'; ups: string } & StartOptions)
   | { cmd: 'status' }
@@ -47,7 +49,15 @@ export interface UpsdReply extends ControlReplyBase {
   bound?: Array<{ host: string; port: number }>;
 }
 
-export type ControlReply = ControlReplyBase & Partial<Omit<PingReply, keyof ControlReplyBase>> & Partial<Omit<StatusReply, keyof ControlReplyBase>> & Partial<Omit<UpsdReply, keyof ControlReplyBase>>;
+export interface StartManyReply extends ControlReplyBase {
+  results: StartResult[];
+}
+
+export type ControlReply = ControlReplyBase &
+  Partial<Omit<PingReply, keyof ControlReplyBase>> &
+  Partial<Omit<StatusReply, keyof ControlReplyBase>> &
+  Partial<Omit<UpsdReply, keyof ControlReplyBase>> &
+  Partial<Omit<StartManyReply, keyof ControlReplyBase>> & { stdout?: string[] };
 
 /** Longest request line the server accepts. */
 export const MAX_REQUEST_BYTES = 64 * 1024;

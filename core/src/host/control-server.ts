@@ -21,6 +21,7 @@ function startOptions(request: object): StartOptions {
   o.debugLevel = count(req.debugLevel, 100);
   if (typeof req.nowait === 'boolean') o.nowait = req.nowait;
   if (typeof req.user === 'string' && /^[A-Za-z0-9._-]+$/.test(req.user)) o.user = req.user;
+  if (typeof req.chroot === 'string' && req.chroot.startsWith('/') && !req.chroot.includes('\0')) o.chroot = req.chroot;
   for (const k of Object.keys(o) as Array<keyof StartOptions>) if (o[k] === undefined) delete o[k];
   return o;
 }
@@ -145,7 +146,9 @@ export class ControlServer {
       this.reply(socket, { id, ok: false, messages: [`internal error: ${(e as Error).message}`] });
     }
     if (req.cmd === 'host-stop') this.options.onHostStop();
-    else if (req.cmd === 'stop' || req.cmd === 'upsd-stop') this.idleCheckPending = true;
+    // a request that may leave nothing running: once its client is gone an idle host ends
+    // (stop, upsd -c stop, a shutdown, a start that failed)
+    else if (['stop', 'upsd-stop', 'shutdown', 'start', 'start-many'].includes(req.cmd)) this.idleCheckPending = true;
   }
 
   private async execute(req: ControlRequest): Promise<Omit<ControlReply, 'id'>> {
@@ -158,6 +161,18 @@ export class ControlServer {
         const ups = needUps(req);
         if (!ups) return { ok: false, messages: ['start: no UPS named'] };
         return host.startInstance(ups, startOptions(req));
+      }
+      case 'start-many': {
+        const items = Array.isArray(req.items)
+          ? req.items.filter((i): i is { ups: string; maxstartdelayMs?: number } => typeof i?.ups === 'string' && i.ups !== '')
+          : [];
+        if (items.length === 0) return { ok: false, messages: ['start-many: no UPS named'] };
+        const base = startOptions(req);
+        const results = await host.startMany(
+          items.map((i) => ({ ups: i.ups, maxstartdelayMs: startOptions({ maxstartdelayMs: i.maxstartdelayMs }).maxstartdelayMs })),
+          base,
+        );
+        return { ok: results.every((r) => r.ok), messages: [], results };
       }
       case 'stop': {
         const ups = needUps(req);

@@ -5,7 +5,7 @@
 import { LogFile } from './log-file.js';
 import { hostLogPath, nutPaths } from './paths.js';
 import { dropRoot } from './privileges.js';
-import { fileLogger, runHost } from './run.js';
+import { exitCodeAfterStop, fileLogger, runHost } from './run.js';
 
 async function main(): Promise<void> {
   const paths = nutPaths();
@@ -24,10 +24,10 @@ async function main(): Promise<void> {
     const running = await runHost({ paths, cwd: process.cwd(), log, logFile, exitWhenIdle: true, handleSignals: true });
     if (!dropRoot(running, paths, logFile, log)) {
       await running.stop();
-      process.exit(1);
+      process.exit(exitCodeAfterStop(running, log, 1));
     }
     await running.done;
-    process.exit(0);
+    process.exit(exitCodeAfterStop(running, log));
   } catch (e) {
     log('error', (e as Error).message);
     process.exit(1);

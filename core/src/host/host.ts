@@ -7,9 +7,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { StateTree } from '../dstate/tree.js';
+import { DRIVER_CORE_VERSION } from '../driver/version.js';
 import { closest } from '../plugins/validate.js';
-import { discoverPlugins, findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
-import { buildInstanceSpec, SettingsError } from './instance-spec.js';
+import { discoverPlugins, findDriverPlugin, PluginError, type PluginListing, type PluginSearchSettings } from '../plugins/registry.js';
+import { buildInstanceSpec, effectiveManifest as manifestOf, SettingsError } from './instance-spec.js';
 import { SupervisedInstance, type InstanceLogger, type InstanceState, type InstanceStatus, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { NutDriverInstance } from './nut-driver-instance.js';
 import type { NutPaths } from './paths.js';
@@ -18,7 +19,9 @@ import { mergeSettings, workerResourceLimits, type HostSettings, type HostSettin
 import { int, problemLines, readUpsConf, str, type UpsConf, type UpsConfSection } from './ups-conf.js';
 import { SocketExport } from './socket-export.js';
 import { UpsdService } from './upsd-service.js';
-import { WorkerInstance } from './worker-instance.js';
+import { defaultWorkerPath, WorkerInstance } from './worker-instance.js';
+import { WorkerPool, type HostTransports } from './worker-pool.js';
+import { instancesPerWorker, runsOutOfProcess } from './pool-policy.js';
 import { TransportService } from '../transport/service.js';
 
 export type HostLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
@@ -38,6 +41,8 @@ export interface HostOptions {
   upsConf?: UpsConf;
   /** Publish worker instances on NUT driver sockets in the state path (default true). */
   driverSockets?: boolean;
+  /** The host's device transport service (worker-pool.ts HostTransports); none: no devices. */
+  transports?: HostTransports;
 }
 
 export interface HostStatus {
@@ -63,6 +68,8 @@ class UnavailableInstance extends SupervisedInstance {
     private readonly exitStatus = 1,
     /** Nothing can be executed at all: start fails at once, like NUT's "Can't start". */
     private readonly fatal = false,
+    /** What NUT's driver would print on its standard output (its banner, some refusals). */
+    readonly stdout: string[] = [],
   ) {
     super(name, driver, desc, logger);
   }
@@ -96,6 +103,18 @@ class UnavailableInstance extends SupervisedInstance {
   }
 }
 
+/** The line a NUT driver prints first on its standard output. */
+function pluginBanner(m: { description: string; version: string }): string {
+  const name = /river/.test(m.description) ? m.description : `${m.description} driver`;
+  return `Network UPS Tools - ${name} ${m.version} (${DRIVER_CORE_VERSION})`;
+}
+
+/**
+ * Starts in flight at once. Placing an instance in a worker is cheap once the worker runs, and
+ * a bounded number keeps a burst of new workers (isolated plugins) from all loading together.
+ */
+export const START_LANES = 512;
+
 /** Seconds upsdrvctl waits for this section's driver (section, else global, else 45). */
 export function maxstartdelayMs(conf: UpsConf, section: UpsConfSection): number {
   const globalDelay = int(conf.global.get('maxstartdelay'), 45);
@@ -121,16 +140,30 @@ export class Host implements DeviceDirectory {
   private closed = false;
   /** Serial/USB/HID devices of every instance; its transport process starts with the first open. */
   private transportService: TransportService | undefined;
+  /** Driver workers of every plugin instance of this host. */
+  readonly pool: WorkerPool;
 
   constructor(private readonly options: HostOptions) {
     this.paths = options.paths;
     this.settings = mergeSettings(options.settings);
     this.log = options.log ?? (() => {});
+    const host = this;
+    this.pool = new WorkerPool({
+      workerPath: options.workerPath ?? defaultWorkerPath(),
+      get resourceLimits() {
+        return workerResourceLimits(host.settings);
+      },
+      instancesPerWorker: (spec) => instancesPerWorker(this.settings, spec),
+      outOfProcess: (spec) => runsOutOfProcess(this.settings, spec),
+      transports: options.transports ?? this.transports.forWorkers(),
+      log: (level, message) => this.log(level, message),
+    });
     this.upsd = new UpsdService(
       this,
       this.paths.confPath,
       (level, message) => this.log(level, `upsd: ${message}`),
       this.settings.clientIdleTimeoutMs,
+      this.settings.mdns,
       this.settings.loginThrottle,
     );
   }
@@ -188,6 +221,17 @@ export class Host implements DeviceDirectory {
     return this.transportService;
   }
 
+  /**
+   * The plugins found, once per configuration load (a thousand sections must not mean a
+   * thousand scans of node_modules); a newly installed plugin is seen at the next load.
+   */
+  private listing: PluginListing | undefined;
+
+  private plugins(): PluginListing {
+    this.listing ??= discoverPlugins(this.searchSettings());
+    return this.listing;
+  }
+
   private instanceLogger(): InstanceLogger {
     return (level, message) => this.log(level, message);
   }
@@ -210,7 +254,7 @@ export class Host implements DeviceDirectory {
     const logger = this.instanceLogger();
     let runnable;
     try {
-      runnable = findDriverPlugin(driver, this.searchSettings());
+      runnable = findDriverPlugin(driver, this.searchSettings(), this.plugins());
     } catch (e) {
       const message = e instanceof PluginError ? e.message : (e as Error).message;
       return new UnavailableInstance(section.name, driver, desc, logger, [message]);
@@ -226,23 +270,23 @@ export class Host implements DeviceDirectory {
         });
       } catch (e) {
         if (!(e instanceof SettingsError)) throw e;
-        return new UnavailableInstance(section.name, driver, desc, logger, [e.message], e.exitCode);
+        // NUT's driver prints its banner, and an unknown variable (exit 0) on stdout too
+        const stdout = [pluginBanner(manifestOf(runnable)), ...(e.exitCode === 0 ? [e.message] : [])];
+        return new UnavailableInstance(section.name, driver, desc, logger, [e.message], e.exitCode, false, stdout);
       }
       instance = new WorkerInstance({
         spec,
         desc,
         provider: `plugin ${runnable.plugin.packageName}@${runnable.plugin.packageVersion}`,
         logger,
-        workerPath: this.options.workerPath,
-        resourceLimits: workerResourceLimits(this.settings),
+        pool: this.pool,
         initWatchdogMs: this.settings.initWatchdogMs ?? maxstartdelayMs(conf, section),
-        transports: this.transports,
       });
     } else {
       const driverPath = str(conf.global.get('driverpath')) ?? this.paths.driverPath;
       const program = join(driverPath, driver);
       if (!existsSync(program)) {
-        const known = discoverPlugins(this.searchSettings()).plugins.map((p) => p.driver);
+        const known = this.plugins().plugins.map((p) => p.driver);
         const hint = closest(driver, known);
         return new UnavailableInstance(
           section.name,
@@ -292,6 +336,7 @@ export class Host implements DeviceDirectory {
    * gone are stopped and removed. Returns the problems found (the file is still used).
    */
   loadConfig(debugLevel = 0): { ok: boolean; messages: string[] } {
+    this.listing = undefined;
     let conf: UpsConf;
     try {
       conf = this.options.upsConf ?? readUpsConf(this.paths.confPath);
@@ -368,6 +413,11 @@ export class Host implements DeviceDirectory {
   async startInstance(name: string, options: StartOptions = {}): Promise<StartResult> {
     const loaded = this.loadConfig(options.debugLevel ?? 0);
     if (!loaded.ok) return { ok: false, messages: loaded.messages };
+    return this.startLoaded(name, options);
+  }
+
+  /** Starts one section of the configuration already loaded. */
+  private async startLoaded(name: string, options: StartOptions): Promise<StartResult> {
     const current = this.instance(name);
     if (!current) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
     const section = this.conf?.sections.find((s) => s.name === current.name);
@@ -379,6 +429,38 @@ export class Host implements DeviceDirectory {
     const inst = this.refreshForStart(current.name, options.debugLevel ?? 0);
     if (!inst) return { ok: false, messages: [`UPS ${name} not found in ups.conf`] };
     return inst.start(options);
+  }
+
+  /** A start's result with what the driver prints on its standard output (NUT: its banner). */
+  private withStdout(name: string, r: StartResult): StartResult {
+    const inst = this.instance(name);
+    if (r.fatal) return r;
+    if (inst instanceof WorkerInstance) return { ...r, stdout: [pluginBanner({ description: inst.spec.pluginName, version: inst.spec.pluginVersion })] };
+    if (inst instanceof UnavailableInstance && inst.stdout.length > 0) {
+      return { ...r, messages: r.messages.filter((m) => !inst.stdout.includes(m)), stdout: inst.stdout };
+    }
+    return r;
+  }
+
+  /**
+   * Starts several sections without waiting for one before the next (at most `lanes` starts
+   * in flight); the configuration is read once. Results come back in the order asked.
+   */
+  async startMany(items: ReadonlyArray<{ ups: string; maxstartdelayMs?: number }>, options: StartOptions = {}, lanes = START_LANES): Promise<StartResult[]> {
+    const loaded = this.loadConfig(options.debugLevel ?? 0);
+    if (!loaded.ok) return items.map(() => ({ ok: false, messages: loaded.messages }));
+    const results: StartResult[] = new Array(items.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < items.length) {
+        const i = next++;
+        const it = items[i];
+        const r = await this.startLoaded(it.ups, { ...options, ...(it.maxstartdelayMs !== undefined ? { maxstartdelayMs: it.maxstartdelayMs } : {}) });
+        results[i] = this.withStdout(it.ups, r);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, lanes), items.length) }, lane));
+    return results;
   }
 
   async stopInstance(name: string): Promise<StartResult> {
@@ -404,25 +486,18 @@ export class Host implements DeviceDirectory {
     return inst.shutdown(options);
   }
 
-  /** Starts every section in file order (what `nut start` does). */
-  /**
-   * Starts every section. `parallel` instances start at once (default 1: one after the other,
-   * as NUT's upsdrvctl does); results are reported in ups.conf order either way.
-   */
+  /** Starts every section (what `nut start` does); messages in ups.conf order. */
   async startAll(options: StartOptions & { parallel?: number } = {}): Promise<StartResult> {
     const loaded = this.loadConfig(options.debugLevel ?? 0);
     if (!loaded.ok) return loaded;
     const names = [...this.instances.keys()];
-    const results: StartResult[] = new Array(names.length);
-    let next = 0;
-    const startNext = async (): Promise<void> => {
-      while (next < names.length) {
-        const i = next++;
-        results[i] = await this.startInstance(names[i], options);
-      }
+    const conf = this.conf;
+    // each section waits its own maxstartdelay unless the caller gives one for all
+    const delayOf = (ups: string) => {
+      const section = conf?.sections.find((s) => s.name === ups);
+      return options.maxstartdelayMs ?? (conf && section ? maxstartdelayMs(conf, section) : undefined);
     };
-    const lanes = Math.min(Math.max(1, Math.floor(options.parallel ?? 1)), names.length);
-    await Promise.all(Array.from({ length: lanes }, startNext));
+    const results = await this.startMany(names.map((ups) => ({ ups, maxstartdelayMs: delayOf(ups) })), options, options.parallel ?? START_LANES);
     const messages = [...loaded.messages];
     let ok = true;
     names.forEach((name, i) => {
@@ -430,6 +505,25 @@ export class Host implements DeviceDirectory {
       messages.push(...results[i].messages.map((m) => `[${name}] ${m}`));
     });
     return { ok, messages };
+  }
+
+  /** One row per ups.conf section, in file order, including sections that cannot run. */
+  private statusRows(): InstanceStatus[] {
+    const rows: InstanceStatus[] = [];
+    const seen = new Set<string>();
+    for (const section of this.conf?.sections ?? []) {
+      if (seen.has(section.name)) continue;
+      seen.add(section.name);
+      const inst = this.instances.get(section.name) ?? this.incomplete.get(section.name);
+      if (!inst) continue;
+      const row = inst.status();
+      if (this.incomplete.has(section.name) && !this.instances.has(section.name)) {
+        row.lastError ??= `incomplete configuration: no ${str(section.values.get('driver')) ? 'port' : 'driver'}`;
+      }
+      rows.push(row);
+    }
+    for (const [name, inst] of this.instances) if (!seen.has(name)) rows.push(inst.status());
+    return rows;
   }
 
   get idle(): boolean {
@@ -445,7 +539,7 @@ export class Host implements DeviceDirectory {
       statePath: this.paths.statePath,
       configProblems: this.configProblems,
       upsd: { running: this.upsd.running, bound: this.upsd.bound, startedAt: this.upsd.startedAt },
-      instances: [...this.instances.values()].map((i) => i.status()),
+      instances: this.statusRows(),
     };
   }
 
@@ -454,6 +548,7 @@ export class Host implements DeviceDirectory {
     this.closed = true;
     if (this.upsd.running) await this.upsd.stop();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
+    await this.pool.close();
     await Promise.all([...this.exports.values()].map((e) => e.close()));
     this.exports.clear();
     await this.transportService?.close();

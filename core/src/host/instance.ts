@@ -5,7 +5,7 @@
  */
 import type { CommandResultListener, Device } from '../dstate/device.js';
 import type { StateTree } from '../dstate/tree.js';
-import { crashDelayMs, DEFAULT_RESTART, type RestartPolicy } from './restart-policy.js';
+import { crashDelayMs, DEFAULT_RESTART, MIN_DELAY_MS, type RestartPolicy } from './restart-policy.js';
 
 export type InstanceState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed' | 'stopping';
 
@@ -17,6 +17,8 @@ export interface InstanceStatus {
   state: InstanceState;
   /** Worker thread id or process id of the current run. */
   runId?: number;
+  /** Where the run is: "thread 3, 100 instances" (a shared driver worker), "process 1234". */
+  worker?: string;
   /** ms timestamp of the current run's start. */
   startedAt?: number;
   uptimeSec?: number;
@@ -35,6 +37,8 @@ export interface StartOptions {
   debugLevel?: number;
   /** -u user, passed to NUT C drivers. */
   user?: string;
+  /** -r path (chroot), passed to NUT C drivers. */
+  chroot?: string;
 }
 
 export interface StartResult {
@@ -43,17 +47,25 @@ export interface StartResult {
   fatal?: boolean;
   /** Lines to show the user, NUT-style ("Driver failed to start (exit status=1)"). */
   messages: string[];
+  /** Lines a NUT driver prints on its standard output when started (its banner). */
+  stdout?: string[];
 }
 
 export interface RunCallbacks {
   ready(): void;
-  /** The run ended; error is undefined for a requested stop. exitStatus mimics a process exit code. */
-  ended(error: string | undefined, exitStatus: number): void;
+  /**
+   * The run ended; error is undefined for a requested stop. exitStatus mimics a process exit
+   * code. collateral: a shared worker went down because of another instance; this run is
+   * started again at once and the restart does not count as this instance's crash.
+   */
+  ended(error: string | undefined, exitStatus: number, collateral?: boolean): void;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
 }
 
 export interface RunHandle {
   readonly runId: number | undefined;
+  /** Where the run is, for status (worker kind, id, instances in it). */
+  readonly where?: string;
   /** Ask the run to finish (cleanup) and end; kill after graceMs. */
   stop(graceMs: number): void;
   kill(reason: string): void;
@@ -141,6 +153,7 @@ export abstract class SupervisedInstance implements Device {
       provider: this.provider,
       state: this.state,
       runId: this.run?.runId,
+      worker: this.run?.where,
       startedAt: this.runStartedAt,
       uptimeSec: this.state === 'running' && this.runStartedAt ? Math.floor((now - this.runStartedAt) / 1000) : undefined,
       restarts: this.restarts,
@@ -220,12 +233,12 @@ export abstract class SupervisedInstance implements Device {
         this.stableTimer.unref();
         this.settleWaiters('ready');
       },
-      ended: (error, exitStatus) => {
+      ended: (error, exitStatus, collateral) => {
         if (done) return;
         done = true;
         if (this.run !== handle) return;
         this.run = undefined;
-        this.onRunEnded(error, exitStatus);
+        this.onRunEnded(error, exitStatus, collateral === true);
       },
       log: (level, message) => {
         this.logger(level, `[${this.name}] ${message}`);
@@ -235,7 +248,7 @@ export abstract class SupervisedInstance implements Device {
     this.run = handle;
   }
 
-  private onRunEnded(error: string | undefined, exitStatus: number): void {
+  private onRunEnded(error: string | undefined, exitStatus: number, collateral = false): void {
     if (this.stableTimer) clearTimeout(this.stableTimer);
     this.markDown();
     if (this.state === 'stopping' || this.state === 'stopped') {
@@ -249,6 +262,15 @@ export abstract class SupervisedInstance implements Device {
     }
     const reason = error ?? 'ended unexpectedly';
     this.lastError = reason;
+    if (collateral) {
+      this.logger('warn', `[${this.name}] ${reason}`);
+      if (this.everReady) {
+        this.restarts++;
+        this.setState('restarting');
+      }
+      this.scheduleLaunch(MIN_DELAY_MS);
+      return;
+    }
     this.logger('error', `[${this.name}] ${reason}`);
     if (!this.everReady && exitStatus === 0) {
       // NUT's drivers exit 0 on some fatal config errors (unknown variable): upsdrvctl

@@ -56,6 +56,7 @@ export class NutDriverInstance extends SupervisedInstance {
     const args: string[] = [];
     for (let i = 0; i < debug; i++) args.push('-D');
     args.push('-a', this.name, ...extra);
+    if (options.chroot) args.push('-r', options.chroot);
     if (options.user) args.push('-u', options.user);
     return args;
   }

@@ -8,6 +8,7 @@ import { Host, type HostLogger, type HostOptions } from './host.js';
 import type { LogFile } from './log-file.js';
 import { controlSocketPath, hostPidPath } from './paths.js';
 import { loadHostSettings, mergeSettings, type HostSettings } from './settings.js';
+import { startHostServices } from './services.js';
 import { secureStateDir, writePidFile } from './state-dir.js';
 
 export interface RunningHost {
@@ -48,7 +49,7 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   let settings: HostSettings;
   if (options.settings) settings = mergeSettings(options.settings);
   else {
-    const loaded = await loadHostSettings(options.cwd);
+    const loaded = await loadHostSettings(options.cwd, options.paths.confPath);
     for (const p of loaded.problems) log('warn', p);
     if (loaded.file) log('info', `host settings from ${loaded.file}`);
     ({ settings } = loaded);
@@ -57,6 +58,7 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   const host = new Host({ ...options, settings, log });
   const first = host.loadConfig();
   for (const m of first.messages) log(first.ok ? 'warn' : 'error', m);
+  const services = await startHostServices(host, settings, log);
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let stopping: Promise<void> | undefined;
@@ -64,6 +66,7 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log('info', 'host stopping');
+      await services.close();
       await host.close();
       await control.close();
       try {
@@ -101,4 +104,18 @@ export async function runHost(options: RunHostOptions): Promise<RunningHost> {
   }
   log('info', `host running (pid ${process.pid}), control socket ${control.path}`);
   return { host, control, settings, done, stop };
+}
+
+/**
+ * The exit status once the host has stopped. A worker thread blocked in a system call (a
+ * plugin's, not ours) cannot be ended, and Node's exit waits for every thread: the process
+ * ends itself with SIGKILL instead, after everything else was closed.
+ */
+export function exitCodeAfterStop(running: RunningHost, log: HostLogger, code = 0): number {
+  const stuck = running.host.pool.wedgedThreads;
+  if (stuck.length > 0) {
+    log('error', `ending with SIGKILL: ${stuck.join('; ')} cannot be ended (blocked in a system call)`);
+    process.kill(process.pid, 'SIGKILL');
+  }
+  return code;
 }

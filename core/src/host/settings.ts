@@ -49,7 +49,8 @@ export function workerResourceLimits(settings: HostSettings): ResourceLimits {
   return defined(settings.resourceLimits) as ResourceLimits;
 }
 
-export async function loadHostSettings(cwd: string = process.cwd()): Promise<LoadedSettings> {
-  const r = await loadFromFiles(cwd);
+/** nut-ts.config.json in `confPath` (next to ups.conf) wins over a search from `cwd`. */
+export async function loadHostSettings(cwd: string = process.cwd(), confPath?: string): Promise<LoadedSettings> {
+  const r = await loadFromFiles(cwd, confPath);
   return { settings: r.settings, file: r.filepath, problems: r.problems.map(formatProblem) };
 }

@@ -1,19 +1,19 @@
 /**
- * An instance whose driver is a plugin running in a worker thread. The worker gets an empty
- * environment and resource limits; every call into plugin code is watched (enter/leave), and
- * a worker that throws, exits, runs out of memory or overstays a call is ended and restarted
- * by SupervisedInstance. Data from a fresh run is staged until the run is ready, then replaces
- * the previous run's data in one go, so clients never see a half-initialised tree.
+ * An instance whose driver is a plugin running in a driver worker (worker-pool.ts: a worker of
+ * its own, or one shared with other instances of the same plugin). The worker gets an empty
+ * environment and resource limits; every call into plugin code is watched, and a run that
+ * throws, exits, runs out of memory or blocks its worker is ended and restarted by
+ * SupervisedInstance. A call that is merely slow (the worker still beats) makes the data stale
+ * until it returns. Data from a fresh run is staged until the run is ready, then replaces the
+ * previous run's data in one go, so clients never see a half-initialised tree.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import { StateTree } from '../dstate/tree.js';
-import type { TransportService } from '../transport/service.js';
 import { SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
-import { Watchdog } from './watchdog.js';
-import type { HostToWorker, InstanceSpec, PluginCall, WorkerToHost } from './worker-protocol.js';
+import { WorkerPool, type SlotCallbacks } from './worker-pool.js';
+import type { InstanceEvent, InstanceSpec } from './worker-protocol.js';
 
 export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
   maxOldGenerationSizeMb: 96,
@@ -31,35 +31,39 @@ export interface WorkerInstanceOptions {
   provider: string;
   desc?: string;
   logger: InstanceLogger;
+  /** Where the run is placed; default: a pool of its own (one worker per instance). */
+  pool?: WorkerPool;
   workerPath?: string;
   resourceLimits?: ResourceLimits;
   /** Budget for initups/initinfo (default: spec.watchdogMs). */
   initWatchdogMs?: number;
-  /** The host's device broker; without it the plugin's device calls fail. */
-  transports?: TransportService;
 }
 
 export class WorkerInstance extends SupervisedInstance {
   readonly tree = new StateTree();
   spec: InstanceSpec;
   private readonly providerText: string;
-  private readonly workerPath: string;
-  private readonly limits: ResourceLimits;
+  private readonly pool: WorkerPool;
   private readonly initWatchdogMs: number | undefined;
-  private readonly transports: TransportService | undefined;
-  private runs = 0;
   private isConnected = false;
   private heard = 0;
-  private readonly runMessageListeners = new Set<(m: WorkerToHost) => void>();
+  /** The last DATAOK/DATASTALE the plugin gave (the tree is also made stale by a slow call). */
+  private pluginStale = true;
+  private slowCall = false;
+  private readonly runMessageListeners = new Set<(m: InstanceEvent) => void>();
 
   constructor(options: WorkerInstanceOptions) {
     super(options.spec.upsname, options.spec.driver, options.desc, options.logger);
     this.spec = options.spec;
     this.providerText = options.provider;
-    this.workerPath = options.workerPath ?? defaultWorkerPath();
-    this.limits = options.resourceLimits ?? DEFAULT_RESOURCE_LIMITS;
+    this.pool =
+      options.pool ??
+      new WorkerPool({
+        workerPath: options.workerPath ?? defaultWorkerPath(),
+        resourceLimits: options.resourceLimits ?? DEFAULT_RESOURCE_LIMITS,
+        instancesPerWorker: () => 1,
+      });
     this.initWatchdogMs = options.initWatchdogMs;
-    this.transports = options.transports;
   }
 
   get connected(): boolean {
@@ -76,119 +80,44 @@ export class WorkerInstance extends SupervisedInstance {
 
   protected markDown(): void {
     this.isConnected = false;
+    this.slowCall = false;
     this.tree.setStale(true);
   }
 
-  private spawn(spec: InstanceSpec, cb: RunCallbacks & { message?(m: WorkerToHost): void }): RunHandle {
-    if (!existsSync(this.workerPath)) {
-      const error = `driver runtime missing: ${this.workerPath} (run npm run build)`;
-      setImmediate(() => cb.ended(error, 1));
-      return { runId: undefined, stop() {}, kill() {}, shutdown: () => false, instcmd: () => false, setvar: () => false };
-    }
-    const worker = new Worker(this.workerPath, {
-      env: {},
-      resourceLimits: this.limits,
-      stdout: true,
-      stderr: true,
-      name: `nut-ts ${spec.driver} ${spec.upsname}`,
-    });
-    let fatal: string | undefined;
-    let thrown: string | undefined;
-    let killedFor: string | undefined;
-    let stopRequested = false;
-    let stoppedCleanly = false;
-    let stopTimer: NodeJS.Timeout | undefined;
-    const initBudget = this.initWatchdogMs ?? spec.watchdogMs;
-    const budget = (call: PluginCall) => (call === 'initups' || call === 'initinfo' ? initBudget : spec.watchdogMs);
-    const watchdog = new Watchdog(budget, (call, ms, elapsed) => {
-      kill(`watchdog: ${call} did not return within ${ms} ms (ran ${elapsed} ms); worker terminated`);
-    });
-    const kill = (reason: string) => {
-      if (killedFor === undefined) killedFor = reason;
-      void worker.terminate();
-    };
-    const post = (m: HostToWorker): boolean => {
-      try {
-        worker.postMessage(m);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const pipe = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warn') => {
-      let buf = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (line.trim() !== '') cb.log(level, line);
-        }
-      });
-    };
-    pipe(worker.stdout, 'info');
-    pipe(worker.stderr, 'warn');
-    worker.on('message', (m: WorkerToHost) => {
-      this.heard = Date.now();
-      switch (m.t) {
-        case 'enter':
-          watchdog.enter(m.call);
-          break;
-        case 'leave':
-          watchdog.leave();
-          break;
-        case 'fatal':
-          fatal = m.message;
-          cb.log('error', m.message);
-          break;
-        case 'stopped':
-          stoppedCleanly = true;
-          break;
-        case 'log':
-          cb.log(m.level, m.message);
-          break;
-        default:
-          break;
-      }
-      cb.message?.(m);
-    });
-    worker.on('error', (err: Error & { code?: string }) => {
-      thrown =
-        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? `out of memory: worker exceeded its resource limits (${this.limits.maxOldGenerationSizeMb} MB heap)`
-          : `plugin error: ${err.message}`;
-    });
-    const runKey = `${spec.upsname}#${++this.runs}`;
-    const devices = this.transports?.attach(runKey, spec.upsname, { nolock: spec.options.nolock === true || spec.mode === 'shutdown' });
-    worker.on('exit', (code) => {
-      this.transports?.detach(runKey);
-      watchdog.leave();
-      if (stopTimer) clearTimeout(stopTimer);
-      const clean = stopRequested || spec.mode === 'shutdown';
-      if (clean && killedFor === undefined && (stoppedCleanly || code === 0) && fatal === undefined && thrown === undefined) {
-        cb.ended(undefined, 0);
-        return;
-      }
-      const error = killedFor ?? fatal ?? thrown ?? `worker exited with code ${code} without being asked to stop`;
-      cb.ended(error, code === 0 ? 1 : code);
-    });
-    worker.postMessage({ t: 'start', spec, devices } satisfies HostToWorker, devices ? [devices] : []);
-    return {
-      runId: worker.threadId,
-      stop: (graceMs) => {
-        stopRequested = true;
-        if (!post({ t: 'stop' })) {
-          void worker.terminate();
-          return;
-        }
-        stopTimer = setTimeout(() => void worker.terminate(), graceMs);
+  private spawn(spec: InstanceSpec, cb: RunCallbacks & { message?(m: InstanceEvent): void }): RunHandle {
+    const callbacks: SlotCallbacks = {
+      event: (m) => {
+        this.heard = Date.now();
+        if (m.t === 'log') cb.log(m.level, m.message);
+        cb.message?.(m);
       },
-      kill,
-      shutdown: () => post({ t: 'shutdown' }),
-      instcmd: (command, param, tracking) => post({ t: 'instcmd', command, param, tracking }),
-      setvar: (name, value, tracking) => post({ t: 'set', name, value, tracking }),
+      ended: (error, status, collateral) => cb.ended(error, status, collateral),
+      log: (level, message) => cb.log(level, message),
+      slow: (call, elapsed) => {
+        if (spec.mode === 'shutdown') return;
+        this.slowCall = true;
+        cb.log('warn', `${call} has not returned after ${elapsed} ms (the device is slow or silent; the driver is alive): data stale until it does`);
+        this.tree.setStale(true);
+      },
+      slowEnded: () => {
+        if (!this.slowCall) return;
+        this.slowCall = false;
+        cb.log('info', 'the slow call returned');
+        if (this.isConnected) this.tree.setStale(this.pluginStale);
+      },
+    };
+    const initBudget = this.initWatchdogMs ?? spec.watchdogMs;
+    const slot = this.pool.attach(spec, { initMs: initBudget, callMs: spec.watchdogMs }, callbacks);
+    return {
+      runId: slot.runId,
+      get where() {
+        return slot.where;
+      },
+      stop: (graceMs) => slot.stop(graceMs),
+      kill: (reason) => slot.kill(reason),
+      shutdown: () => slot.post({ t: 'shutdown' }),
+      instcmd: (command, param, tracking) => slot.post({ t: 'instcmd', command, param, tracking }),
+      setvar: (name, value, tracking) => slot.post({ t: 'set', name, value, tracking }),
     };
   }
 
@@ -199,7 +128,13 @@ export class WorkerInstance extends SupervisedInstance {
       message: (m) => {
         if (m.t === 'ops') {
           const target = staging ?? this.tree;
-          for (const op of m.ops) target.apply(op);
+          for (const op of m.ops) {
+            if (op.op === 'DATAOK') this.pluginStale = false;
+            else if (op.op === 'DATASTALE') this.pluginStale = true;
+            // while a call overstays, the data stays stale whatever the plugin said before
+            if (this.slowCall && target === this.tree && op.op === 'DATAOK') continue;
+            target.apply(op);
+          }
         } else if (m.t === 'ready' && staging) {
           const fresh = staging;
           staging = undefined;
@@ -210,7 +145,7 @@ export class WorkerInstance extends SupervisedInstance {
           this.isConnected = true;
           cb.ready();
         } else if (m.t === 'tracking') {
-          for (const l of this.resultListeners) l(m.id, m.status);
+          for (const l of this.resultListeners) l(m.tracking, m.status);
         }
         for (const l of this.runMessageListeners) l(m);
       },
@@ -228,7 +163,7 @@ export class WorkerInstance extends SupervisedInstance {
         offState();
         resolve(result);
       };
-      const listener = (m: WorkerToHost) => {
+      const listener = (m: InstanceEvent) => {
         if (m.t === 'enter' && m.call === 'shutdown') entered = true;
         else if (m.t === 'leave' && m.call === 'shutdown') finish({ ok: true, messages });
         else if (m.t === 'log' && m.level !== 'debug') messages.push(m.message);

@@ -7,7 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeviceDirectory } from '../dstate/device.js';
+import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { parseUpsdConf, parseUpsdUsers, readFileText, type ListenAddress, type UpsdConf, type UpsUser } from './config.js';
 import { loadDescriber, type Describer } from './descriptions.js';
 import type { LoginThrottleSettings } from './login-throttle.js';
@@ -97,6 +97,16 @@ export class UpsdService {
 
   get running(): boolean {
     return this.server !== undefined;
+  }
+
+  /** Client connections now (the HTTP service's metrics); undefined while stopped. */
+  get clientCount(): number | undefined {
+    return this.server?.connectionCount;
+  }
+
+  /** Addresses logged in to a device (LIST CLIENT). */
+  clientsOf(device: Device): string[] {
+    return this.server?.context.clientsOf(device) ?? [];
   }
 
   get bound(): BoundListener[] {

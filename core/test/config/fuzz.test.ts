@@ -140,7 +140,7 @@ describe('fuzz (seeded)', () => {
     for (let i = 0; i < ITERATIONS; i++) {
       const r = resolveHostSettings(value(0), '/nonexistent/nut-ts.config.json');
       expectWellFormed(r.problems, 'nut-ts.config.json');
-      expect(['instance', 'plugin']).toContain(r.settings.workersPerInstance);
+      expect(['auto', 'instance', 'plugin']).toContain(r.settings.workersPerInstance);
       expect(Number.isInteger(r.settings.watchdogMs) && r.settings.watchdogMs >= 100).toBe(true);
       expect(r.settings.restart.factor).toBeGreaterThanOrEqual(1);
       expect(Array.isArray(r.settings.pluginPaths)).toBe(true);

@@ -25,7 +25,7 @@ describe('host settings (cosmiconfig, module nut-ts)', () => {
     expect(r.filepath).toBeUndefined();
     expect(r.problems).toEqual([]);
     expect(r.settings).toEqual(defaultHostSettings());
-    expect(r.settings).toMatchObject({ workersPerInstance: 'instance', watchdogMs: 30000, pluginPaths: [] });
+    expect(r.settings).toMatchObject({ workersPerInstance: 'auto', watchdogMs: 30000, pluginPaths: [] });
   });
 
   const FORMS: Array<[string, string]> = [
@@ -72,7 +72,7 @@ describe('host settings (cosmiconfig, module nut-ts)', () => {
       "nut-ts.config.json:4: 'restart.factor' must be >= 1 (got 0.5); using the default (allowed: >= 1)",
       "nut-ts.config.json:5: 'watchdogMs' must be >= 100 (got 5); using the default (allowed: >= 100)",
     ]);
-    expect(r.settings.workersPerInstance).toBe('instance');
+    expect(r.settings.workersPerInstance).toBe('auto');
     expect(r.settings.watchdogMs).toBe(30000);
     expect(r.settings.restart.factor).toBe(2);
     expect(r.settings.restart.initialDelayMs).toBe(10);
@@ -87,5 +87,32 @@ describe('host settings (cosmiconfig, module nut-ts)', () => {
     expect(throwing.problems[0].message).toContain('boom');
     const array = await loadHostSettings(project({ 'nut-ts.config.json': '[1, 2]' }));
     expect(array.problems[0].message).toContain('must be an object');
+  });
+});
+
+describe('http and mqtt settings', () => {
+  it('are off by default and get their defaults when given', async () => {
+    expect((await loadHostSettings(project({}))).settings.http).toBeUndefined();
+    const r = await loadHostSettings(project({ 'nut-ts.config.json': '{ "http": { "listen": "[::1]:9000" }, "mqtt": { "url": "mqtt://127.0.0.1:1883", "commands": { "*": ["beeper.mute"] } } }' }));
+    expect(r.problems).toEqual([]);
+    expect(r.settings.http).toMatchObject({ listen: '[::1]:9000', anonymousRead: false, eventBuffer: 4096 });
+    expect(r.settings.mqtt).toMatchObject({ url: 'mqtt://127.0.0.1:1883', baseTopic: 'nut', discoveryPrefix: 'homeassistant', commands: { '*': ['beeper.mute'] } });
+  });
+
+  it('reports a bad listen address and an unknown key', async () => {
+    const r = await loadHostSettings(project({ 'nut-ts.config.json': '{ "http": { "listen": "8080", "anonymousRaed": true } }' }));
+    const text = r.problems.map(formatProblem).join('\n');
+    expect(text).toMatch(/http\.listen/);
+    expect(text).toMatch(/unknown setting 'http\.anonymousRaed'.*anonymousRead/);
+  });
+
+  it('nut-ts.config.json next to ups.conf wins over a search from the working directory', async () => {
+    const cwd = project({ 'nut-ts.config.json': '{ "watchdogMs": 1111 }' });
+    const conf = project({ 'nut-ts.config.json': '{ "watchdogMs": 2222, "http": { "listen": "127.0.0.1:8080" } }' });
+    const r = await loadHostSettings(cwd, conf);
+    expect(r.filepath).toBe(join(conf, 'nut-ts.config.json'));
+    expect(r.settings.watchdogMs).toBe(2222);
+    expect(r.settings.http?.listen).toBe('127.0.0.1:8080');
+    expect((await loadHostSettings(cwd, project({}))).settings.watchdogMs).toBe(1111);
   });
 });

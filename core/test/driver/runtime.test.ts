@@ -143,11 +143,22 @@ describe('DriverRuntime startup (driver-core.md §4, sock-protocol.md §9)', () 
     expect(n).toBe(1 + 3);
   });
 
-  it('forceShutdown runs only initups and shutdown', async () => {
+  it('forceShutdown runs initups, shutdown and, as NUT at exit, cleanup', async () => {
     const r = recorder();
-    const plugin: DriverPlugin = { initups() {}, initinfo() {}, updateinfo() {}, shutdown() {} };
+    const plugin: DriverPlugin = { initups() {}, initinfo() {}, updateinfo() {}, shutdown() {}, cleanup() {} };
     await new DriverRuntime(spec(), plugin, r.hooks).forceShutdown();
-    expect(r.calls).toEqual(['enter initups', 'leave initups', 'enter shutdown', 'leave shutdown']);
+    expect(r.calls).toEqual(['enter initups', 'leave initups', 'enter shutdown', 'leave shutdown', 'enter cleanup', 'leave cleanup']);
+  });
+
+  it('forceShutdown runs cleanup also when shutdown fails, but not when initups did', async () => {
+    const r = recorder();
+    const failing: DriverPlugin = { updateinfo() {}, shutdown() { throw new Error('no'); }, cleanup() {} };
+    await expect(new DriverRuntime(spec(), failing, r.hooks).forceShutdown()).rejects.toThrow('no');
+    expect(r.calls.slice(-2)).toEqual(['enter cleanup', 'leave cleanup']);
+    const r2 = recorder();
+    const noInit: DriverPlugin = { initups() { throw new Error('init'); }, updateinfo() {}, cleanup() {} };
+    await expect(new DriverRuntime(spec(), noInit, r2.hooks).forceShutdown()).rejects.toThrow('init');
+    expect(r2.calls).not.toContain('enter cleanup');
   });
 });
 
@@ -236,5 +247,70 @@ describe('DriverRuntime main loop', () => {
     await rt.init();
     await expect(rt.runLoop()).rejects.toThrow('device gone');
     expect(cleaned).toBe(true);
+  });
+});
+
+/** A clock the test moves: timers fire only when advance() passes their time. */
+function virtualClock(start = 1_000_000) {
+  let now = start;
+  const timers = new Set<{ at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    timer: {
+      set: (fn: () => void, ms: number) => {
+        const t = { at: now + ms, fn };
+        timers.add(t);
+        return t;
+      },
+      clear: (h: unknown) => void timers.delete(h as { at: number; fn: () => void }),
+    },
+    async advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...timers].filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        timers.delete(due);
+        now = due.at;
+        due.fn();
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+      }
+      now = end;
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    },
+  };
+}
+
+describe('the plugins’ clock (virtual in tests)', () => {
+  it('ctx.now, ctx.sleep and the poll schedule follow the clock the runtime is given; a stop ends a sleep at once', async () => {
+    const clock = virtualClock();
+    const seen: number[] = [];
+    let sleeping: Promise<void> | undefined;
+    const plugin: DriverPlugin = {
+      async updateinfo(ctx) {
+        seen.push(ctx.now());
+        ctx.dstate.dataok();
+      },
+      instcmd(ctx) {
+        sleeping = ctx.sleep(3_600_000);
+        return 0;
+      },
+    };
+    const rt = new DriverRuntime(spec({ pollinterval: 10 }), plugin, { now: clock.now, timer: clock.timer });
+    await rt.init();
+    const loop = rt.runLoop();
+    await clock.advance(0);
+    expect(seen).toEqual([1_000_000, 1_000_000]);
+    await clock.advance(9_999);
+    expect(seen).toHaveLength(2);
+    await clock.advance(1);
+    expect(seen).toEqual([1_000_000, 1_000_000, 1_010_000]);
+    await clock.advance(20_000);
+    expect(seen).toEqual([1_000_000, 1_000_000, 1_010_000, 1_020_000, 1_030_000]);
+    rt.instcmd('x');
+    await clock.advance(0);
+    expect(sleeping).toBeDefined();
+    rt.stop();
+    await sleeping;
+    await loop;
   });
 });

@@ -6,7 +6,8 @@
  * words joined by single spaces and cut to 127 characters. A line without a value reuses
  * the previous value (NUT's buffer is not cleared between lines).
  */
-import { readFileSync } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tokenizeConfig, type ConfigLine, type StatusComposer } from '@nut-ts/core/plugin-api';
 
 /** MAX_STRING_SIZE - 1. */
@@ -49,20 +50,14 @@ export class DefinitionFile {
   }
 
   /** One parse step; throws when the file cannot be opened (fatal in NUT). */
-  parse(): void {
+  async parse(): Promise<void> {
     const now = this.nowSeconds();
     if (now < this.nextUpdate) {
       this.sink.debug(1, 'leaving (paused)...');
       return;
     }
     if (this.lines === null) {
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(this.path);
-      } catch (e) {
-        const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message;
-        throw new Error(`Can't open dummy-ups definition file ${this.path}: Can't open ${this.path}: ${reason}`);
-      }
+      const bytes = await readDefinition(this.path);
       this.lines = tokenizeConfig(bytes, this.path).lines;
       this.position = 0;
     }
@@ -93,5 +88,38 @@ export class DefinitionFile {
       this.sink.setvar(name, this.valueBuffer);
     }
     if (this.nextUpdate === -1) this.lines = null;
+  }
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+};
+
+/**
+ * Reads a definition file without ever blocking a thread: opened non-blocking, and anything
+ * but a regular file is refused. (NUT 2.8.0's dummy-ups fopen()s the port as given, so a FIFO
+ * nobody writes to holds that driver in its start for as long as nobody writes.)
+ */
+export async function readDefinition(path: string): Promise<Buffer> {
+  const fail = (reason: string) => new Error(`Can't open dummy-ups definition file ${path}: Can't open ${path}: ${reason}`);
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw fail(ERRNO_TEXT[code] ?? (e as Error).message);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) {
+      const kind = st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : 'a device';
+      throw fail(`not a regular file (${kind}); dummy-ups reads .dev and .seq files only`);
+    }
+    return await fh.readFile();
+  } finally {
+    await fh.close();
   }
 }

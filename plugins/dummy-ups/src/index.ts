@@ -2,9 +2,10 @@
  * dummy-ups: NUT 2.8.0's device simulation and repeater driver (reference/dummy-ups.md).
  * Dummy modes replay a .dev/.seq file; repeater mode copies another upsd's variables.
  */
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { DriverContext, DriverPlugin, HandlerStatus } from '@nut-ts/core/plugin-api';
+import { defineDriver, type DriverContext, type DriverPlugin, type HandlerStatus } from '@nut-ts/core/plugin-api';
 import { DefinitionFile } from './definition-file.js';
 import { chooseMode, type DummyMode } from './mode.js';
 import { Repeater } from './repeater.js';
@@ -14,9 +15,9 @@ const STAT_HANDLED: HandlerStatus = 0;
 const STAT_UNKNOWN: HandlerStatus = 1;
 
 /** Whole seconds of a file's mtime, or undefined when it cannot be read. */
-function mtimeSeconds(path: string): number | undefined {
+async function mtimeSeconds(path: string): Promise<number | undefined> {
   try {
-    return Math.floor(statSync(path).mtimeMs / 1000);
+    return Math.floor((await stat(path)).mtimeMs / 1000);
   } catch {
     return undefined;
   }
@@ -55,7 +56,8 @@ export function definitionPath(port: string, confPath: string): string {
   return path;
 }
 
-export function createDummyUps(table = VariableTable.load()) {
+/** One instance's driver: every instance has its own mode, file position and repeater. */
+export function createDummyUps(table = VariableTable.load()): DriverPlugin {
   let mode: DummyMode = 'dummy-loop';
   let file: DefinitionFile | undefined;
   let repeater: Repeater | undefined;
@@ -95,12 +97,12 @@ export function createDummyUps(table = VariableTable.load()) {
         setvar(ctx, name, value);
       },
       debug: (level, message) => ctx.log.debug(level, message),
-    });
+    }, () => Math.floor(ctx.now() / 1000));
     return file;
   }
 
   const plugin: DriverPlugin = {
-    initups(ctx) {
+    async initups(ctx) {
       const choice = chooseMode(ctx.getval('mode'), ctx.port);
       mode = choice.mode;
       ctx.dstate.setinfo('driver.parameter.mode', choice.published);
@@ -111,7 +113,7 @@ export function createDummyUps(table = VariableTable.load()) {
       definitionPath(ctx.port, ctx.confPath);
       // 2.8.0 looks at the port as given (relative to the working directory), so a relative
       // name is usually not found here and the first update reads the file again.
-      fileMtime = mtimeSeconds(resolve(ctx.port));
+      fileMtime = await mtimeSeconds(resolve(ctx.port));
       if (fileMtime === undefined) ctx.log.debug(2, `Can't open ${ctx.port} currently`);
     },
 
@@ -126,7 +128,7 @@ export function createDummyUps(table = VariableTable.load()) {
           ctx.dstate.setflags(row.name, row.flags);
           if (row.flags & FLAG_STRING) ctx.dstate.setaux(row.name, row.aux);
         }
-        openFile(ctx).parse();
+        await openFile(ctx).parse();
         ctx.dstate.dataok();
       }
       ctx.dstate.addcmd('load.off');
@@ -141,7 +143,7 @@ export function createDummyUps(table = VariableTable.load()) {
       }
       const f = openFile(ctx);
       if (mode === 'dummy-once' && !f.open && f.nextUpdate === -1) {
-        const now = mtimeSeconds(f.path);
+        const now = await mtimeSeconds(f.path);
         if (now === undefined) {
           ctx.log.warn(`WARNING: stat failed: ${f.path}`);
           fileMtime = undefined;
@@ -157,7 +159,7 @@ export function createDummyUps(table = VariableTable.load()) {
           return;
         }
       }
-      f.parse();
+      await f.parse();
       ctx.dstate.dataok();
     },
 
@@ -183,4 +185,6 @@ export function createDummyUps(table = VariableTable.load()) {
   return plugin;
 }
 
-export default createDummyUps();
+const table = VariableTable.load();
+
+export default defineDriver(() => createDummyUps(table));

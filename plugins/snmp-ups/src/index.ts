@@ -2,7 +2,7 @@
  * snmp-ups for nut-ts: the plugin entry (runs in a worker). Holds one engine per instance, so
  * a worker can host several instances of this plugin.
  */
-import type { DriverContext, DriverPlugin, HandlerStatus } from '@nut-ts/core/plugin-api';
+import { defineDriver, type DriverContext, type DriverFactory, type DriverPlugin, type HandlerStatus } from '@nut-ts/core/plugin-api';
 import { SnmpUpsEngine } from './engine.js';
 import { sessionConfig } from './options.js';
 import { NetSnmpTransport, type SnmpTransport } from './session.js';
@@ -27,9 +27,8 @@ function tableFilesFor(ctx: DriverContext, opts: SnmpUpsPluginOptions): readonly
   return opts.tables ?? (fromHost && fromHost.length ? fromHost : builtinTableFiles());
 }
 
-export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}): DriverPlugin {
+export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}, mibCache = new Map<string, MibEntry[]>()): DriverPlugin {
   const engines = new WeakMap<DriverContext, SnmpUpsEngine>();
-  const mibCache = new Map<string, MibEntry[]>();
   const engineOf = (ctx: DriverContext): SnmpUpsEngine => {
     const e = engines.get(ctx);
     if (!e) throw new Error('snmp-ups: initups did not run for this instance');
@@ -82,5 +81,8 @@ export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}): DriverPlug
   };
 }
 
-const driver: DriverPlugin = createSnmpUpsDriver();
-export default driver;
+/** Parsed tables are shared by the instances in a worker (read-only data, not device state). */
+const sharedMibs = new Map<string, MibEntry[]>();
+
+/** One driver object per instance (instances of snmp-ups may share a worker). */
+export default defineDriver<DriverFactory>(() => createSnmpUpsDriver({}, sharedMibs));

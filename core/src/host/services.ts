@@ -1,0 +1,80 @@
+/**
+ * The host's optional network services beside upsd: the HTTP service and the MQTT publisher,
+ * each started only when its host setting is present. The host calls start once and close
+ * when it stops.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultHttpSettings, defaultMqttSettings, type HttpSettings, type MqttSettings } from '../config/host-settings.js';
+import type { Host, HostLogger } from './host.js';
+import { parseUpsdConf, readFileText } from '../upsd/config.js';
+import { MqttBridge } from '../mqtt/bridge.js';
+import { HttpService } from '../http/service.js';
+
+export interface HostServices {
+  http?: HttpService;
+  mqtt?: MqttBridge;
+  close(): Promise<void>;
+}
+
+function certFile(confPath: string): string | undefined {
+  const file = join(confPath, 'upsd.conf');
+  if (!existsSync(file)) return undefined;
+  try {
+    return parseUpsdConf(readFileText(file)).certFile;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ServiceSettings {
+  http?: Partial<HttpSettings>;
+  mqtt?: Partial<MqttSettings> & { url: string };
+}
+
+export async function startHostServices(host: Host, given: ServiceSettings, log: HostLogger): Promise<HostServices> {
+  const settings = {
+    http: given.http ? { ...defaultHttpSettings(), ...given.http } : undefined,
+    mqtt: given.mqtt ? { ...defaultMqttSettings(given.mqtt.url), ...given.mqtt } : undefined,
+  };
+  const services: HostServices = {
+    async close() {
+      await services.mqtt?.close();
+      await services.http?.close();
+    },
+  };
+  if (settings.mqtt) {
+    const mqtt = new MqttBridge({ directory: host, settings: settings.mqtt, log: (level, m) => log(level, `mqtt: ${m}`) });
+    try {
+      mqtt.start();
+      services.mqtt = mqtt;
+    } catch (e) {
+      await mqtt.close();
+      log('error', `mqtt: cannot start: ${(e as Error).message}`);
+    }
+  }
+  if (settings.http) {
+    let http: HttpService | undefined;
+    try {
+      http = new HttpService({
+        directory: host,
+        settings: settings.http,
+        confPath: host.paths.confPath,
+        certFile: settings.http.tls ? certFile(host.paths.confPath) : undefined,
+        host: {
+          instances: () => host.status().instances,
+          upsdClients: () => host.upsd.clientCount,
+          clientsOf: (d) => host.upsd.clientsOf(d),
+          mqttConnected: () => services.mqtt?.connected,
+        },
+        log,
+      });
+      await http.listen();
+      services.http = http;
+    } catch (e) {
+      await http?.close().catch(() => {});
+      log('error', `http: cannot start: ${(e as Error).message}`);
+    }
+  }
+  return services;
+}
