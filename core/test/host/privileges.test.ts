@@ -76,6 +76,19 @@ describe.skipIf(!root)('privilege drop (needs root: it switches users)', () => {
     expect(statSync(log).mode & 0o777).toBe(0o640);
   });
 
+  it('runs out-of-process plugin instances (host setting outOfProcess) as that user too', async () => {
+    writeFileSync(join(conf, 'nut-ts.config.json'), JSON.stringify({ outOfProcess: ['dummy-ups'] }));
+    client = await ensureHost({ paths: paths(), cwd: repo });
+    const pid = (await client.request({ cmd: 'ping' })).pid!;
+    expect(await client.request({ cmd: 'start', ups: 'dummy', maxstartdelayMs: 20_000 })).toMatchObject({ ok: true });
+    const children = () => spawnSync('ps', ['--ppid', String(pid), '-o', 'user=,args='], { encoding: 'utf8' }).stdout.trim();
+    await until('a plugin child process', () => children().length > 0, 10_000);
+    const users = children()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[0]);
+    expect(new Set(users)).toEqual(new Set(['nobody']));
+  });
+
   it('does not start when the named user does not exist', async () => {
     writeFileSync(join(conf, 'ups.conf'), 'user = no-such-user-here\n');
     await expect(ensureHost({ paths: paths(), cwd: repo, timeoutMs: 10_000 })).rejects.toThrow(/user no-such-user-here not found/);
