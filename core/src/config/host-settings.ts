@@ -27,7 +27,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, basename } from 'node:path';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../upsd/login-throttle.js';
+import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from './login-throttle-settings.js';
 import { problem, sortProblems, type ConfigProblem } from './problems.js';
 import { allowedBy, severityOf, validatorFor, loadSchema, type JsonSchema } from './schemas.js';
 import { closest } from './suggest.js';
@@ -69,7 +69,7 @@ export interface HostSettings {
   transport: 'process' | 'main-thread';
   /** Serial port name → the path opened instead (a simulator's pty). */
   transportRedirects: Record<string, string>;
-  /** upsd's failed-login throttle; undefined: its defaults (upsd/login-throttle.ts). */
+  /** upsd's failed-login throttle; undefined: its defaults (config/login-throttle-settings.ts). */
   loginThrottle?: LoginThrottleSettings;
   /** The user the host runs as after opening what needs root (host/privileges.ts). */
   runAsUser?: string;

@@ -11,14 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 
-export interface LoginThrottleSettings {
-  /** Delay after the first failure; 0 turns the throttle off. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-  forgetAfterMs: number;
-}
+import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../config/login-throttle-settings.js';
 
-export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = { baseDelayMs: 100, maxDelayMs: 10_000, forgetAfterMs: 15 * 60_000 };
+export { DEFAULT_LOGIN_THROTTLE, type LoginThrottleSettings } from '../config/login-throttle-settings.js';
 
 /** Addresses remembered at most (oldest forgotten first): a flood of sources cannot grow memory. */
 const MAX_ADDRESSES = 65_536;

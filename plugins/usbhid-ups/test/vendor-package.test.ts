@@ -73,6 +73,26 @@ describe('vendor HID table package extending usbhid-ups', () => {
     expect(v['ups.firmware']).toBe(' 6.5.I');
   });
 
+  it('driver = usbhid-ups itself gets the installed package\'s table (no new driver name)', () => {
+    const r = findDriverPlugin('usbhid-ups', { cwd: project })!;
+    expect(r.entryPath).toMatch(/plugins\/usbhid-ups\/src\/index\.ts$/);
+    expect(r.tables.some((t) => /node_modules\/nut-ts-usbhid-example-ups\/example-ups\.json$/.test(t))).toBe(true);
+    const conf = mkdtempSync(join(tmpdir(), 'usbhid-vendor-conf-'));
+    try {
+      writeFileSync(join(conf, 'ups.conf'), `[ups]\n driver = usbhid-ups\n port = "replay:${recording}"\n`);
+      const res = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'], {
+        cwd: project,
+        env: { ...process.env, NUT_CONFPATH: conf, NUT_STATEPATH: conf },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(res.status, res.stderr).toBe(0);
+      expect(res.stdout).toContain('driver.version.data: Example HID 0.1\n');
+    } finally {
+      rmSync(conf, { recursive: true, force: true });
+    }
+  });
+
   it('runs through the nut-driver CLI from the project that installed it', () => {
     const conf = mkdtempSync(join(tmpdir(), 'usbhid-vendor-conf-'));
     try {
