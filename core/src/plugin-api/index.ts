@@ -107,6 +107,7 @@ export function defineDriver<T extends DriverPlugin | DriverFactory>(plugin: T):
 }
 
 export * from './transports.js';
+export { ensureDesCbc } from './des-cbc.js';
 
 /** NUT's config grammar (parseconf), for plugins that read NUT-style files. */
 export { tokenizeConfig, encodeValue, type ConfigLine } from '../config/parseconf.js';

@@ -7,7 +7,7 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { ensureDesCbc } from './des-cbc.js';
+import { ensureDesCbc } from '../plugin-api/des-cbc.js';
 import type { ScanDevice } from './device.js';
 import type { SnmpMatchRow } from './snmp-match.js';
 

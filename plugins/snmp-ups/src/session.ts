@@ -4,7 +4,7 @@
  */
 import snmp from 'net-snmp';
 import type { Session, Varbind } from 'net-snmp';
-import { ensureDesCbc } from './des-cbc.js';
+import { ensureDesCbc } from '@nut-ts/core/plugin-api';
 
 /** ASN.1 tags as NUT's decoders see them. */
 export const Asn = {

@@ -2,7 +2,7 @@
  * DES-CBC for SNMPv3 privacy (privProtocol=DES, NUT's default). Node's OpenSSL 3 build no longer
  * offers des-cbc without the legacy provider; net-snmp asks node:crypto for it. When it is
  * missing, this adds des-cbc to this thread's node:crypto using des.js (pure JavaScript);
- * every other cipher goes to OpenSSL unchanged.
+ * every other cipher goes to OpenSSL unchanged. Used by snmp-ups' sessions and the scanner.
  */
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
