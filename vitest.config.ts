@@ -14,6 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          globalSetup: ['test/helpers/traversable-checkout.ts'],
           include: ['core/test/**/*.test.ts', 'plugins/*/test/**/*.test.ts', 'test/integration/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
@@ -22,6 +23,7 @@ export default defineConfig({
       {
         test: {
           name: 'compat',
+          globalSetup: ['test/helpers/traversable-checkout.ts'],
           include: ['test/compat/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
