@@ -1,7 +1,7 @@
 /**
  * The host daemon switches from root to the configured user. These tests start the daemon as
- * root, so they run only when the test runner is root (switching users needs it); as any other
- * user they are reported as skipped, not passed. They use `nobody`, which every system has.
+ * root, so outside CI they run only when the test runner is root (switching users needs it); as
+ * any other user they are reported as skipped, not passed. Under CI=true they always run. They use `nobody`, which every system has.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { until } from '../../../test/helpers/wait.js';
 import { freePort } from '../../../test/helpers/oracle.js';
 
 const root = process.getuid?.() === 0;
+/** CI runs as root: there these tests always run, and fail (never skip) if it does not. */
+const mustRun = root || process.env.CI === 'true';
 const repo = join(import.meta.dirname, '..', '..', '..');
 
 describe('resolveRunAsUser', () => {
@@ -26,7 +28,11 @@ describe('resolveRunAsUser', () => {
   });
 });
 
-describe.skipIf(!root)('privilege drop (needs root: it switches users)', () => {
+describe.skipIf(!mustRun)('privilege drop (needs root: it switches users)', () => {
+  it('runs as root', () => {
+    expect(root, 'the privilege-drop tests need root (CI runs as root)').toBe(true);
+  });
+
   let dir: string;
   let conf: string;
   let state: string;
