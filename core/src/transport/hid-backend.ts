@@ -19,6 +19,7 @@ import {
 } from '../plugin-api/transports.js';
 import { permissionMessage } from './usb-backend.js';
 import { bus3, compileMatch, hex4, RegexError, type CompiledMatch } from './usb-match.js';
+import { CloseListeners } from './close-listeners.js';
 
 type HidModule = typeof import('node-hid');
 type HIDAsync = import('node-hid').HIDAsync;
@@ -151,7 +152,7 @@ export class HidBackend {
 /** An open hidraw node. */
 export class HidDeviceHandle implements HidHandle {
   private closed: TransportError | undefined;
-  private readonly closeListeners = new Set<(error?: TransportError) => void>();
+  private readonly closeListeners = new CloseListeners();
   private readonly inputListeners = new Set<(report: Uint8Array) => void>();
   private readonly aborts = new Set<(e: TransportError) => void>();
   private reading = false;
@@ -207,8 +208,7 @@ export class HidDeviceHandle implements HidHandle {
     this.closed = error ?? new TransportError('ECLOSED', `${this.path} is closed`);
     for (const a of [...this.aborts]) a(this.closed);
     this.aborts.clear();
-    for (const l of [...this.closeListeners]) l(error);
-    this.closeListeners.clear();
+    this.closeListeners.notify(error);
     this.inputListeners.clear();
   }
 
@@ -285,13 +285,7 @@ export class HidDeviceHandle implements HidHandle {
   }
 
   onClose(listener: (error?: TransportError) => void): () => void {
-    if (this.closed) {
-      const e = this.closed.code === 'ECLOSED' ? undefined : this.closed;
-      queueMicrotask(() => listener(e));
-      return () => undefined;
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.closeListeners.add(listener);
   }
 
   async close(): Promise<void> {

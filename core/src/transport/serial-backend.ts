@@ -16,6 +16,7 @@ import {
 } from '../plugin-api/transports.js';
 import { toTransportError } from './errors.js';
 import { SerialReader } from './serial-reader.js';
+import { CloseListeners } from './close-listeners.js';
 
 export const DEFAULT_WRITE_TIMEOUT_MS = 3000;
 
@@ -65,7 +66,7 @@ function withTimeout<T>(work: Promise<T>, options: CallOptions | undefined, defa
 
 class SerialPortHandle implements SerialHandle {
   private readonly reader = new SerialReader();
-  private readonly closeListeners = new Set<(error?: TransportError) => void>();
+  private readonly closeListeners = new CloseListeners();
   private ended: TransportError | undefined;
 
   constructor(
@@ -125,8 +126,7 @@ class SerialPortHandle implements SerialHandle {
     if (this.ended) return;
     this.ended = lost ?? new TransportError('ECLOSED', `${this.path} is closed`);
     this.reader.end(this.ended);
-    for (const l of [...this.closeListeners]) l(lost);
-    this.closeListeners.clear();
+    this.closeListeners.notify(lost);
   }
 
   private check(): void {
@@ -189,13 +189,7 @@ class SerialPortHandle implements SerialHandle {
   }
 
   onClose(listener: (error?: TransportError) => void): () => void {
-    if (this.ended) {
-      const lost = this.ended.code === 'ELOST' ? this.ended : undefined;
-      queueMicrotask(() => listener(lost));
-      return () => {};
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.closeListeners.add(listener);
   }
 
   async close(): Promise<void> {

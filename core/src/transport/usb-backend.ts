@@ -24,6 +24,7 @@ import {
   type UsbSetup,
 } from '../plugin-api/transports.js';
 import { bus3, busportOf, compileMatch, hex4, RegexError, type CompiledMatch } from './usb-match.js';
+import { CloseListeners } from './close-listeners.js';
 
 type UsbModule = typeof import('usb');
 type Device = import('usb').Device;
@@ -383,7 +384,7 @@ export class UsbBackend {
 /** An open device with its interface claimed. */
 export class UsbDeviceHandle implements UsbHandle {
   private closed: TransportError | undefined;
-  private readonly closeListeners = new Set<(error?: TransportError) => void>();
+  private readonly closeListeners = new CloseListeners();
   private readonly pending = new Set<{ transfer: Transfer; fail: (e: TransportError) => void }>();
   /** Transfers libusb still owns (a cancelled one too, until its callback): close waits for them. */
   private inflight = 0;
@@ -499,8 +500,7 @@ export class UsbDeviceHandle implements UsbHandle {
       }
     }
     this.pending.clear();
-    for (const l of [...this.closeListeners]) l(error);
-    this.closeListeners.clear();
+    this.closeListeners.notify(error);
   }
 
   /** One transfer with its own timeout, cancelled by the call's signal or by close(). */
@@ -632,13 +632,7 @@ export class UsbDeviceHandle implements UsbHandle {
   }
 
   onClose(listener: (error?: TransportError) => void): () => void {
-    if (this.closed) {
-      const e = this.closed.code === 'ECLOSED' ? undefined : this.closed;
-      queueMicrotask(() => listener(e));
-      return () => undefined;
-    }
-    this.closeListeners.add(listener);
-    return () => this.closeListeners.delete(listener);
+    return this.closeListeners.add(listener);
   }
 
   async close(): Promise<void> {
