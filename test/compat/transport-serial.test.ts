@@ -92,6 +92,23 @@ describe('serial backend on a socat pty', () => {
     expect(text(await h.read({ maxBytes: 1, timeoutMs: 2000 }))).toBe('$');
   });
 
+  it('query: an answer sent the instant the command lands is the answer, not an unsolicited byte', async () => {
+    const h = await openPort();
+    const seen: string[] = [];
+    const off = h.onData((d) => seen.push(text(d)));
+    const answerAtOnce = (d: Buffer) => {
+      if (d.toString('latin1').includes('Q\r')) sim.send('(42\r');
+    };
+    sim.onData(answerAtOnce);
+    try {
+      for (let i = 0; i < 20; i++) expect(text(await h.query('Q\r', { until: 0x0d, timeoutMs: 2000 }))).toBe('(42\r');
+      expect(seen).toEqual([]);
+    } finally {
+      sim.offData(answerAtOnce);
+      off();
+    }
+  });
+
   it('drops buffered input on flushInput and takes modem-line calls on a pty without failing', async () => {
     const h = await openPort();
     // Five bytes cross socat in one piece: once the first is read, the rest sit in the buffer.

@@ -59,6 +59,10 @@ export class SimEnd {
     this.listeners.add(listener);
   }
 
+  offData(listener: (data: Buffer) => void): void {
+    this.listeners.delete(listener);
+  }
+
   send(data: string | Uint8Array): void {
     writeSync(this.fd, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
   }

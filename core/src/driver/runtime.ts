@@ -81,6 +81,8 @@ export class DriverRuntime {
   readonly state: DriverState;
   readonly ctx: DriverContext;
   private pending: DstateOp[] = [];
+  private activeCalls = 0;
+  private flushQueued = false;
   private readonly queue: Command[] = [];
   private wake: (() => void) | undefined;
   private stopping = false;
@@ -93,7 +95,17 @@ export class DriverRuntime {
     readonly plugin: DriverPlugin,
     private readonly hooks: RuntimeHooks = {},
   ) {
-    this.tree.onChange((op) => this.pending.push(op));
+    this.tree.onChange((op) => {
+      this.pending.push(op);
+      // A change made outside a plugin call (a device event, a closed port) goes out at once.
+      if (this.activeCalls === 0 && !this.flushQueued) {
+        this.flushQueued = true;
+        queueMicrotask(() => {
+          this.flushQueued = false;
+          if (this.activeCalls === 0) this.flush();
+        });
+      }
+    });
     this.state = new DriverState(this.tree, (m) => this.log('warn', m));
     this.ctx = this.makeContext();
   }
@@ -169,9 +181,11 @@ export class DriverRuntime {
 
   private async call<T>(call: PluginCall, fn: () => T | Promise<T>): Promise<T> {
     this.hooks.enter?.(call);
+    this.activeCalls++;
     try {
       return await fn();
     } finally {
+      this.activeCalls--;
       this.hooks.leave?.(call);
     }
   }

@@ -91,13 +91,21 @@ export interface SerialHandle {
    * nothing at all arrived; on a timeout after some bytes, resolves with those.
    */
   read(options?: SerialReadOptions): Promise<Uint8Array>;
+  /**
+   * Sends a command and reads its answer as one step (NUT's ser_send then ser_get_*): the
+   * read is waiting before the command goes out, so an answer that comes back at once is
+   * never taken for unsolicited bytes, and it costs one trip to the transport process, not two.
+   */
+  query(command: Uint8Array | string, options?: SerialReadOptions): Promise<Uint8Array>;
   /** Drops buffered input (NUT's ser_flush_in / tcflush). */
   flushInput(): Promise<void>;
   setSignals(signals: { dtr?: boolean; rts?: boolean; brk?: boolean }): Promise<void>;
   getSignals(): Promise<{ cts: boolean; dsr: boolean; dcd: boolean; ri: boolean }>;
   /**
    * Bytes nobody was reading for (APC alert characters): called as they arrive, while no
-   * read() is pending. Returns the unsubscribe function.
+   * read() is pending. Once the handle has called read(), the bytes after each write are kept
+   * for the next read (the answer may arrive before the read does) and reach the listeners
+   * only if no read comes within half a second. Returns the unsubscribe function.
    */
   onData(listener: (data: Uint8Array) => void): () => void;
   /** The port went away (ELOST) or was closed. */

@@ -142,6 +142,7 @@ class SerialPortHandle implements SerialHandle {
         else this.port.drain((e) => cb(e ?? null));
       });
     });
+    this.reader.wrote();
     try {
       await withTimeout(work, options, DEFAULT_WRITE_TIMEOUT_MS, `write to ${this.path}`);
     } catch (e) {
@@ -151,6 +152,21 @@ class SerialPortHandle implements SerialHandle {
 
   read(options?: SerialReadOptions): Promise<Uint8Array> {
     return this.reader.read(options);
+  }
+
+  async query(command: Uint8Array | string, options?: SerialReadOptions): Promise<Uint8Array> {
+    this.check();
+    const writeFailed = new AbortController();
+    const signal = options?.signal ? AbortSignal.any([options.signal, writeFailed.signal]) : writeFailed.signal;
+    const answer = this.reader.read({ ...options, signal });
+    try {
+      await this.write(command, { signal: options?.signal });
+    } catch (e) {
+      writeFailed.abort();
+      await answer.catch(() => undefined);
+      throw e;
+    }
+    return answer;
   }
 
   async flushInput(): Promise<void> {

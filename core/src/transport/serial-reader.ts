@@ -3,6 +3,11 @@
  * takes them out with NUT's ser_get_* shapes (up to a terminator, a count, or a quiet line),
  * and bytes that arrive while nobody reads go to onData listeners (APC alerts) or, with no
  * listener, wait in the buffer for the next read.
+ *
+ * A handle that reads its answers writes a command and then asks for the answer, and the
+ * answer can come back before that read reaches us (the read travels from a worker through
+ * the transport process). So once a handle has read at all, the bytes after each write wait
+ * for the next read, and go to the listeners only if no read comes within ANSWER_GRACE_MS.
  */
 import { TransportError, type SerialReadOptions } from '../plugin-api/transports.js';
 
@@ -10,6 +15,8 @@ export const DEFAULT_READ_TIMEOUT_MS = 3000;
 export const DEFAULT_IDLE_MS = 50;
 /** Input kept for a later read when nobody reads; older bytes are dropped beyond this. */
 export const MAX_BUFFERED = 64 * 1024;
+/** How long bytes after a write are kept for the read that takes the answer. */
+export const ANSWER_GRACE_MS = 500;
 
 interface PendingRead {
   options: SerialReadOptions;
@@ -40,12 +47,14 @@ export class SerialReader {
   private readonly waiting: Array<() => void> = [];
   private readonly dataListeners = new Set<(data: Uint8Array) => void>();
   private ended: TransportError | undefined;
+  private readsAnswers = false;
+  private answerDue: NodeJS.Timeout | undefined;
 
   /** Bytes from the port. */
   push(data: Uint8Array): void {
     if (this.ended) return;
     const p = this.pending;
-    if (!p && this.dataListeners.size > 0) {
+    if (!p && this.dataListeners.size > 0 && !this.answerDue) {
       for (const l of [...this.dataListeners]) l(data);
       return;
     }
@@ -64,6 +73,26 @@ export class SerialReader {
     const out = this.buf.slice(0, n);
     this.buf = this.buf.slice(n);
     return out;
+  }
+
+  /** A command went out: with a reading handle, what comes back waits for the next read. */
+  wrote(): void {
+    if (!this.readsAnswers || this.ended) return;
+    if (this.answerDue) clearTimeout(this.answerDue);
+    this.answerDue = setTimeout(() => this.answerNotRead(), ANSWER_GRACE_MS);
+    this.answerDue.unref?.();
+  }
+
+  private answerNotRead(): void {
+    this.answerDue = undefined;
+    if (this.pending || this.buf.length === 0 || this.dataListeners.size === 0) return;
+    const data = this.take(this.buf.length);
+    for (const l of [...this.dataListeners]) l(data);
+  }
+
+  private stopWaitingForAnswer(): void {
+    if (this.answerDue) clearTimeout(this.answerDue);
+    this.answerDue = undefined;
   }
 
   onData(listener: (data: Uint8Array) => void): () => void {
@@ -88,6 +117,7 @@ export class SerialReader {
   end(error: TransportError): void {
     if (this.ended) return;
     this.ended = error;
+    this.stopWaitingForAnswer();
     const p = this.pending;
     if (p) this.settle(p, () => p.reject(error));
   }
@@ -99,6 +129,8 @@ export class SerialReader {
       queueMicrotask(() => this.waiting.shift()?.());
       return Promise.reject(refused);
     }
+    this.readsAnswers = true;
+    this.stopWaitingForAnswer();
     return new Promise<Uint8Array>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
       const p: PendingRead = {

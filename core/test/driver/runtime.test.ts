@@ -93,6 +93,27 @@ describe('DriverRuntime startup (driver-core.md §4, sock-protocol.md §9)', () 
     expect(r.calls).toEqual(['enter initups', 'leave initups', 'enter initinfo', 'leave initinfo', 'enter updateinfo', 'leave updateinfo']);
   });
 
+  it('sends a change made outside a plugin call (a device event) without waiting for the next update', async () => {
+    const r = recorder();
+    let event: (() => void) | undefined;
+    const plugin: DriverPlugin = {
+      initinfo(ctx) {
+        event = () => ctx.dstate.datastale();
+      },
+      updateinfo(ctx) {
+        ctx.dstate.setinfo('ups.status', 'OL');
+        ctx.dstate.dataok();
+      },
+    };
+    const rt = new DriverRuntime(spec(), plugin, r.hooks);
+    await rt.init();
+    const before = r.batches.length;
+    event!();
+    expect(r.batches.length).toBe(before); // one batch per turn of the event loop, not per op
+    await Promise.resolve();
+    expect(r.batches.slice(before)).toEqual([[{ op: 'DATASTALE' }]]);
+  });
+
   it('override.* is IMMUTABLE, default.* may be overwritten, device.type may be overridden', async () => {
     const plugin: DriverPlugin = {
       initinfo(ctx) {

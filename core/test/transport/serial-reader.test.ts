@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isTransportError } from '../../src/plugin-api/transports.js';
-import { completeAt, SerialReader } from '../../src/transport/serial-reader.js';
+import { ANSWER_GRACE_MS, completeAt, SerialReader } from '../../src/transport/serial-reader.js';
 
 const bytes = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
 const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
@@ -75,6 +75,41 @@ describe('SerialReader', () => {
     off();
     r.push(bytes('$'));
     expect(text(await r.read({ maxBytes: 1 }))).toBe('$');
+  });
+
+  it('once a handle reads, the answer to a write waits for the read even when a listener is set and the read comes late', async () => {
+    const r = new SerialReader();
+    const seen: string[] = [];
+    r.onData((d) => seen.push(text(d)));
+    r.wrote(); // a handle that never read: the answer goes to the listener (apcsmart's way)
+    r.push(bytes('a\r'));
+    expect(seen).toEqual(['a\r']);
+    const first = r.read({ until: 0x0d, timeoutMs: 10 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(isTransportError(await first, 'ETIMEDOUT')).toBe(true);
+    r.wrote();
+    r.push(bytes('(1\r')); // before the read reaches the reader
+    await vi.advanceTimersByTimeAsync(100);
+    expect(text(await r.read({ until: 0x0d }))).toBe('(1\r');
+    r.push(bytes('!')); // after the read: unsolicited again
+    expect(seen).toEqual(['a\r', '!']);
+  });
+
+  it('gives an answer nobody read to the listeners after the grace time', async () => {
+    const r = new SerialReader();
+    const seen: string[] = [];
+    r.onData((d) => seen.push(text(d)));
+    const first = r.read({ maxBytes: 1, timeoutMs: 10 }).catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(10);
+    await first;
+    r.wrote();
+    r.push(bytes('x'));
+    r.push(bytes('y'));
+    expect(seen).toEqual([]);
+    await vi.advanceTimersByTimeAsync(ANSWER_GRACE_MS);
+    expect(seen).toEqual(['xy']);
+    r.push(bytes('z'));
+    expect(seen).toEqual(['xy', 'z']);
   });
 
   it('fails the pending and later reads with the error it ended with; an abort fails one read with ECLOSED', async () => {

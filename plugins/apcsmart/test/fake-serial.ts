@@ -34,6 +34,12 @@ export class FakeSerial implements SerialHandle {
     for (const ch of text) this.unit.receive(ch);
   }
 
+  async query(command: Uint8Array | string, o: SerialReadOptions = {}): Promise<Uint8Array> {
+    const answer = this.reader.read(o);
+    await this.write(command);
+    return answer;
+  }
+
   read(o: SerialReadOptions = {}): Promise<Uint8Array> {
     return this.reader.read(o);
   }
