@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * nut-ts vs NUT 2.8.0 side by side. Usage:
- *   node bench/run.mjs [--quick] [--runs N] [--only upsd,devices,events,coldstart,upsd-lean]
+ *   node bench/run.mjs [--quick] [--runs N] [--only upsd,devices,events,coldstart,fleet,upsd-lean,scanner]
  *                      [--runs-large N] [--budget-min M] [--out bench/results/latest.json] [--no-merge]
  *                      [--profile DIR]   (our Node processes run with --cpu-prof into DIR)
  * Each figure is a separate module: a figure (or one side of it) that cannot run prints
@@ -16,9 +16,9 @@ import { machine, printTable, markdownTable } from './lib/report.mjs';
 import { nutMissing } from './lib/nut-side.mjs';
 import { killAllLive } from './lib/stack.mjs';
 
-const FIGURES = ['upsd', 'devices', 'events', 'coldstart', 'fleet', 'upsd-lean'];
+const FIGURES = ['upsd', 'devices', 'events', 'coldstart', 'fleet', 'upsd-lean', 'scanner'];
 /** Figure modules outside figures/. */
-const MODULES = { 'upsd-lean': './upsd-lean.mjs' };
+const MODULES = { 'upsd-lean': './upsd-lean.mjs', scanner: './scanner.mjs' };
 
 function parseArgs(argv) {
   const o = { quick: false, runs: null, only: FIGURES, budgetMin: 30, out: join(REPO, 'bench/results/latest.json'), merge: true };
