@@ -1,7 +1,9 @@
 /**
  * Serial scan (-E): the apcsmart plugin's manifest probe finds NUT's apcsmart simulator (built
- * from a real Smart-UPS dump) on its pseudo-terminal; a silent line and a missing path give
- * nothing; the line settings of a probed port are what they were before.
+ * from a real Smart-UPS dump) on its pseudo-terminal; nutdrv_qx's probes find the Q1
+ * simulator and name the protocol NUT 2.8.0's nutdrv_qx detects on the same terminal; a
+ * silent line and a missing path give nothing; the line settings of a probed port are what
+ * they were before.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +11,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { stopChild } from '../helpers/oracle.js';
+import { makeSandbox, NUT_DRIVER_DIR, requireOracle, stopChild } from '../helpers/oracle.js';
 import { ptyPair, requireSocat, type PtyPair } from '../helpers/pty.js';
 import { ROOT, ourScan } from './scanner-harness.js';
 
 const DUMP = join(ROOT, 'test/fixtures/ddl/APC__Smart-UPS_3000_RM__apcsmart__2.0.1__01.dev');
 const Q1_DUMP = join(ROOT, 'test/fixtures/ddl/Santak__Castle_C1K__blazer_ser__2.7.4__01.dev');
+const CABAC_DUMP = join(ROOT, 'test/fixtures/ddl/CABAC__UPS-1700DV2__blazer_usb__2.6.4__01.dev');
+
+/** The protocol NUT 2.8.0's nutdrv_qx detects on a port (no protocol= given), as ups.conf spells it. */
+function nutDetects(port: string): string {
+  requireOracle(join(NUT_DRIVER_DIR, 'nutdrv_qx'));
+  const sb = makeSandbox('scanner-qx-');
+  try {
+    sb.write('ups.conf', `[x]\n\tdriver = nutdrv_qx\n\tport = ${port}\n`);
+    const r = spawnSync(join(NUT_DRIVER_DIR, 'nutdrv_qx'), ['-a', 'x', '-d', '1', '-u', 'root'], { env: sb.env, encoding: 'latin1', timeout: 60_000 });
+    const m = /Using protocol: (\S+)/.exec(r.stderr);
+    if (!m) throw new Error(`NUT's nutdrv_qx detected no protocol (${r.status}): ${r.stderr}`);
+    return m[1].toLowerCase();
+  } finally {
+    sb.cleanup();
+  }
+}
 
 /** Starts `nut simulate <args>` and resolves with the child and the first stdout line (the terminal). */
 async function simulate(args: string[]): Promise<{ child: ChildProcess; port: string }> {
@@ -59,13 +77,22 @@ describe('nut-scanner -E with the installed plugins\' serial probes', () => {
     expect(n.stdout).toBe(`[nutdev1]\n\tdriver = "apcsmart"\n\tport = "${simPort}"\n`);
   });
 
-  it("finds a Q1 (megatec) unit with nutdrv_qx's probe", async () => {
+  it("finds a Q1 unit and names the protocol NUT's nutdrv_qx detects on it", async () => {
     const q1 = await simulate(['qx', '--from', Q1_DUMP, '--link', join(dir, 'ttyQ1')]);
     onTestFinished(() => stopChild(q1.child));
     const before = lineSettings(q1.port);
-    const r = await ourScan(['-E', q1.port, '-q', '-P']);
-    expect(r.stdout).toBe(`EATON_SERIAL:driver="nutdrv_qx",port="${q1.port}"\n`);
+    const n = await ourScan(['-E', q1.port, '-q']);
     expect(lineSettings(q1.port)).toBe(before);
+    expect(n.stdout).toBe(`[nutdev1]\n\tdriver = "nutdrv_qx"\n\tport = "${q1.port}"\n\tprotocol = "${nutDetects(q1.port)}"\n`);
+  });
+
+  // a sample of the simulated protocols (hunnox: NUT's detection takes such a unit for zinto);
+  // plugins/nutdrv_qx/test/scan-probes.test.ts runs the probes on every protocol's testing device
+  it.each(['voltronic', 'hunnox'])('the Q1 simulator speaking %s: the protocol NUT detects', async (speaks) => {
+    const q1 = await simulate(['qx', '--from', CABAC_DUMP, '--protocol', speaks]);
+    onTestFinished(() => stopChild(q1.child));
+    const r = await ourScan(['-E', q1.port, '-q', '-P']);
+    expect(r.stdout).toBe(`EATON_SERIAL:driver="nutdrv_qx",port="${q1.port}",protocol="${nutDetects(q1.port)}"\n`);
   });
 
   it('--write merges the found port into an existing ups.conf', async () => {
@@ -82,8 +109,7 @@ describe('nut-scanner -E with the installed plugins\' serial probes', () => {
 
   it('a silent line and a missing path: nothing, status 0, settings kept', async () => {
     const before = lineSettings(silent.device);
-    const r = await ourScan(['-E', `${silent.device}`, '-q', '-P']);
-    const missing = await ourScan(['-E', join(dir, 'ttyS9'), '-q', '-P']);
+    const [r, missing] = await Promise.all([ourScan(['-E', `${silent.device}`, '-q', '-P']), ourScan(['-E', join(dir, 'ttyS9'), '-q', '-P'])]);
     expect([r.status, r.stdout, missing.status, missing.stdout]).toEqual([0, '', 0, '']);
     expect(lineSettings(silent.device)).toBe(before);
   });

@@ -37,6 +37,18 @@ export interface SerialMatch {
   expect?: string;
   timeoutMs?: number;
   subdriver?: string;
+  /** Sent once on a port before the driver's first command, answer discarded (ends a partial line). */
+  clear?: string;
+  /** Further commands on the same open line; every answer must match. */
+  then?: SerialStep[];
+  /** ups.conf settings the match implies (nutdrv_qx: `protocol`). */
+  options?: Record<string, string>;
+}
+
+export interface SerialStep {
+  send: string;
+  expect: string;
+  timeoutMs?: number;
 }
 
 export interface PluginMatch {

@@ -1,22 +1,34 @@
 /**
- * Serial scan (`-E <ports>`): each installed plugin's probe (manifest `match.serial`) on each
- * port, ports in parallel, probes on one port one after another with a pause between them,
- * the first answer that matches names the driver. The port's line settings are saved before
- * and put back after (stty), so a probe never leaves a terminal in another mode.
+ * Serial scan (`-E <ports>`): each installed plugin's probes (manifest `match.serial`) on each
+ * port, ports in parallel, probes on one port one after another with a pause between them;
+ * the first probe whose answers all match names the driver and the settings it implies
+ * (nutdrv_qx's `protocol`). A command already sent on a port with the same line settings is
+ * not sent again: its answer (or silence) is reused, so probes that share a first query
+ * (most Q1 protocols) cost one trip. The port's line settings are saved before and put back
+ * after (stty), so a probe never leaves a terminal in another mode.
  */
 import { execFile } from 'node:child_process';
 import type { SerialHandle, SerialOptions } from '../plugin-api/transports.js';
-import type { SerialMatch } from '../plugins/manifest.js';
+import type { SerialMatch, SerialStep } from '../plugins/manifest.js';
 import type { PluginInfo } from '../plugins/registry.js';
 import type { ScanDevice } from './device.js';
 
-export interface SerialProbe {
-  driver: string;
+export interface ProbeStep {
   send: string;
   /** The answer (latin1) must match. */
   expect: RegExp;
-  options: SerialOptions;
   timeoutMs: number;
+}
+
+export interface SerialProbe {
+  driver: string;
+  /** Sent in turn on one open line; every answer must match. */
+  steps: ProbeStep[];
+  options: SerialOptions;
+  /** ups.conf settings printed with the device. */
+  settings: Array<[string, string]>;
+  /** Sent once per port and line settings before the first command; the answer is dropped. */
+  clear?: string;
   subdriver?: string;
 }
 
@@ -38,22 +50,32 @@ function escapeRegex(text: string): string {
 
 const PARITY: Record<string, SerialOptions['parity']> = { N: 'none', E: 'even', O: 'odd' };
 
+function regex(text: string): RegExp | undefined {
+  try {
+    return new RegExp(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function stepFrom(m: SerialStep): ProbeStep | undefined {
+  const expect = regex(m.expect);
+  return expect && { send: unescapeC(m.send), expect, timeoutMs: m.timeoutMs ?? DEFAULT_TIMEOUT_MS };
+}
+
 function probeFrom(driver: string, m: SerialMatch): SerialProbe | undefined {
+  const settings = Object.entries(m.options ?? {});
   if (m.send !== undefined && m.expect !== undefined) {
-    let expect: RegExp;
-    try {
-      expect = new RegExp(m.expect);
-    } catch {
-      return undefined;
-    }
+    const steps = [m as SerialStep, ...(m.then ?? [])].map(stepFrom);
+    if (steps.some((st) => st === undefined)) return undefined;
     const parity = m.parity === 'mark' || m.parity === 'space' ? undefined : m.parity;
     return {
       driver,
-      send: unescapeC(m.send),
-      expect,
+      steps: steps as ProbeStep[],
       options: { baudRate: m.baudRate, dataBits: m.dataBits, parity, stopBits: m.stopBits === 2 ? 2 : 1, dtr: m.dtr, rts: m.rts },
-      timeoutMs: m.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      settings,
       subdriver: m.subdriver,
+      clear: m.clear === undefined ? undefined : unescapeC(m.clear),
     };
   }
   // "<send> -> <answer> (<baud> <bits><parity><stop>)"
@@ -61,12 +83,11 @@ function probeFrom(driver: string, m: SerialMatch): SerialProbe | undefined {
   if (!t) return undefined;
   return {
     driver,
-    send: unescapeC(t[1]),
-    expect: new RegExp('^' + escapeRegex(unescapeC(t[2]))),
+    steps: [{ send: unescapeC(t[1]), expect: new RegExp('^' + escapeRegex(unescapeC(t[2]))), timeoutMs: DEFAULT_TIMEOUT_MS }],
     options: t[3]
       ? { baudRate: Number(t[3]), dataBits: Number(t[4]) as 5 | 6 | 7 | 8, parity: PARITY[t[5]], stopBits: Number(t[6]) as 1 | 2 }
       : {},
-    timeoutMs: DEFAULT_TIMEOUT_MS,
+    settings,
   };
 }
 
@@ -115,23 +136,68 @@ export interface SerialOpener {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function tryProbe(opener: SerialOpener, port: string, probe: SerialProbe): Promise<boolean> {
-  let handle: SerialHandle;
+/** What a command got on a port at given line settings: the answer, or null (silence, error). */
+type AnswerCache = Map<string, string | null>;
+
+async function tryProbe(opener: SerialOpener, port: string, probe: SerialProbe, cache: AnswerCache): Promise<boolean> {
+  let handle: SerialHandle | undefined;
   try {
-    handle = await opener.openSerial(port, { ...probe.options, lock: true });
-  } catch {
-    return false;
+    for (const step of probe.steps) {
+      const key = JSON.stringify([probe.options, step.send]);
+      let answer = cache.get(key);
+      if (answer === undefined) {
+        try {
+          handle ??= await opener.openSerial(port, { ...probe.options, lock: true });
+        } catch {
+          return false;
+        }
+        await clearLine(handle, probe, cache);
+        answer = await ask(handle, step);
+        cache.set(key, answer);
+      }
+      if (answer === null || !step.expect.test(answer)) return false;
+    }
+    return true;
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
+}
+
+const CLEAR_WAIT_MS = 200;
+
+async function clearLine(handle: SerialHandle, probe: SerialProbe, cache: AnswerCache): Promise<void> {
+  if (probe.clear === undefined) return;
+  const key = JSON.stringify([probe.options, null, probe.clear]);
+  if (cache.has(key)) return;
+  cache.set(key, null);
+  await handle.write(probe.clear, { timeoutMs: CLEAR_WAIT_MS }).catch(() => undefined);
+  await handle.read({ timeoutMs: CLEAR_WAIT_MS, idleMs: 50 }).catch(() => undefined);
+}
+
+async function ask(handle: SerialHandle, step: ProbeStep): Promise<string | null> {
   try {
     await handle.flushInput();
-    await handle.write(probe.send, { timeoutMs: probe.timeoutMs });
-    const answer = await handle.read({ timeoutMs: probe.timeoutMs, idleMs: 50 });
-    return probe.expect.test(Buffer.from(answer).toString('latin1'));
+    await handle.write(step.send, { timeoutMs: step.timeoutMs });
+    const answer = await handle.read({ timeoutMs: step.timeoutMs, idleMs: 50 });
+    return Buffer.from(answer).toString('latin1');
   } catch {
-    return false;
-  } finally {
-    await handle.close().catch(() => undefined);
+    return null;
   }
+}
+
+/** Runs the probes on one port in turn; the first whose answers all match gives the device. */
+export async function probePort(opener: SerialOpener, port: string, probes: readonly SerialProbe[]): Promise<ScanDevice | undefined> {
+  const cache: AnswerCache = new Map();
+  let sent = false;
+  for (const probe of probes) {
+    const fresh = probe.steps.some((st) => !cache.has(JSON.stringify([probe.options, st.send])));
+    if (sent && fresh) await sleep(PROBE_GAP_MS);
+    sent ||= fresh;
+    if (await tryProbe(opener, port, probe, cache)) {
+      return { type: 'EATON_SERIAL', driver: probe.driver, port, options: probe.settings, subdriver: probe.subdriver };
+    }
+  }
+  return undefined;
 }
 
 /** Probes one port; its line settings are restored whatever happens. */
@@ -139,13 +205,8 @@ export async function scanSerialPort(opener: SerialOpener, port: string, probes:
   const saved = await stty(['-g', '-F', port]);
   if (saved === undefined) return []; // missing or not a terminal: silent, as NUT
   try {
-    for (let i = 0; i < probes.length; i++) {
-      if (i > 0) await sleep(PROBE_GAP_MS);
-      if (await tryProbe(opener, port, probes[i])) {
-        return [{ type: 'EATON_SERIAL', driver: probes[i].driver, port, options: [], subdriver: probes[i].subdriver }];
-      }
-    }
-    return [];
+    const found = await probePort(opener, port, probes);
+    return found ? [found] : [];
   } finally {
     await stty(['-F', port, saved]);
   }

@@ -96,8 +96,8 @@ describe('nut-scanner parts', () => {
 
   it("serial: the apcsmart manifest's probe, C escapes, NUT's port list syntax", () => {
     const apc = serialProbes(plugins).find((p) => p.driver === 'apcsmart')!;
-    expect(apc.send).toBe('Y');
-    expect(apc.expect.test('SM\r\n')).toBe(true);
+    expect(apc.steps.map((st) => st.send)).toEqual(['Y']);
+    expect(apc.steps[0].expect.test('SM\r\n')).toBe(true);
     expect(apc.options).toMatchObject({ baudRate: 2400, dataBits: 8, parity: 'none', stopBits: 1 });
     expect(unescapeC('Q1\\r\\x0d')).toBe('Q1\r\r');
     expect(serialPorts('1-2', () => {})).toEqual(['/dev/ttyS1', '/dev/ttyUSB1', '/dev/ttyS2', '/dev/ttyUSB2']);
