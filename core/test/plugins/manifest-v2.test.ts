@@ -43,6 +43,13 @@ describe('manifest v2 schema', () => {
     expect(bad({ match: { serial: [{ baudRate: 2400 }] } })).not.toBe('');
     expect(bad({ match: { serial: [{ send: 'Q1', expect: '(' }] } })).toContain('/match/serial/0/expect');
     expect(bad({ match: { usb: [{ vendorId: '0665', serial: 'x' }] } })).toContain('unknown key "serial"');
+    expect(bad({ match: { serial: [{ send: 'Q1', expect: 'x', then: [{ send: 'I\\r' }] }] } })).toContain('/match/serial/0/then/0');
+    expect(bad({ match: { serial: [{ send: 'Q1', expect: 'x', options: { protocol: 1 } }] } })).toContain('/match/serial/0/options/protocol');
+  });
+
+  it('a serial probe of several commands, a clearing byte and the ups.conf settings a match implies', () => {
+    const probe = { clear: '\\r', send: 'Q1\\r', expect: '^\\(', then: [{ send: 'I\\r', expect: '^#', timeoutMs: 500 }], options: { protocol: 'megatec' } };
+    expect(validateManifest({ ...base, match: { serial: [probe] } })).toMatchObject({ ok: true });
   });
 });
 
