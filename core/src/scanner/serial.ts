@@ -186,12 +186,12 @@ async function ask(handle: SerialHandle, step: ProbeStep): Promise<string | null
 }
 
 /** Runs the probes on one port in turn; the first whose answers all match gives the device. */
-export async function probePort(opener: SerialOpener, port: string, probes: readonly SerialProbe[]): Promise<ScanDevice | undefined> {
+export async function probePort(opener: SerialOpener, port: string, probes: readonly SerialProbe[], gapMs = PROBE_GAP_MS): Promise<ScanDevice | undefined> {
   const cache: AnswerCache = new Map();
   let sent = false;
   for (const probe of probes) {
     const fresh = probe.steps.some((st) => !cache.has(JSON.stringify([probe.options, st.send])));
-    if (sent && fresh) await sleep(PROBE_GAP_MS);
+    if (sent && fresh) await sleep(gapMs);
     sent ||= fresh;
     if (await tryProbe(opener, port, probe, cache)) {
       return { type: 'EATON_SERIAL', driver: probe.driver, port, options: probe.settings, subdriver: probe.subdriver };

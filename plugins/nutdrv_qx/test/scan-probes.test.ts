@@ -67,7 +67,7 @@ describe("nutdrv_qx's serial probes for nut-scanner", () => {
       const detected = /^Using protocol: (\S+)/.exec(logs.find((l) => l.startsWith('Using protocol: ')) ?? '')?.[1];
       expect(detected).toBeDefined();
       const sent: string[] = [];
-      const found = await probePort(testingLine(table, sent), '/dev/ttyQX', probes);
+      const found = await probePort(testingLine(table, sent), '/dev/ttyQX', probes, 0);
       expect(found?.options).toEqual([['protocol', detected!.toLowerCase()]]);
       // an answer once had is not asked for again
       expect(new Set(sent.filter((s) => s !== '\r')).size).toBe(sent.filter((s) => s !== '\r').length);
