@@ -139,11 +139,23 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** What a command got on a port at given line settings: the answer, or null (silence, error). */
 type AnswerCache = Map<string, string | null>;
 
+const keyOf = (probe: SerialProbe, step: ProbeStep): string => JSON.stringify([probe.options, step.send]);
+
+/** Whether a probe would send anything, or is settled by answers already had. */
+function needsLine(probe: SerialProbe, cache: AnswerCache): boolean {
+  for (const step of probe.steps) {
+    const answer = cache.get(keyOf(probe, step));
+    if (answer === undefined) return true;
+    if (answer === null || !step.expect.test(answer)) return false;
+  }
+  return false;
+}
+
 async function tryProbe(opener: SerialOpener, port: string, probe: SerialProbe, cache: AnswerCache): Promise<boolean> {
   let handle: SerialHandle | undefined;
   try {
     for (const step of probe.steps) {
-      const key = JSON.stringify([probe.options, step.send]);
+      const key = keyOf(probe, step);
       let answer = cache.get(key);
       if (answer === undefined) {
         try {
@@ -190,11 +202,11 @@ export async function probePort(opener: SerialOpener, port: string, probes: read
   const cache: AnswerCache = new Map();
   let sent = false;
   for (const probe of probes) {
-    const fresh = probe.steps.some((st) => !cache.has(JSON.stringify([probe.options, st.send])));
+    const fresh = needsLine(probe, cache);
     if (sent && fresh) await sleep(gapMs);
     sent ||= fresh;
     if (await tryProbe(opener, port, probe, cache)) {
-      return { type: 'EATON_SERIAL', driver: probe.driver, port, options: probe.settings, subdriver: probe.subdriver };
+      return { type: 'EATON_SERIAL', driver: probe.driver, port, options: [...probe.settings], subdriver: probe.subdriver };
     }
   }
   return undefined;

@@ -60,6 +60,24 @@ describe("nutdrv_qx's serial probes for nut-scanner", () => {
     }
   });
 
+  it('a silent line: nothing found, each first command sent once, the line cleared once', async () => {
+    const sent: string[] = [];
+    const silent: SerialOpener = {
+      openSerial: async (path) =>
+        ({
+          path,
+          flushInput: async () => undefined,
+          write: async (d: string | Uint8Array) => void sent.push(String(d)),
+          read: async () => {
+            throw new TransportError('ETIMEDOUT', 'no answer');
+          },
+          close: async () => undefined,
+        }) as unknown as SerialHandle,
+    };
+    expect(await probePort(silent, '/dev/ttyQX', probes, 0)).toBeUndefined();
+    expect(sent).toEqual(['\r', 'QGS\r', 'M\r', 'QS\r', 'D\r', 'Q1\r']);
+  });
+
   for (const table of tables.filter((t) => t.testing?.length && t.protocol !== 'masterguard')) {
     it(`${table.protocol}'s testing device: the protocol the driver detects`, async () => {
       const { rt, logs } = makeRuntime(new TestingLink(table));
