@@ -1,8 +1,8 @@
 /**
  * nutdrv_qx in the host, three sections on three Q1 simulators (pseudo-terminals), sharing
  * one driver worker and each in a worker of its own: every section serves, through upsd, what
- * NUT 2.8.0's nutdrv_qx publishes for the same simulator; one unit unplugged makes only its
- * section stale while its worker-mates keep answering (an event on a mate still gets through),
+ * NUT 2.8.0's nutdrv_qx publishes for the same simulator; pooled, one unit unplugged makes only
+ * its section stale while its worker-mates keep answering (an event on a mate still gets through),
  * and it comes back by itself.
  */
 import { join, resolve } from 'node:path';
@@ -45,7 +45,7 @@ function nutValues(): Map<string, string> {
   return m;
 }
 
-describe.each(poolModes(NAMES.length))('nutdrv_qx %s in the host', (_label, settings, workers) => {
+describe.each(poolModes(NAMES.length))('nutdrv_qx %s in the host', (label, settings, workers) => {
   let fleet: Fleet;
 
   beforeAll(async () => {
@@ -70,6 +70,9 @@ describe.each(poolModes(NAMES.length))('nutdrv_qx %s in the host', (_label, sett
     }
   });
 
+  // Pooled only: the unit goes stale after NUT's retries (about 7 s); one section alone in its
+  // worker doing the same is qx-events.test.ts's unplugged cable.
+  if (label !== 'pooled') return;
   it('one unit unplugged: only its section goes stale, the others keep answering, and it comes back', async () => {
     await sims[0]!.event('unplug');
     await eventually('q0 stale', async () => (await fleet.status('q0')) === 'ERR DATA-STALE', 30_000);
