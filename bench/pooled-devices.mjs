@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 /**
- * Serial device plugins pooled or not: N sections of apcsmart (Smart-UPS simulators) or
- * nutdrv_qx (Q1 simulators), each on its own pseudo-terminal, run by `nut start` with a given
- * number of instances per worker. Reports the time from launch until every section answers
+ * Device plugins pooled or not: N sections of apcsmart (Smart-UPS simulators) or nutdrv_qx
+ * (Q1 simulators), each on its own pseudo-terminal, or of usbhid-ups (N identical virtual APC
+ * Back-UPS CS 500 units on one umockdev testbed, told apart by busport), run by `nut start`
+ * with a given number of instances per worker. Reports the time from launch until every section answers
  * GET VAR ups.status with a value, the PSS summed over our processes (host with its workers,
  * transport process; the simulators are not counted), and our CPU while a client reads every
  * section's ups.status once a second (the sections poll every 2 s, NUT's default).
  *
- *   node bench/pooled-devices.mjs [--devices 10] [--caps 1,10] [--plugins apcsmart,nutdrv_qx] [--window 10]
+ *   node bench/pooled-devices.mjs [--devices 10] [--caps 1,10] [--plugins apcsmart,nutdrv_qx,usbhid-ups] [--window 10]
  *
- * Needs socat (the simulators' pseudo-terminals) and a built core (npm run build).
+ * Needs socat (the simulators' pseudo-terminals), umockdev with python3-gi for usbhid-ups
+ * (test/virtual-usb/README.md) and a built core (npm run build).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,7 +30,7 @@ const arg = (name, dflt) => {
 };
 const DEVICES = Number(arg('devices', '10'));
 const CAPS = arg('caps', `1,${DEVICES}`).split(',').map(Number);
-const PLUGINS = arg('plugins', 'apcsmart,nutdrv_qx').split(',');
+const PLUGINS = arg('plugins', 'apcsmart,nutdrv_qx,usbhid-ups').split(',');
 const WINDOW_MS = Number(arg('window', '10')) * 1000;
 const NUT = join(REPO, 'core/dist/cli/nut.js');
 
@@ -50,20 +52,44 @@ async function simulator(kind, path) {
   return child;
 }
 
+/**
+ * N identical virtual USB units (test/virtual-usb/server.py under umockdev); resolves with the
+ * server and the environment under which a process sees them.
+ */
+async function virtualUsb(count, dir) {
+  const modelFile = join(dir, 'one.json');
+  const made = spawnSync(join(REPO, 'node_modules/.bin/jiti'), [join(REPO, 'test/virtual-usb/model-from-log.ts'), join(FIXTURES, 'hid', 'APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev'), modelFile], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`model-from-log failed: ${made.stderr}`);
+  const one = JSON.parse(readFileSync(modelFile, 'utf8'));
+  writeFileSync(join(dir, 'models.json'), JSON.stringify(Array.from({ length: count }, () => one)));
+  const child = spawn('/usr/bin/umockdev-wrapper', ['/usr/bin/python3', join(REPO, 'test/virtual-usb/server.py'), join(dir, 'models.json'), join(dir, 'out.jsonl')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const first = await new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`virtual USB server exited (${code}): ${err}`)));
+  });
+  child.stopGently = () => child.stdin.end(`${JSON.stringify({ cmd: 'stop' })}\n`);
+  return { child, env: { LD_PRELOAD: 'libumockdev-preload.so.0', UMOCKDEV_DIR: JSON.parse(first).root } };
+}
+
 async function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
+  if (child.stopGently) child.stopGently();
+  else child.kill('SIGTERM');
   const t = setTimeout(() => child.kill('SIGKILL'), 3000);
   await gone;
   clearTimeout(t);
 }
 
-async function measure(kind, cap, ttys) {
+async function measure(kind, cap, ttys, env) {
   const sb = makeSandbox(`pooled-${kind}-${cap}`);
+  Object.assign(sb.env, env);
   const port = await freePort();
   const names = ttys.map((_, i) => `ups${i}`);
-  sb.write('ups.conf', ttys.map((t, i) => `[${names[i]}]\n driver = ${kind}\n port = ${t}\n${KINDS[kind].options}`).join(''));
+  const section = (t, i) => (kind === 'usbhid-ups' ? ` port = auto\n busport = 1-${i + 1}\n` : ` port = ${t}\n${KINDS[kind].options}`);
+  sb.write('ups.conf', ttys.map((t, i) => `[${names[i]}]\n driver = ${kind}\n${section(t, i)}`).join(''));
   sb.write('upsd.conf', `LISTEN 127.0.0.1 ${port}\n`);
   sb.write('upsd.users', '');
   writeFileSync(join(sb.dir, 'nut-ts.config.json'), JSON.stringify({ workersPerInstance: 'plugin', instancesPerWorker: cap }));
@@ -92,10 +118,15 @@ for (const kind of PLUGINS) {
   const dir = mkdtempSync(join(tmpdir(), `nutbench-sims-${kind}-`));
   const ttys = Array.from({ length: DEVICES }, (_, i) => join(dir, `tty${i}`));
   const sims = [];
+  let env = {};
   try {
-    for (const t of ttys) sims.push(await simulator(kind, t));
+    if (kind === 'usbhid-ups') {
+      const usb = await virtualUsb(DEVICES, dir);
+      sims.push(usb.child);
+      env = usb.env;
+    } else for (const t of ttys) sims.push(await simulator(kind, t));
     for (const cap of CAPS) {
-      const r = await measure(kind, cap, ttys);
+      const r = await measure(kind, cap, ttys, env);
       rows.push({ kind, cap, ...r });
       console.error(`${kind} ${DEVICES} devices, ${cap} per worker: ${JSON.stringify(r)}`);
     }
