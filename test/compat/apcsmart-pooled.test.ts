@@ -3,7 +3,8 @@
  * sharing one driver worker and each in a worker of its own: every section serves, through
  * upsd, what NUT 2.8.0's apcsmart publishes for the same simulator; one unit unplugged makes
  * only its section stale while its worker-mates keep answering (an alert from a mate reaches
- * that mate alone, long before its next poll), and it comes back by itself.
+ * that mate alone, long before its next poll), and it comes back by itself; one section
+ * stopped and started again gets its port back while the others carry on.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -105,4 +106,14 @@ describe.each(poolModes(NAMES.length))('apcsmart %s in the host', (_label, setti
     expect(await fleet.values('a0')).toEqual(nutValues());
     expect(await fleet.status('a2')).toBe('OL');
   }, 90_000);
+
+  it('one section stopped and started again: its port is free for it, its worker-mates carry on', async () => {
+    expect((await fleet.host.stopInstance('a2')).ok).toBe(true);
+    await eventually('a2 gone from upsd', async () => (await fleet.status('a2')) !== 'OL', 10_000);
+    expect(await fleet.status('a1')).toBe('OL');
+    expect(await fleet.host.startInstance('a2')).toEqual({ ok: true, messages: [] });
+    await eventually('a2 back', async () => (await fleet.status('a2')) === 'OL', 20_000);
+    expect(await fleet.values('a2')).toEqual(nutValues());
+    expect(fleet.host.pool.workers()).toHaveLength(workers);
+  }, 60_000);
 });

@@ -3,7 +3,8 @@
  * (told apart by busport), sharing one driver worker and each in a worker of its own: every
  * section serves, through upsd, what NUT 2.8.0's usbhid-ups publishes for the same device; an
  * interrupt report from one unit reaches its own section only; one unit unplugged makes only
- * its section stale while its worker-mates keep answering, and it comes back by itself.
+ * its section stale while its worker-mates keep answering, and it comes back by itself; one
+ * section stopped and started again gets its device back while the others carry on.
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,4 +102,20 @@ describe.each(poolModes(NAMES.length))('usbhid-ups %s in the host', (_label, set
     expect(await fleet.values('u0')).toEqual(nut);
     expect(await fleet.status('u1')).toBe('OL');
   }, 90_000);
+
+  it('one section stopped and started again: its device is free for it, its worker-mates carry on', async () => {
+    expect((await fleet.host.stopInstance('u2')).ok).toBe(true);
+    await eventually('u2 gone from upsd', async () => (await fleet.status('u2')) !== 'OL', 10_000);
+    expect(await fleet.status('u1')).toBe('OL');
+    expect(await fleet.host.startInstance('u2')).toEqual({ ok: true, messages: [] });
+    await eventually('u2 back', async () => (await fleet.status('u2')) === 'OL', 20_000);
+    expect(await fleet.values('u2')).toEqual(nut);
+    // its interrupt endpoint is its own again
+    await dev.device(2).queueInterrupt(STATUS_OB);
+    await eventually('u2 OB', async () => (await fleet.status('u2')) === 'OB', 10_000);
+    expect(await fleet.status('u1')).toBe('OL');
+    await dev.device(2).queueInterrupt(STATUS_OL);
+    await eventually('u2 OL', async () => (await fleet.status('u2')) === 'OL', 10_000);
+    expect(fleet.host.pool.workers()).toHaveLength(workers);
+  }, 60_000);
 });
