@@ -2,8 +2,8 @@
  * nutdrv_qx in the host, three sections on three Q1 simulators (pseudo-terminals) and one on a
  * Q1 unit behind a cypress serial-over-USB bridge (virtual USB device), sharing one driver
  * worker and each in a worker of its own: every section serves, through upsd, what NUT 2.8.0's
- * nutdrv_qx publishes for the same unit; pooled, one unit unplugged makes only
- * its section stale while its worker-mates keep answering (an event on a mate still gets through),
+ * nutdrv_qx publishes for the same unit; pooled, one serial unit unplugged makes only its
+ * section stale while its worker-mates keep answering (an event on a mate still gets through),
  * and it comes back by itself.
  */
 import { spawnSync } from 'node:child_process';
