@@ -1,8 +1,8 @@
 /**
- * apcsmart inside the host: each section in its own worker, the serial port brokered by the
- * host's transport process, upsd serving the tree. An alert from the unit reaches upsd's
- * ups.status long before the next poll; one unit unplugged goes stale and comes back while
- * the other carries on.
+ * apcsmart inside the host with the default settings (its two sections share a driver
+ * worker), the serial port brokered by the host's transport process, upsd serving the tree.
+ * An alert from the unit reaches upsd's ups.status long before the next poll; one unit
+ * unplugged goes stale and comes back while the other carries on.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

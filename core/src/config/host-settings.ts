@@ -7,9 +7,10 @@
  *
  * Defaults, and why:
  * - workersPerInstance "auto": instances of a plugin whose sharing was measured (dummy-ups,
- *   snmp-ups: core/src/host/pool-policy.ts) share workers, up to instancesPerWorker each; any
- *   other plugin gets a worker per instance (isolation for code nobody measured). A pooled
- *   instance that blocks its worker is still named and restarted; its pool-mates restart with it.
+ *   snmp-ups, apcsmart, nutdrv_qx, usbhid-ups: core/src/host/pool-policy.ts) share workers, up
+ *   to instancesPerWorker each; any other plugin gets a worker per instance (isolation for code
+ *   nobody measured). A pooled instance that blocks its worker is still named and restarted;
+ *   its pool-mates restart with it.
  * - outOfProcess []: plugins run in worker threads; a plugin listed here (or one whose thread
  *   once stayed blocked in a system call after terminate) runs in child processes instead.
  * - watchdogMs 30000: twice upsd's MAXAGE (15 s). A call still running after that has already

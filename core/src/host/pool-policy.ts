@@ -16,6 +16,16 @@ export const MEASURED_INSTANCES_PER_WORKER: Readonly<Record<string, number>> = {
   // not yet measured against snmpsim; the dummy-ups curve flattens past 50, and 50 keeps the
   // instances a blocked worker takes down with it to a fraction of a large site
   'snmp-ups': 50,
+  // 20 devices on simulators (node bench/pooled-devices.mjs; load average 10-18 on 2 CPUs, so
+  // the start times are rough), PSS with 1 / 5 / 20 per worker: apcsmart 348 / 169 / 115 MB,
+  // nutdrv_qx 403 / 147 / 87 MB, usbhid-ups 466 / 146 / 95 MB; until all answer 18 / 7.6 /
+  // 7.3 s, 32 / 12 / 3.5 s, 24 / 13 / 10 s. Their device I/O is async and runs in the
+  // transport process; test/compat/*-pooled.test.ts run them pooled against NUT 2.8.0's
+  // drivers, with one unit unplugged. 20 keeps most of the saving and bounds what a blocked
+  // worker takes down with it.
+  apcsmart: 20,
+  nutdrv_qx: 20,
+  'usbhid-ups': 20,
 };
 
 /** Cap when a plugin is pooled and neither the settings nor a measurement say otherwise. */

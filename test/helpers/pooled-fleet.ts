@@ -1,0 +1,62 @@
+/**
+ * Shared by the *-pooled tests: one host running several sections of a device plugin,
+ * either sharing one driver worker (pooled) or one worker each (isolated), upsd serving them
+ * on loopback, and what a client sees through it.
+ */
+import { NutClient } from '../../core/src/client/client.js';
+import { Host } from '../../core/src/host/host.js';
+import type { HostSettingsInput } from '../../core/src/host/settings.js';
+import { freePort, makeSandbox, type Sandbox } from './oracle.js';
+
+/** [label, host settings, workers expected for `count` sections]. */
+export function poolModes(count: number): Array<[string, HostSettingsInput, number]> {
+  return [
+    ['pooled', { workersPerInstance: 'plugin', instancesPerWorker: 8 }, 1],
+    ['isolated', { workersPerInstance: 'instance' }, count],
+  ];
+}
+
+export interface Fleet {
+  sb: Sandbox;
+  host: Host;
+  client: NutClient;
+  /** upsd's answer for ups.status, or `ERR <code>` (DATA-STALE, DRIVER-NOT-CONNECTED, …). */
+  status(ups: string): Promise<string>;
+  /** Every variable upsd serves for the UPS, driver.* aside. */
+  values(ups: string): Promise<Map<string, string>>;
+  close(): Promise<void>;
+}
+
+export async function startFleet(upsConf: string, names: string[], settings: HostSettingsInput): Promise<Fleet> {
+  const sb = makeSandbox('nut-ts-pooled-');
+  sb.write('ups.conf', upsConf);
+  const host = new Host({
+    paths: { confPath: sb.confPath, statePath: sb.statePath, altPidPath: sb.statePath, driverPath: '/lib/nut' },
+    settings,
+    pluginSearch: { nodeModules: false },
+    driverSockets: false,
+    log: () => undefined,
+  });
+  const problems = host.loadConfig().messages;
+  if (problems.length) throw new Error(problems.join('\n'));
+  const port = await freePort();
+  const up = await host.upsd.start({ listen: [{ host: '127.0.0.1', port }], noConfigFiles: true });
+  if (!up.ok) throw new Error(`upsd did not start: ${JSON.stringify(up)}`);
+  const results = await host.startMany(names.map((ups) => ({ ups, maxstartdelayMs: 60_000 })));
+  const failed = results.map((r, i) => (r.ok ? '' : `${names[i]}: ${r.messages.join(' | ')}`)).filter(Boolean);
+  if (failed.length) throw new Error(`sections did not start: ${failed.join('; ')}`);
+  const client = new NutClient({ port, host: '127.0.0.1' });
+  await client.connect();
+  return {
+    sb,
+    host,
+    client,
+    status: (ups) => client.getVar(ups, 'ups.status').catch((e: { code?: string; message: string }) => `ERR ${e.code ?? e.message}`),
+    values: async (ups) => new Map((await client.listVar(ups)).filter((v) => !v.name.startsWith('driver.')).map((v) => [v.name, v.value])),
+    async close() {
+      client.close();
+      await host.close();
+      sb.cleanup();
+    },
+  };
+}
