@@ -59,12 +59,12 @@ describe('nutdrv_qx USB unplug and replug (NUT and ours)', () => {
     const ours = start('ours');
     const both = async (pred: (s: Awaited<ReturnType<typeof state>>) => boolean) =>
       existsSync(nut.socket) && existsSync(ours.socket) && pred(await state(nut.socket)) && pred(await state(ours.socket));
-    await eventually('both on line', () => both((s) => !s.stale && s.status === 'OL'), 30_000);
+    await eventually('both on line', () => both((s) => !s.stale && s.status === 'OL'), 60_000);
 
     sim.stdin!.write('unplug\n');
     await eventually('both stale', () => both((s) => s.stale), 40_000);
     sim.stdin!.write('set ups.load 42\nreplug\n');
     await eventually('both back with fresh data', () => both((s) => !s.stale && s.load === '42'), 60_000);
     expect(await state(ours.socket)).toEqual(await state(nut.socket));
-  }, 150_000);
+  }, 180_000);
 });
