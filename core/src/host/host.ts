@@ -21,7 +21,8 @@ import { SocketExport } from './socket-export.js';
 import { UpsdService } from './upsd-service.js';
 import { defaultWorkerPath, WorkerInstance } from './worker-instance.js';
 import { WorkerPool, type HostTransports } from './worker-pool.js';
-import { instancesPerWorker, runsOutOfProcess } from './pool-policy.js';
+import { instancesPerWorker, runsConfined, runsOutOfProcess } from './pool-policy.js';
+import { confinedNodeArgs, confinementFor } from './confinement.js';
 import { TransportService } from '../transport/service.js';
 
 export type HostLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
@@ -155,6 +156,7 @@ export class Host implements DeviceDirectory {
       },
       instancesPerWorker: (spec) => instancesPerWorker(this.settings, spec),
       outOfProcess: (spec) => runsOutOfProcess(this.settings, spec),
+      confined: (spec) => (runsConfined(this.settings, spec) ? confinedNodeArgs(confinementFor(spec)) : undefined),
       transports: options.transports ?? this.transports.forWorkers(),
       log: (level, message) => this.log(level, message),
     });

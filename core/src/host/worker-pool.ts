@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import type { ResourceLimits } from 'node:worker_threads';
 import { processLink, threadLink, type WorkerLink, type WorkerRunner } from './worker-link.js';
-import { BLOCKED_MS, type HostToWorker, type InstanceEvent, type InstanceId, type InstanceSpec, type PluginCall } from './worker-protocol.js';
+import { BLOCKED_MS, IPC_DEVICES, type HostToWorker, type InstanceEvent, type InstanceId, type InstanceSpec, type PluginCall } from './worker-protocol.js';
 
 export const WATCH_MS = 500;
 /** How long a worker gets to end after terminate before it counts as wedged. */
@@ -62,6 +62,11 @@ export interface PoolOptions {
   instancesPerWorker(spec: InstanceSpec): number;
   /** Run this spec's plugin in child processes instead of threads. */
   outOfProcess?(spec: InstanceSpec): boolean;
+  /**
+   * Run this spec's instance confined: a child process of its own under Node's permission
+   * model (core/src/host/confinement.ts); the Node options that start it.
+   */
+  confined?(spec: InstanceSpec): readonly string[] | undefined;
   transports?: HostTransports;
   log?(level: 'info' | 'warn' | 'error', message: string): void;
 }
@@ -82,8 +87,21 @@ interface Slot {
   stopTimer?: NodeJS.Timeout;
   slow: boolean;
   detach?: () => void;
+  /** The instance's device channel, relayed over a child process's IPC (see attach). */
+  relay?: RelayPort;
   done: boolean;
 }
+
+/** The host's end of an instance's device channel (a MessagePort). */
+interface RelayPort {
+  postMessage(m: unknown): void;
+  on(event: 'message', listener: (m: unknown) => void): unknown;
+  close?(): void;
+  unref?(): void;
+}
+
+const isPort = (v: unknown): v is RelayPort =>
+  typeof v === 'object' && v !== null && typeof (v as RelayPort).postMessage === 'function' && typeof (v as RelayPort).on === 'function';
 
 const isInit = (call: PluginCall) => call === 'initups' || call === 'initinfo';
 
@@ -121,6 +139,7 @@ class PooledWorker {
     pipe(link.stderr, 'warn');
     link.on('message', (m) => {
       if (m.t === 'batch') for (const e of m.events) this.onEvent(e);
+      else if (m.t === 'dev') this.slots.get(m.id)?.relay?.postMessage(m.m);
     });
     link.on('error', (err) => {
       this.thrown =
@@ -160,6 +179,7 @@ class PooledWorker {
     if (slot.stopTimer) clearTimeout(slot.stopTimer);
     this.slots.delete(slot.id);
     slot.detach?.();
+    slot.relay?.close?.();
     slot.cb.ended(error, status, collateral);
     if (this.slots.size === 0 && !this.dying && !this.exited) {
       this.accepting = false;
@@ -284,7 +304,20 @@ class PooledWorker {
     this.slots.set(id, slot);
     const attached = this.pool.options.transports?.attach(spec.upsname, spec);
     slot.detach = attached?.detach;
-    if (!this.link.post({ t: 'start', id, spec, devices: attached?.channel }, attached?.transfer)) {
+    let devices = attached?.channel;
+    let transfer = attached?.transfer;
+    if (this.link.runner === 'process' && isPort(devices)) {
+      // a MessagePort cannot cross a process boundary: the host keeps it and relays its messages
+      const relay = devices;
+      slot.relay = relay;
+      relay.on('message', (m) => {
+        if (!slot.done) this.link.post({ t: 'dev', id, m: m as never });
+      });
+      relay.unref?.();
+      devices = IPC_DEVICES;
+      transfer = undefined;
+    }
+    if (!this.link.post({ t: 'start', id, spec, devices }, transfer)) {
       setImmediate(() => this.finish(slot, 'cannot reach the driver worker', 1));
     }
     const post = (m: DistributiveOmit<HostToWorker, 'id'>) => !slot.done && this.link.post({ ...m, id } as HostToWorker);
@@ -348,14 +381,22 @@ export class WorkerPool {
       setImmediate(() => cb.ended(error, 1));
       return { runId: undefined, where: 'none', post: () => false, stop() {}, kill() {} };
     }
-    const runner = this.runnerFor(spec);
-    const cap = Math.max(1, Math.floor(this.options.instancesPerWorker(spec)));
-    const key = `${runner}|${spec.driver}|${spec.entryPath}|${cap}`;
+    const confinedArgs = this.options.confined?.(spec);
+    const runner = confinedArgs ? 'process' : this.runnerFor(spec);
+    // a confined instance reads its own section's files: it shares its process with no other
+    const cap = confinedArgs ? 1 : Math.max(1, Math.floor(this.options.instancesPerWorker(spec)));
+    const key = `${confinedArgs ? 'confined' : runner}|${spec.driver}|${spec.entryPath}|${cap}`;
     let list = this.open.get(key);
     if (!list) this.open.set(key, (list = []));
     let w = list.find((x) => x.accepting && x.slots.size < x.cap);
     if (!w) {
-      const linkOptions = { workerPath, name: `nut-ts ${spec.driver}${cap === 1 ? ` ${spec.upsname}` : ''}`, slots: cap, resourceLimits: this.options.resourceLimits };
+      const linkOptions = {
+        workerPath,
+        name: `nut-ts ${spec.driver}${cap === 1 ? ` ${spec.upsname}` : ''}`,
+        slots: cap,
+        resourceLimits: this.options.resourceLimits,
+        execArgv: confinedArgs,
+      };
       w = new PooledWorker(runner === 'process' ? processLink(linkOptions) : threadLink(linkOptions), key, cap, this);
       list.push(w);
       this.all.add(w);
