@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { findHost } from '../host/control-client.js';
 import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, missingNutConfig } from '../host/demo.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
-import { dropRoot } from '../host/privileges.js';
+import { dropRoot, reservePrivilegedPorts } from '../host/privileges.js';
 import { consoleLogger, exitCodeAfterStop, runHost } from '../host/run.js';
 import { loadHostSettings } from '../host/settings.js';
 import { pluginKinds } from '../plugins/manifest.js';
@@ -106,6 +106,8 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
     process.stderr.write(`nut start: ${(e as Error).message}\n`);
     return 1;
   }
+  const listen = demo || port !== undefined ? [{ host: '127.0.0.1', port: port ?? 3493 }] : undefined;
+  await reservePrivilegedPorts(running, log, listen);
   if (!dropRoot(running, paths, undefined, log)) {
     await running.stop();
     return 1;
@@ -113,7 +115,6 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
   const { host } = running;
   // upsd listens first: clients can connect (and see each UPS once its driver is up) while
   // a thousand instances are still starting
-  const listen = demo || port !== undefined ? [{ host: '127.0.0.1', port: port ?? 3493 }] : undefined;
   const upsd = await host.upsd.start({ listen, noConfigFiles: demo });
   for (const m of upsd.messages) log(upsd.ok ? 'info' : 'error', m);
   if (upsd.ok) {

@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync } from 'node:fs';
+import type { ListenAddress } from '../upsd/config.js';
 import type { HostLogger } from './host.js';
 import type { LogFile } from './log-file.js';
 import { controlSocketPath, hostPidPath, type NutPaths } from './paths.js';
@@ -102,6 +103,15 @@ export function becomeUser(user: RunAsUser): void {
   process.setgid(user.gid);
   process.setuid(user.uid);
   if (process.getuid?.() !== user.uid || process.geteuid?.() !== user.uid) throw new Error(`could not switch to user ${user.name}`);
+}
+
+/**
+ * A host running as root binds upsd's privileged LISTEN ports (below 1024) before it switches
+ * user, as NUT's upsd does; upsd, started later, listens on them (upsd/reserved-listeners.ts).
+ */
+export async function reservePrivilegedPorts(running: RunningHost, log: HostLogger, listen?: ListenAddress[]): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (const m of await running.host.upsd.reservePrivileged(listen)) log('warn', `upsd: could not bind ${m} before switching user`);
 }
 
 /** Switches to the configured user once the host holds what needs root; false: do not go on. */
