@@ -229,6 +229,15 @@ export class Host implements DeviceDirectory {
    */
   private listing: PluginListing | undefined;
 
+  /** The package directory of the plugin that runs `driver`, if one is installed. */
+  pluginDir(driver: string): string | undefined {
+    try {
+      return findDriverPlugin(driver, this.searchSettings(), this.plugins())?.plugin.dir;
+    } catch {
+      return undefined;
+    }
+  }
+
   private plugins(): PluginListing {
     this.listing ??= discoverPlugins(this.searchSettings());
     return this.listing;
