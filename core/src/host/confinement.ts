@@ -3,10 +3,14 @@
  * plugin's own package, the runtime it imports and the files its section names; no write, no
  * child processes, no worker threads, no native addons. (Node 20 has no network permission:
  * a confined plugin can still open sockets.)
+ *
+ * Node 20 follows a symbolic link inside an allowed folder wherever it points, so a plugin
+ * package holding a link out of what it may read (to upsd.users, say) is not started confined
+ * (escapingLinks).
  */
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { permissionDenial } from '../driver/denial.js';
 import type { InstanceSpec } from './worker-protocol.js';
@@ -129,4 +133,77 @@ export function confinementFor(spec: InstanceSpec, coreDir: string = CORE_DIR): 
     runtimeDirs: [join(coreDir, 'dist'), join(coreDir, 'package.json'), ...seen],
     sectionFiles,
   };
+}
+
+/** Entries scanned per package at most (a plugin package is small; node_modules may not be). */
+const SCAN_LIMIT = 20_000;
+
+const inside = (dir: string, p: string) => p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+/**
+ * Symbolic links under `dirs` that lead out of `allowed` (Node's permission model would follow
+ * them): "link -> target" for each. A folder too large to scan counts as one finding.
+ */
+export function escapingLinks(dirs: readonly string[], allowed: readonly string[]): string[] {
+  const roots = allowed.map((a) => {
+    try {
+      return realpathSync(a);
+    } catch {
+      return resolve(a);
+    }
+  });
+  const found: string[] = [];
+  for (const dir of dirs) {
+    let seen = 0;
+    const stack = [resolve(dir)];
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      let names: string[];
+      try {
+        names = readdirSync(d);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (++seen > SCAN_LIMIT) {
+          found.push(`${dir} (more than ${SCAN_LIMIT} entries; not checked for links)`);
+          stack.length = 0;
+          break;
+        }
+        const p = join(d, name);
+        let st;
+        try {
+          st = lstatSync(p);
+        } catch {
+          continue;
+        }
+        if (st.isSymbolicLink()) {
+          let target: string;
+          try {
+            target = realpathSync(p);
+          } catch {
+            continue; // dangling: leads nowhere
+          }
+          if (!roots.some((r) => inside(r, target))) found.push(`${p} -> ${target}`);
+        } else if (st.isDirectory()) stack.push(p);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The Node options for a confined instance of `spec`, or why it cannot run confined (its
+ * plugin package holds a link out of what it may read).
+ */
+export function confinedLaunch(spec: InstanceSpec): { execArgv: string[] } | { refused: string } {
+  const o = confinementFor(spec);
+  const allowed = [o.packageDir, ...(o.runtimeDirs ?? []), ...(o.sectionFiles ?? [])];
+  const links = escapingLinks([o.packageDir], allowed);
+  if (links.length > 0) {
+    return {
+      refused: `cannot run [${spec.upsname}] confined: plugin ${spec.driver} holds symbolic links out of what it may read (Node's permission model would follow them): ${links.slice(0, 5).join(', ')}${links.length > 5 ? ', ...' : ''}`,
+    };
+  }
+  return { execArgv: confinedNodeArgs(o) };
 }

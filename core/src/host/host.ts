@@ -22,7 +22,7 @@ import { UpsdService } from './upsd-service.js';
 import { defaultWorkerPath, WorkerInstance } from './worker-instance.js';
 import { WorkerPool, type HostTransports } from './worker-pool.js';
 import { instancesPerWorker, runsConfined, runsOutOfProcess } from './pool-policy.js';
-import { confinedNodeArgs, confinementFor } from './confinement.js';
+import { confinedLaunch } from './confinement.js';
 import { TransportService } from '../transport/service.js';
 
 export type HostLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
@@ -156,7 +156,7 @@ export class Host implements DeviceDirectory {
       },
       instancesPerWorker: (spec) => instancesPerWorker(this.settings, spec),
       outOfProcess: (spec) => runsOutOfProcess(this.settings, spec),
-      confined: (spec) => (runsConfined(this.settings, spec) ? confinedNodeArgs(confinementFor(spec)) : undefined),
+      confined: (spec) => (runsConfined(this.settings, spec) ? confinedLaunch(spec) : undefined),
       transports: options.transports ?? this.transports.forWorkers(),
       log: (level, message) => this.log(level, message),
     });

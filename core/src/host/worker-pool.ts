@@ -66,7 +66,7 @@ export interface PoolOptions {
    * Run this spec's instance confined: a child process of its own under Node's permission
    * model (core/src/host/confinement.ts); the Node options that start it.
    */
-  confined?(spec: InstanceSpec): readonly string[] | undefined;
+  confined?(spec: InstanceSpec): { execArgv: readonly string[] } | { refused: string } | undefined;
   transports?: HostTransports;
   log?(level: 'info' | 'warn' | 'error', message: string): void;
 }
@@ -381,7 +381,12 @@ export class WorkerPool {
       setImmediate(() => cb.ended(error, 1));
       return { runId: undefined, where: 'none', post: () => false, stop() {}, kill() {} };
     }
-    const confinedArgs = this.options.confined?.(spec);
+    const confinement = this.options.confined?.(spec);
+    if (confinement && 'refused' in confinement) {
+      setImmediate(() => cb.ended(confinement.refused, 1));
+      return { runId: undefined, where: 'none', post: () => false, stop() {}, kill() {} };
+    }
+    const confinedArgs = confinement?.execArgv;
     const runner = confinedArgs ? 'process' : this.runnerFor(spec);
     // a confined instance reads its own section's files: it shares its process with no other
     const cap = confinedArgs ? 1 : Math.max(1, Math.floor(this.options.instancesPerWorker(spec)));

@@ -5,7 +5,7 @@
  * dummy-ups, confined, still serves its .dev file through upsd.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,19 @@ describe('confined plugins in the host', () => {
   mkdirSync(statePath);
   writeFileSync(join(confPath, 'upsd.users'), '[admin]\n password = secret\n actions = SET\n instcmds = ALL\n', { mode: 0o600 });
   copyFileSync(devFixture, join(confPath, 'opti.dev'));
+  // a plugin whose package holds a link to upsd.users: Node 20 would follow it
+  const linkedPlugins = join(dir, 'plugins');
+  const linked = join(linkedPlugins, 'linked');
+  mkdirSync(linked, { recursive: true });
+  writeFileSync(
+    join(linked, 'package.json'),
+    JSON.stringify({ name: 'nut-ts-test-linked', version: '1.0.0', type: 'module', 'nut-ts': { driver: 'test-linked', kind: 'software', description: 'reads through a link', version: '0.01', entry: 'index.js' } }),
+  );
+  writeFileSync(
+    join(linked, 'index.js'),
+    "import { readFileSync } from 'node:fs';\nexport default () => ({ initups(ctx) { ctx.dstate.setinfo('test.got', readFileSync(new URL('./users', import.meta.url), 'utf8')); }, updateinfo(ctx) { ctx.dstate.dataok(); } });\n",
+  );
+  symlinkSync(join(confPath, 'upsd.users'), join(linked, 'users'));
   writeFileSync(
     join(confPath, 'ups.conf'),
     [
@@ -35,13 +48,14 @@ describe('confined plugins in the host', () => {
       `[writes]\n driver = test-attempts\n port = none\n attempt = write\n target = ${written}`,
       '[spawns]\n driver = test-attempts\n port = none\n attempt = spawn',
       '[opti]\n driver = dummy-ups\n port = opti.dev',
+      '[linked]\n driver = test-linked\n port = none',
       '',
     ].join('\n'),
   );
   const logs: string[] = [];
   const host = new Host({
     paths: { confPath, statePath, altPidPath: statePath, driverPath: '/lib/nut' },
-    settings: { pluginPaths: [join(fixtures, 'confined')], confined: ['*'], restart: { initialDelayMs: 60_000 } },
+    settings: { pluginPaths: [join(fixtures, 'confined'), linkedPlugins], confined: ['*'], restart: { initialDelayMs: 60_000 } },
     log: (level, m) => logs.push(`${level} ${m}`),
   });
   let port = 0;
@@ -67,6 +81,14 @@ describe('confined plugins in the host', () => {
     expect(r.ok).toBe(false);
     expect(r.messages.join('\n')).toContain(refusal(what));
     await until(`the host logs the refusal of [${ups}]`, () => logs.some((l) => l.startsWith('error') && l.includes(ups) && l.includes(refusal(what))), 10_000);
+  }, 30_000);
+
+  it('does not start a plugin confined whose package links out of what it may read', async () => {
+    const r = await host.startInstance('linked', { maxstartdelayMs: 20_000 });
+    expect(r.ok).toBe(false);
+    const why = `cannot run [linked] confined: plugin test-linked holds symbolic links out of what it may read (Node's permission model would follow them): ${join(linked, 'users')} -> ${join(confPath, 'upsd.users')}`;
+    expect(r.messages.join('\n')).toContain(why);
+    expect(host.instance('linked')?.tree.getValue('test.got')).toBeUndefined();
   }, 30_000);
 
   it('wrote nothing', () => {
