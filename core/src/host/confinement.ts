@@ -108,17 +108,29 @@ const CORE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * its section's `port` names when that is a file (dummy-ups' .dev/.seq, relative to the config
  * directory as the driver resolves it). Nothing else of the config directory: not upsd.users.
  */
+/**
+ * Package folders found per plugin, once per process: resolving a few hundred packages takes
+ * a tenth of a second or more, and a restarting instance must not pay it each time.
+ */
+const packageDirs = new Map<string, string[]>();
+
 export function confinementFor(spec: InstanceSpec, coreDir: string = CORE_DIR): ConfinementOptions {
   const packageDir = spec.pluginDir ?? packageRoot(spec.entryPath) ?? dirname(spec.entryPath);
-  const seen = new Set<string>();
   const entryPackage = packageRoot(spec.entryPath);
-  if (entryPackage && entryPackage !== packageDir) seen.add(entryPackage);
-  // plugins import @nut-ts/core/plugin-api (in a checkout through the workspace link)
-  dependencyDirs(packageDir, [...depsOf(packageDir), '@nut-ts/core'], seen);
-  if (entryPackage) dependencyDirs(entryPackage, depsOf(entryPackage), seen);
-  // the runtime and the plugin API import core's dependencies (jiti, ajv, ...)
-  dependencyDirs(coreDir, depsOf(coreDir), seen);
-  seen.delete(coreDir); // core itself: only its dist and package.json (its link is kept)
+  const key = `${packageDir}|${entryPackage}|${coreDir}`;
+  let dirs = packageDirs.get(key);
+  if (!dirs) {
+    const seen = new Set<string>();
+    if (entryPackage && entryPackage !== packageDir) seen.add(entryPackage);
+    // plugins import @nut-ts/core/plugin-api (in a checkout through the workspace link)
+    dependencyDirs(packageDir, [...depsOf(packageDir), '@nut-ts/core'], seen);
+    if (entryPackage) dependencyDirs(entryPackage, depsOf(entryPackage), seen);
+    // the runtime and the plugin API import core's dependencies (jiti, ajv, ...)
+    dependencyDirs(coreDir, depsOf(coreDir), seen);
+    seen.delete(coreDir); // core itself: only its dist and package.json (its link is kept)
+    dirs = [...seen];
+    packageDirs.set(key, dirs);
+  }
   const sectionFiles: string[] = [...(spec.tables ?? [])];
   if (spec.port) {
     const candidate = isAbsolute(spec.port) ? spec.port : join(spec.confPath, spec.port);
@@ -130,7 +142,7 @@ export function confinementFor(spec: InstanceSpec, coreDir: string = CORE_DIR): 
   }
   return {
     packageDir,
-    runtimeDirs: [join(coreDir, 'dist'), join(coreDir, 'package.json'), ...seen],
+    runtimeDirs: [join(coreDir, 'dist'), join(coreDir, 'package.json'), ...dirs],
     sectionFiles,
   };
 }
