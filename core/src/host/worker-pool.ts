@@ -24,7 +24,9 @@ export const TERMINATE_MS = 2_000;
  * The seam to the host's transport service: called when an instance is placed in a worker;
  * `channel` travels with the instance's start message (`transfer` lists what must be moved,
  * e.g. a MessagePort), and the worker builds the instance's DeviceAccess from it
- * (core/src/driver/devices-for.ts). `detach` runs when the instance's run ends.
+ * (core/src/driver/devices-for.ts). A worker in a child process cannot take a MessagePort: the
+ * host keeps it and relays its messages over the child's IPC (`dev` messages). `detach` runs
+ * when the instance's run ends.
  */
 export interface HostTransports {
   attach(instance: string, spec: InstanceSpec): { channel: unknown; transfer?: readonly unknown[]; detach(): void } | undefined;

@@ -119,6 +119,22 @@ describe.skipIf(!mustRun)('privilege drop (needs root: it switches users)', () =
     expect(new Set(users)).toEqual(new Set(['nobody']));
   });
 
+  it('runs a confined instance (host setting confined) as that user, under the permission model, and it serves', async () => {
+    writeFileSync(join(conf, 'nut-ts.config.json'), JSON.stringify({ confined: ['dummy'] }));
+    client = await ensureHost({ paths: paths(), cwd: repo });
+    const pid = (await client.request({ cmd: 'ping' })).pid!;
+    expect(await client.request({ cmd: 'start', ups: 'dummy', maxstartdelayMs: 20_000 })).toMatchObject({ ok: true });
+    const children = spawnSync('ps', ['--ppid', String(pid), '-o', 'user=,args='], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const confined = children.filter((l) => l.includes('--experimental-permission') || l.includes('--permission '));
+    expect(confined).toHaveLength(1);
+    expect(confined[0].trim().split(/\s+/)[0]).toBe('nobody');
+    expect(await client.request({ cmd: 'upsd-start' })).toMatchObject({ ok: true });
+    const port = Number(readFileSync(join(conf, 'upsd.conf'), 'utf8').trim().split(/\s+/).pop());
+    expect(await until('battery.charge served', () => ask(port, 'GET VAR dummy battery.charge').catch(() => undefined), 10_000)).toBe(
+      'VAR dummy battery.charge "90"',
+    );
+  });
+
   it('listens on a port below 1024 from upsd.conf although upsd starts after the switch (bound while root)', async () => {
     // 493 needs root to bind: the host binds it before it becomes nobody, upsd takes it later
     writeFileSync(join(conf, 'upsd.conf'), 'LISTEN 127.0.0.1 493\n');
