@@ -14,6 +14,9 @@
 import { existsSync } from 'node:fs';
 import type { ResourceLimits } from 'node:worker_threads';
 import { processLink, threadLink, type WorkerLink, type WorkerRunner } from './worker-link.js';
+import { TransportError } from '../plugin-api/transports.js';
+import { toWire } from '../transport/errors.js';
+import { ROOT, type BrokerRequest } from '../transport/protocol.js';
 import { BLOCKED_MS, IPC_DEVICES, type HostToWorker, type InstanceEvent, type InstanceId, type InstanceSpec, type PluginCall } from './worker-protocol.js';
 
 export const WATCH_MS = 500;
@@ -141,7 +144,7 @@ class PooledWorker {
     pipe(link.stderr, 'warn');
     link.on('message', (m) => {
       if (m.t === 'batch') for (const e of m.events) this.onEvent(e);
-      else if (m.t === 'dev') this.slots.get(m.id)?.relay?.postMessage(m.m);
+      else if (m.t === 'dev') this.relayRequest(m.id, m.m);
     });
     link.on('error', (err) => {
       this.thrown =
@@ -150,6 +153,21 @@ class PooledWorker {
           : `plugin error: ${err.message}`;
     });
     link.on('exit', (code) => this.onExit(code));
+  }
+
+  /** confined: a worker that may open only the serial port its section names. */
+  confined = false;
+
+  private relayRequest(id: InstanceId, m: BrokerRequest): void {
+    const slot = this.slots.get(id);
+    if (!slot?.relay) return;
+    if (this.confined && m.t === 'call' && m.handle === ROOT && m.method === 'openSerial' && m.args[0] !== slot.spec.port) {
+      const error = new TransportError('EACCES', `[${slot.name}] is confined: it may open only its section's port ${slot.spec.port}, not ${String(m.args[0])}`);
+      slot.cb.log('error', error.message);
+      this.link.post({ t: 'dev', id, m: { t: 'error', id: m.id, error: toWire(error) } });
+      return;
+    }
+    slot.relay.postMessage(m);
   }
 
   get where(): string {
@@ -405,6 +423,7 @@ export class WorkerPool {
         execArgv: confinedArgs,
       };
       w = new PooledWorker(runner === 'process' ? processLink(linkOptions) : threadLink(linkOptions), key, cap, this);
+      w.confined = confinedArgs !== undefined;
       list.push(w);
       this.all.add(w);
       this.ensureWatch();

@@ -47,6 +47,7 @@ describe('confined plugins in the host', () => {
       '[reads]\n driver = test-attempts\n port = none\n attempt = read',
       `[writes]\n driver = test-attempts\n port = none\n attempt = write\n target = ${written}`,
       '[spawns]\n driver = test-attempts\n port = none\n attempt = spawn',
+      `[pries]\n driver = test-attempts\n port = /dev/ttyS0\n attempt = open\n target = ${join(confPath, 'upsd.users')}`,
       '[opti]\n driver = dummy-ups\n port = opti.dev',
       '[linked]\n driver = test-linked\n port = none',
       '',
@@ -89,6 +90,14 @@ describe('confined plugins in the host', () => {
     const why = `cannot run [linked] confined: plugin test-linked holds symbolic links out of what it may read (Node's permission model would follow them): ${join(linked, 'users')} -> ${join(confPath, 'upsd.users')}`;
     expect(r.messages.join('\n')).toContain(why);
     expect(host.instance('linked')?.tree.getValue('test.got')).toBeUndefined();
+  }, 30_000);
+
+  it("[pries]: a serial open of anything but the section's port is refused before it reaches the device side", async () => {
+    const r = await host.startInstance('pries', { maxstartdelayMs: 20_000 });
+    expect(r.ok).toBe(false);
+    const why = `[pries] is confined: it may open only its section's port /dev/ttyS0, not ${join(confPath, 'upsd.users')}`;
+    expect(r.messages.join('\n')).toContain(why);
+    expect(logs.some((l) => l.startsWith('error') && l.includes(why))).toBe(true);
   }, 30_000);
 
   it('wrote nothing', () => {
