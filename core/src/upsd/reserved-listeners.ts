@@ -54,6 +54,7 @@ export class ReservedListeners {
     this.held.delete(key(addr));
     this.lent.set(server, key(addr));
     server.off('connection', refuse);
+    server.ref(); // serving, like a listener upsd bound itself
     return server;
   }
 
@@ -64,6 +65,7 @@ export class ReservedListeners {
     this.lent.delete(server);
     server.removeAllListeners('connection');
     server.on('connection', refuse);
+    server.unref();
     this.held.set(k, server);
     return true;
   }
