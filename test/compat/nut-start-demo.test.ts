@@ -2,13 +2,14 @@
  * `nut start` (what `npm start` runs) with no NUT configuration: the built-in demo, served by
  * upsd and read with NUT's own upsc; SIGTERM stops it cleanly.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeSandbox, requireOracle, type Sandbox } from '../helpers/oracle.js';
 import { CLI_DIR, runCli } from '../integration/cli.js';
+import { until } from '../helpers/wait.js';
 
 describe('nut start without NUT configuration runs the demo', () => {
   let sb: Sandbox;
@@ -65,6 +66,53 @@ describe('nut start without NUT configuration runs the demo', () => {
     expect(await exited).toBe(0);
     expect(existsSync(join(sb.statePath, 'nut-ts.ctl'))).toBe(false);
   }, 30_000);
+});
+
+describe('nut start as root: the demo in its own state directory', () => {
+  // As root (what `sudo npm start` and CI do) the host switches to `nut` when that user exists;
+  // the demo hands its private state directory to it first, so a newcomer sees no warning.
+  // Where the checkout is out of nut's reach the demo stays root, without a word.
+  let sb: Sandbox;
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    sb?.cleanup();
+  });
+
+  it('says nothing about staying root, runs as nut where it can, and serves the demo', async () => {
+    requireOracle('/usr/bin/upsc');
+    sb = makeSandbox('nut-ts-demo-root-');
+    chmodSync(sb.dir, 0o755); // the private state directory is made under it (TMPDIR)
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...sb.env, TMPDIR: sb.dir };
+    delete env.NUT_STATEPATH;
+    delete env.NUT_ALTPIDPATH;
+    child = spawn(process.execPath, [join(CLI_DIR, 'nut.js'), 'start', '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    await until('the demo is up', () => out.includes('Stop with Ctrl-C.') || child!.exitCode !== null, 60_000);
+    expect(out).toContain('Stop with Ctrl-C.');
+    expect(out).not.toMatch(/staying root|warn /);
+    const nut = spawnSync('id', ['-u', 'nut'], { encoding: 'utf8' });
+    const root = process.getuid?.() === 0;
+    // nut can read the checkout (the demo's .seq and dummy-ups) when every folder above is open to it
+    const nutReads =
+      nut.status === 0 &&
+      spawnSync('test', ['-r', join(CLI_DIR, '..', '..', 'demo', 'demo.seq')], { uid: Number(nut.stdout.trim()), gid: Number(spawnSync('id', ['-g', 'nut'], { encoding: 'utf8' }).stdout.trim()) }).status === 0;
+    const user = spawnSync('ps', ['-o', 'user=', '-p', String(child.pid)], { encoding: 'utf8' }).stdout.trim();
+    expect(user).toBe(root && nutReads ? 'nut' : spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout.trim());
+    if (root && nutReads) expect(out).toContain('running as user nut');
+    const status = await until('demo served', () =>
+      promisify(execFile)('upsc', [`demo@127.0.0.1:${port}`, 'ups.status'], { encoding: 'utf8' }).then(
+        (r) => r.stdout.trim(),
+        () => undefined,
+      ), 30_000);
+    expect(status).toMatch(/^(OL|OB DISCHRG|OB DISCHRG LB|OL CHRG)$/);
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 120_000);
 });
 
 describe('nut start with a NUT configuration runs it in the foreground', () => {

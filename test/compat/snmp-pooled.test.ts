@@ -1,5 +1,6 @@
 /**
- * snmp-ups in the host, its instances sharing one worker and each in a worker of its own: on
+ * snmp-ups in the host, its instances sharing one worker, each in a worker of its own, and each
+ * confined (a child process under Node's permission model): on
  * the same agents, every instance's tree is what NUT 2.8.0's running driver answers to DUMPALL.
  */
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ const COMMUNITIES = ['apc_smx750i', 'cyberpower', 'eaton-mgeups_9px'];
 describe.each([
   ['pooled', { workersPerInstance: 'plugin', instancesPerWorker: 8 } as HostSettingsInput, 1],
   ['isolated', { workersPerInstance: 'instance' } as HostSettingsInput, COMMUNITIES.length],
+  // under Node's permission model (its network is not restricted: Node 20 cannot)
+  ['confined', { confined: ['snmp-ups'] } as HostSettingsInput, COMMUNITIES.length],
 ])('snmp-ups %s in the host agrees with NUT 2.8.0', (_label, settings, workers) => {
   let sim: Snmpsim;
   let sb: Sandbox;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { findHost } from '../host/control-client.js';
 import { DEMO_UPS, demoDir, demoStatePath, demoUpsConf, missingNutConfig } from '../host/demo.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
-import { dropRoot } from '../host/privileges.js';
+import { dropRoot, handOver, reservePrivilegedPorts, runAsUserFor } from '../host/privileges.js';
 import { consoleLogger, exitCodeAfterStop, runHost } from '../host/run.js';
 import { loadHostSettings } from '../host/settings.js';
 import { pluginKinds } from '../plugins/manifest.js';
@@ -77,8 +77,10 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
   const missing = missingNutConfig(envPaths.confPath);
   const demo = missing !== undefined;
   let paths: NutPaths = envPaths;
+  let privateState = false;
   if (demo) {
-    const statePath = env.NUT_STATEPATH && existsSync(env.NUT_STATEPATH) ? env.NUT_STATEPATH : demoStatePath();
+    privateState = !(env.NUT_STATEPATH && existsSync(env.NUT_STATEPATH));
+    const statePath = privateState ? demoStatePath() : env.NUT_STATEPATH!;
     paths = { ...envPaths, confPath: demoDir(), statePath, altPidPath: statePath };
     out(`No NUT configuration in ${envPaths.confPath} (${missing}): running the built-in demo.`);
   } else if (!existsSync(paths.statePath)) {
@@ -106,14 +108,22 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
     process.stderr.write(`nut start: ${(e as Error).message}\n`);
     return 1;
   }
-  if (!dropRoot(running, paths, undefined, log)) {
+  const listen = demo || port !== undefined ? [{ host: '127.0.0.1', port: port ?? 3493 }] : undefined;
+  await reservePrivilegedPorts(running, log, listen);
+  if (privateState) {
+    // the demo's private state directory goes to the user the host becomes, so that it can
+    // drop root; where the checkout is out of that user's reach the demo stays root, quietly
+    const user = runAsUserFor(running);
+    if (user) handOver(user, [paths.statePath]);
+  }
+  const demoPlugin = demo ? running.host.pluginDir('dummy-ups') : undefined;
+  if (!dropRoot(running, paths, undefined, log, demo ? { alsoRead: demoPlugin ? [demoPlugin] : [], quietlyStayRoot: true } : {})) {
     await running.stop();
     return 1;
   }
   const { host } = running;
   // upsd listens first: clients can connect (and see each UPS once its driver is up) while
   // a thousand instances are still starting
-  const listen = demo || port !== undefined ? [{ host: '127.0.0.1', port: port ?? 3493 }] : undefined;
   const upsd = await host.upsd.start({ listen, noConfigFiles: demo });
   for (const m of upsd.messages) log(upsd.ok ? 'info' : 'error', m);
   if (upsd.ok) {

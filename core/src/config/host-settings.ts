@@ -13,6 +13,9 @@
  *   its pool-mates restart with it.
  * - outOfProcess []: plugins run in worker threads; a plugin listed here (or one whose thread
  *   once stayed blocked in a system call after terminate) runs in child processes instead.
+ * - confined []: plugins run with the host's full access (they are trusted code, as NUT's
+ *   drivers are); a driver or UPS listed here runs in a child process of its own under Node's
+ *   permission model (core/src/host/confinement.ts), for plugins from third parties.
  * - watchdogMs 30000: twice upsd's MAXAGE (15 s). A call still running after that has already
  *   made the device stale for every client, so waiting longer only delays the restart; an SNMP
  *   request with NUT's snmp-ups defaults (1 s timeout, 5 retries) fits many times over.
@@ -59,6 +62,8 @@ export interface HostSettings {
   instancesPerWorker?: number | Record<string, number>;
   /** Drivers whose instances run in child processes instead of worker threads ("*": all). */
   outOfProcess?: string[];
+  /** Drivers or UPS names whose instances run confined (Node's permission model); "*": all. */
+  confined?: string[];
   watchdogMs: number;
   /** upsd's idle drop; NUT's fixed value is 60 s. */
   clientIdleTimeoutMs: number;
@@ -286,6 +291,7 @@ export function resolveHostSettings(raw: unknown, filepath: string): HostSetting
     settings.instancesPerWorker = data.instancesPerWorker as number | Record<string, number>;
   }
   if (ok('outOfProcess') && Array.isArray(data.outOfProcess)) settings.outOfProcess = data.outOfProcess as string[];
+  if (ok('confined') && Array.isArray(data.confined)) settings.confined = data.confined as string[];
   if (ok('watchdogMs') && typeof data.watchdogMs === 'number') settings.watchdogMs = data.watchdogMs;
   if (ok('clientIdleTimeoutMs') && typeof data.clientIdleTimeoutMs === 'number') settings.clientIdleTimeoutMs = data.clientIdleTimeoutMs;
   if (ok('initWatchdogMs') && typeof data.initWatchdogMs === 'number') settings.initWatchdogMs = data.initWatchdogMs;

@@ -5,6 +5,7 @@
  * mode, -k shutdown. Every call into plugin code is announced (enter/leave) for the host's
  * watchdog, and the tree changes of each step leave as one batch.
  */
+import { permissionDenial } from './denial.js';
 import { encodeValue } from '../config/parseconf.js';
 import { FLAG_IMMUTABLE, type DstateOp } from '../dstate/ops.js';
 import { StateTree } from '../dstate/tree.js';
@@ -73,6 +74,8 @@ type Command =
 
 /** Text of a thrown value, for logs. */
 export function errorText(e: unknown): string {
+  const denied = permissionDenial(e);
+  if (denied !== undefined) return `refused by the permission model (confined plugin): ${denied}`;
   return e instanceof Error ? e.message : String(e);
 }
 

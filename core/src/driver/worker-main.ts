@@ -4,8 +4,9 @@
  * protocol over its IPC channel (for plugins that block a thread in a system call).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CallBoard, type HostToWorker, type WorkerData, type WorkerToHost } from './worker-protocol.js';
+import { CallBoard, IPC_DEVICES, type HostToWorker, type InstanceId, type WorkerData, type WorkerToHost } from './worker-protocol.js';
 import { devicesFor } from './devices-for.js';
+import type { BrokerReply, BrokerRequest } from '../transport/protocol.js';
 import { serveWorker } from './worker-session.js';
 
 if (parentPort) {
@@ -14,12 +15,23 @@ if (parentPort) {
   serveWorker(parentPort, { board, devicesFor });
 } else if (process.send) {
   const send = process.send.bind(process);
+  // each instance's device channel, relayed by the host over this IPC channel
+  const deviceListeners = new Map<InstanceId, (m: BrokerReply) => void>();
+  const ipcDevices = (id: InstanceId) => ({
+    postMessage: (m: BrokerRequest) => void send({ t: 'dev', id, m } satisfies WorkerToHost),
+    on: (_event: 'message', listener: (m: BrokerReply) => void) => deviceListeners.set(id, listener),
+  });
   serveWorker(
     {
       postMessage: (m: WorkerToHost) => void send(m),
-      on: (_event, listener) => process.on('message', (m) => listener(m as HostToWorker)),
+      on: (_event, listener) =>
+        process.on('message', (raw) => {
+          const m = raw as HostToWorker;
+          if (m.t === 'dev') deviceListeners.get(m.id)?.(m.m);
+          else listener(m);
+        }),
     },
-    { devicesFor },
+    { devicesFor: (id, spec, channel) => devicesFor(id, spec, channel === IPC_DEVICES ? ipcDevices(id) : channel) },
   );
   // the host went away: nothing left to report to
   process.on('disconnect', () => process.exit(0));

@@ -11,6 +11,7 @@
  * in a child process sends a copy with each heartbeat.
  */
 import type { DstateOp } from '../dstate/ops.js';
+import type { BrokerReply, BrokerRequest } from '../transport/protocol.js';
 
 /** Everything a worker needs to run one instance; plain data (structured clone). */
 export interface InstanceSpec {
@@ -59,7 +60,15 @@ export type HostToWorker =
   | { t: 'shutdown'; id: InstanceId }
   | { t: 'stop'; id: InstanceId }
   /** Forget the instance at once (it overstayed its stop or its start); no reply. */
-  | { t: 'drop'; id: InstanceId };
+  | { t: 'drop'; id: InstanceId }
+  /** A device-broker reply for the instance, relayed over a child process's IPC channel. */
+  | { t: 'dev'; id: InstanceId; m: BrokerReply };
+
+/**
+ * `devices` of a `start` to a worker in a child process: a MessagePort cannot cross a process
+ * boundary, so the host relays the instance's device channel as `dev` messages over IPC.
+ */
+export const IPC_DEVICES = 'ipc';
 
 export type PluginCall = 'initups' | 'initinfo' | 'updateinfo' | 'instcmd' | 'setvar' | 'shutdown' | 'cleanup';
 
@@ -79,7 +88,9 @@ export type InstanceEvent = { id: InstanceId } & (
 export type WorkerToHost =
   | { t: 'batch'; events: InstanceEvent[] }
   /** Heartbeat of a worker in a child process: a copy of its call board. */
-  | { t: 'beat'; board: number[] };
+  | { t: 'beat'; board: number[] }
+  /** A device-broker request of the instance, relayed over a child process's IPC channel. */
+  | { t: 'dev'; id: InstanceId; m: BrokerRequest };
 
 /** What the host passes as workerData to a worker thread. */
 export interface WorkerData {

@@ -4,7 +4,7 @@
  */
 import { LogFile } from './log-file.js';
 import { hostLogPath, nutPaths } from './paths.js';
-import { dropRoot } from './privileges.js';
+import { dropRoot, reservePrivilegedPorts } from './privileges.js';
 import { exitCodeAfterStop, fileLogger, runHost } from './run.js';
 
 async function main(): Promise<void> {
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (err) => log('error', `unhandled rejection: ${String(err)}`));
   try {
     const running = await runHost({ paths, cwd: process.cwd(), log, logFile, exitWhenIdle: true, handleSignals: true });
+    await reservePrivilegedPorts(running, log);
     if (!dropRoot(running, paths, logFile, log)) {
       await running.stop();
       process.exit(exitCodeAfterStop(running, log, 1));

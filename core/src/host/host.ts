@@ -21,7 +21,8 @@ import { SocketExport } from './socket-export.js';
 import { UpsdService } from './upsd-service.js';
 import { defaultWorkerPath, WorkerInstance } from './worker-instance.js';
 import { WorkerPool, type HostTransports } from './worker-pool.js';
-import { instancesPerWorker, runsOutOfProcess } from './pool-policy.js';
+import { instancesPerWorker, runsConfined, runsOutOfProcess } from './pool-policy.js';
+import { confinedLaunch } from './confinement.js';
 import { TransportService } from '../transport/service.js';
 
 export type HostLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
@@ -155,6 +156,7 @@ export class Host implements DeviceDirectory {
       },
       instancesPerWorker: (spec) => instancesPerWorker(this.settings, spec),
       outOfProcess: (spec) => runsOutOfProcess(this.settings, spec),
+      confined: (spec) => (runsConfined(this.settings, spec) ? confinedLaunch(spec) : undefined),
       transports: options.transports ?? this.transports.forWorkers(),
       log: (level, message) => this.log(level, message),
     });
@@ -226,6 +228,15 @@ export class Host implements DeviceDirectory {
    * thousand scans of node_modules); a newly installed plugin is seen at the next load.
    */
   private listing: PluginListing | undefined;
+
+  /** The package directory of the plugin that runs `driver`, if one is installed. */
+  pluginDir(driver: string): string | undefined {
+    try {
+      return findDriverPlugin(driver, this.searchSettings(), this.plugins())?.plugin.dir;
+    } catch {
+      return undefined;
+    }
+  }
 
   private plugins(): PluginListing {
     this.listing ??= discoverPlugins(this.searchSettings());

@@ -45,3 +45,9 @@ export function runsOutOfProcess(settings: Pick<HostSettings, 'outOfProcess'>, s
   const list = settings.outOfProcess ?? [];
   return list.includes(spec.driver) || list.includes('*');
 }
+
+/** host setting `confined`: the section's driver or its UPS name is listed, or "*". */
+export function runsConfined(settings: Pick<HostSettings, 'confined'>, spec: InstanceSpec): boolean {
+  const list = settings.confined ?? [];
+  return list.includes('*') || list.includes(spec.driver) || list.includes(spec.upsname);
+}

@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync } from 'node:fs';
+import type { ListenAddress } from '../upsd/config.js';
 import type { HostLogger } from './host.js';
 import type { LogFile } from './log-file.js';
 import { controlSocketPath, hostPidPath, type NutPaths } from './paths.js';
@@ -65,21 +66,41 @@ export function resolveRunAsUser(sources: UserSources, isRoot = process.getuid?.
  * What `user` cannot reach of what the host still needs after the switch (read the config
  * directory, write the state directory), asked of the kernel by a child running as that user.
  */
-export function unreachableFor(user: RunAsUser, paths: { confPath: string; statePath: string }): string[] {
+export function unreachableFor(user: RunAsUser, paths: { confPath: string; statePath: string }, alsoRead: readonly string[] = []): string[] {
   const script = `
 const fs = require('node:fs');
-const [conf, state] = process.argv.slice(1);
+const [conf, state, ...more] = process.argv.slice(1);
 const out = [];
 try { fs.accessSync(conf, fs.constants.R_OK | fs.constants.X_OK); } catch { out.push('read ' + conf); }
 try { fs.accessSync(state, fs.constants.W_OK | fs.constants.X_OK); } catch { out.push('write ' + state); }
+for (const p of more) {
+  try { fs.accessSync(p, fs.constants.R_OK | (fs.statSync(p).isDirectory() ? fs.constants.X_OK : 0)); } catch { out.push('read ' + p); }
+}
 process.stdout.write(JSON.stringify(out));`;
-  const r = spawnSync(process.execPath, ['-e', script, paths.confPath, paths.statePath], {
+  const r = spawnSync(process.execPath, ['-e', script, paths.confPath, paths.statePath, ...alsoRead], {
     uid: user.uid,
     gid: user.gid,
     encoding: 'utf8',
   });
   if (r.status !== 0) return [`run as ${user.name} (${(r.stderr || r.error?.message || '').trim()})`];
   return JSON.parse(r.stdout) as string[];
+}
+
+/**
+ * The user a host started as root will switch to (see resolveRunAsUser), for what must be
+ * prepared before (the demo's state directory); undefined when none or when it cannot be told.
+ */
+export function runAsUserFor(running: RunningHost): RunAsUser | undefined {
+  const confUser = running.host.upsConf?.global.get('user');
+  try {
+    return resolveRunAsUser({
+      setting: running.settings.runAsUser,
+      upsConfUser: typeof confUser === 'string' ? confUser : undefined,
+      env: process.env.NUT_RUN_AS_USER || undefined,
+    }).user;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Hands files the host created as root (log, pid file, control socket) to `user`. */
@@ -104,8 +125,27 @@ export function becomeUser(user: RunAsUser): void {
   if (process.getuid?.() !== user.uid || process.geteuid?.() !== user.uid) throw new Error(`could not switch to user ${user.name}`);
 }
 
+/**
+ * A host running as root binds upsd's privileged LISTEN ports (below 1024) before it switches
+ * user, as NUT's upsd does; upsd, started later, listens on them (upsd/reserved-listeners.ts).
+ */
+export async function reservePrivilegedPorts(running: RunningHost, log: HostLogger, listen?: ListenAddress[]): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (const m of await running.host.upsd.reservePrivileged(listen)) log('warn', `upsd: could not bind ${m} before switching user`);
+}
+
+export interface DropOptions {
+  /** More that the user must be able to read (the demo: its plugin's package). */
+  alsoRead?: readonly string[];
+  /**
+   * Stay root without a word when the default user cannot reach what it needs (the demo, whose
+   * files live wherever the checkout is); a named user still stops the start.
+   */
+  quietlyStayRoot?: boolean;
+}
+
 /** Switches to the configured user once the host holds what needs root; false: do not go on. */
-export function dropRoot(running: RunningHost, paths: NutPaths, logFile: LogFile | undefined, log: HostLogger): boolean {
+export function dropRoot(running: RunningHost, paths: NutPaths, logFile: LogFile | undefined, log: HostLogger, options: DropOptions = {}): boolean {
   const confUser = running.host.upsConf?.global.get('user');
   let resolved;
   try {
@@ -120,13 +160,14 @@ export function dropRoot(running: RunningHost, paths: NutPaths, logFile: LogFile
   }
   const { user, explicit } = resolved;
   if (!user) return true;
-  const missing = unreachableFor(user, paths);
+  const missing = unreachableFor(user, paths, options.alsoRead);
   if (missing.length) {
     const what = `user ${user.name} cannot ${missing.join(' or ')}`;
     if (explicit) {
       log('error', `${what}: not starting (the state path must belong to ${user.name}, the config be readable by its group)`);
       return false;
     }
+    if (options.quietlyStayRoot) return true;
     log('warn', `${what}: staying root; give ${paths.statePath} to ${user.name} (chown ${user.name}) to run as ${user.name}`);
     return true;
   }

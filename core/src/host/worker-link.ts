@@ -32,6 +32,8 @@ export interface LinkOptions {
   name: string;
   slots: number;
   resourceLimits: ResourceLimits;
+  /** Extra Node options for a child process (the permission model of a confined plugin). */
+  execArgv?: readonly string[];
 }
 
 export function threadLink(o: LinkOptions): WorkerLink {
@@ -72,7 +74,7 @@ export function processLink(o: LinkOptions): WorkerLink {
     env: {},
     serialization: 'advanced',
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    execArgv: heap ? [`--max-old-space-size=${heap}`] : [],
+    execArgv: [...(heap ? [`--max-old-space-size=${heap}`] : []), ...(o.execArgv ?? [])],
   });
   const events = new EventEmitter();
   let exited = false;
@@ -99,7 +101,6 @@ export function processLink(o: LinkOptions): WorkerLink {
     stdout: child.stdout,
     stderr: child.stderr,
     post(m) {
-      // a MessagePort cannot cross a process boundary: send() throws and the start fails
       if (exited || !child.connected) return false;
       try {
         child.send(m);

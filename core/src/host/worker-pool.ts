@@ -14,7 +14,10 @@
 import { existsSync } from 'node:fs';
 import type { ResourceLimits } from 'node:worker_threads';
 import { processLink, threadLink, type WorkerLink, type WorkerRunner } from './worker-link.js';
-import { BLOCKED_MS, type HostToWorker, type InstanceEvent, type InstanceId, type InstanceSpec, type PluginCall } from './worker-protocol.js';
+import { TransportError } from '../plugin-api/transports.js';
+import { toWire } from '../transport/errors.js';
+import { ROOT, type BrokerRequest } from '../transport/protocol.js';
+import { BLOCKED_MS, IPC_DEVICES, type HostToWorker, type InstanceEvent, type InstanceId, type InstanceSpec, type PluginCall } from './worker-protocol.js';
 
 export const WATCH_MS = 500;
 /** How long a worker gets to end after terminate before it counts as wedged. */
@@ -24,7 +27,9 @@ export const TERMINATE_MS = 2_000;
  * The seam to the host's transport service: called when an instance is placed in a worker;
  * `channel` travels with the instance's start message (`transfer` lists what must be moved,
  * e.g. a MessagePort), and the worker builds the instance's DeviceAccess from it
- * (core/src/driver/devices-for.ts). `detach` runs when the instance's run ends.
+ * (core/src/driver/devices-for.ts). A worker in a child process cannot take a MessagePort: the
+ * host keeps it and relays its messages over the child's IPC (`dev` messages). `detach` runs
+ * when the instance's run ends.
  */
 export interface HostTransports {
   attach(instance: string, spec: InstanceSpec): { channel: unknown; transfer?: readonly unknown[]; detach(): void } | undefined;
@@ -62,6 +67,11 @@ export interface PoolOptions {
   instancesPerWorker(spec: InstanceSpec): number;
   /** Run this spec's plugin in child processes instead of threads. */
   outOfProcess?(spec: InstanceSpec): boolean;
+  /**
+   * Run this spec's instance confined: a child process of its own under Node's permission
+   * model (core/src/host/confinement.ts); the Node options that start it.
+   */
+  confined?(spec: InstanceSpec): { execArgv: readonly string[] } | { refused: string } | undefined;
   transports?: HostTransports;
   log?(level: 'info' | 'warn' | 'error', message: string): void;
 }
@@ -82,8 +92,21 @@ interface Slot {
   stopTimer?: NodeJS.Timeout;
   slow: boolean;
   detach?: () => void;
+  /** The instance's device channel, relayed over a child process's IPC (see attach). */
+  relay?: RelayPort;
   done: boolean;
 }
+
+/** The host's end of an instance's device channel (a MessagePort). */
+interface RelayPort {
+  postMessage(m: unknown): void;
+  on(event: 'message', listener: (m: unknown) => void): unknown;
+  close?(): void;
+  unref?(): void;
+}
+
+const isPort = (v: unknown): v is RelayPort =>
+  typeof v === 'object' && v !== null && typeof (v as RelayPort).postMessage === 'function' && typeof (v as RelayPort).on === 'function';
 
 const isInit = (call: PluginCall) => call === 'initups' || call === 'initinfo';
 
@@ -121,6 +144,7 @@ class PooledWorker {
     pipe(link.stderr, 'warn');
     link.on('message', (m) => {
       if (m.t === 'batch') for (const e of m.events) this.onEvent(e);
+      else if (m.t === 'dev') this.relayRequest(m.id, m.m);
     });
     link.on('error', (err) => {
       this.thrown =
@@ -129,6 +153,21 @@ class PooledWorker {
           : `plugin error: ${err.message}`;
     });
     link.on('exit', (code) => this.onExit(code));
+  }
+
+  /** confined: a worker that may open only the serial port its section names. */
+  confined = false;
+
+  private relayRequest(id: InstanceId, m: BrokerRequest): void {
+    const slot = this.slots.get(id);
+    if (!slot?.relay) return;
+    if (this.confined && m.t === 'call' && m.handle === ROOT && m.method === 'openSerial' && m.args[0] !== slot.spec.port) {
+      const error = new TransportError('EACCES', `[${slot.name}] is confined: it may open only its section's port ${slot.spec.port}, not ${String(m.args[0])}`);
+      slot.cb.log('error', error.message);
+      this.link.post({ t: 'dev', id, m: { t: 'error', id: m.id, error: toWire(error) } });
+      return;
+    }
+    slot.relay.postMessage(m);
   }
 
   get where(): string {
@@ -160,6 +199,7 @@ class PooledWorker {
     if (slot.stopTimer) clearTimeout(slot.stopTimer);
     this.slots.delete(slot.id);
     slot.detach?.();
+    slot.relay?.close?.();
     slot.cb.ended(error, status, collateral);
     if (this.slots.size === 0 && !this.dying && !this.exited) {
       this.accepting = false;
@@ -284,7 +324,20 @@ class PooledWorker {
     this.slots.set(id, slot);
     const attached = this.pool.options.transports?.attach(spec.upsname, spec);
     slot.detach = attached?.detach;
-    if (!this.link.post({ t: 'start', id, spec, devices: attached?.channel }, attached?.transfer)) {
+    let devices = attached?.channel;
+    let transfer = attached?.transfer;
+    if (this.link.runner === 'process' && isPort(devices)) {
+      // a MessagePort cannot cross a process boundary: the host keeps it and relays its messages
+      const relay = devices;
+      slot.relay = relay;
+      relay.on('message', (m) => {
+        if (!slot.done) this.link.post({ t: 'dev', id, m: m as never });
+      });
+      relay.unref?.();
+      devices = IPC_DEVICES;
+      transfer = undefined;
+    }
+    if (!this.link.post({ t: 'start', id, spec, devices }, transfer)) {
       setImmediate(() => this.finish(slot, 'cannot reach the driver worker', 1));
     }
     const post = (m: DistributiveOmit<HostToWorker, 'id'>) => !slot.done && this.link.post({ ...m, id } as HostToWorker);
@@ -348,15 +401,29 @@ export class WorkerPool {
       setImmediate(() => cb.ended(error, 1));
       return { runId: undefined, where: 'none', post: () => false, stop() {}, kill() {} };
     }
-    const runner = this.runnerFor(spec);
-    const cap = Math.max(1, Math.floor(this.options.instancesPerWorker(spec)));
-    const key = `${runner}|${spec.driver}|${spec.entryPath}|${cap}`;
+    const confinement = this.options.confined?.(spec);
+    if (confinement && 'refused' in confinement) {
+      setImmediate(() => cb.ended(confinement.refused, 1));
+      return { runId: undefined, where: 'none', post: () => false, stop() {}, kill() {} };
+    }
+    const confinedArgs = confinement?.execArgv;
+    const runner = confinedArgs ? 'process' : this.runnerFor(spec);
+    // a confined instance reads its own section's files: it shares its process with no other
+    const cap = confinedArgs ? 1 : Math.max(1, Math.floor(this.options.instancesPerWorker(spec)));
+    const key = `${confinedArgs ? 'confined' : runner}|${spec.driver}|${spec.entryPath}|${cap}`;
     let list = this.open.get(key);
     if (!list) this.open.set(key, (list = []));
     let w = list.find((x) => x.accepting && x.slots.size < x.cap);
     if (!w) {
-      const linkOptions = { workerPath, name: `nut-ts ${spec.driver}${cap === 1 ? ` ${spec.upsname}` : ''}`, slots: cap, resourceLimits: this.options.resourceLimits };
+      const linkOptions = {
+        workerPath,
+        name: `nut-ts ${spec.driver}${cap === 1 ? ` ${spec.upsname}` : ''}`,
+        slots: cap,
+        resourceLimits: this.options.resourceLimits,
+        execArgv: confinedArgs,
+      };
       w = new PooledWorker(runner === 'process' ? processLink(linkOptions) : threadLink(linkOptions), key, cap, this);
+      w.confined = confinedArgs !== undefined;
       list.push(w);
       this.all.add(w);
       this.ensureWatch();

@@ -20,6 +20,7 @@ import { TrackingTable } from './tracking.js';
 import { auditText, LogRateLimit } from './audit.js';
 import { LoginThrottle, type LoginThrottleSettings } from './login-throttle.js';
 import { err } from './protocol.js';
+import { LISTENER_OPTIONS, type ReservedListeners } from './reserved-listeners.js';
 
 /** upsd reads client sockets in 512-byte chunks; a parse error drops the rest of one. */
 const READ_CHUNK = 512;
@@ -55,6 +56,8 @@ export interface UpsdServerConfig {
   log?: Logger;
   /** Delay of answers to password checks from addresses with failures (login-throttle.ts). */
   loginThrottle?: LoginThrottleSettings;
+  /** Listeners bound before the host gave up root (reserved-listeners.ts). */
+  reserved?: ReservedListeners;
 }
 
 interface Connection {
@@ -304,7 +307,15 @@ export class UpsdServer {
       const r = await lookup(host, this.config.family ? { family: this.config.family } : {});
       host = r.address;
     }
-    const server = createServer({ noDelay: true, allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+    const kept = this.config.reserved?.take(addr);
+    if (kept) {
+      kept.on('connection', (socket: Socket) => this.accept(socket));
+      this.servers.push(kept);
+      const a = kept.address();
+      if (a && typeof a === 'object') this.bound.push({ host: a.address, port: a.port });
+      return;
+    }
+    const server = createServer(LISTENER_OPTIONS, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: addr.port, host }, () => {
@@ -341,7 +352,7 @@ export class UpsdServer {
     this.unsubDirectory?.();
     this.unsubDirectory = undefined;
     for (const c of [...this.connections]) this.dropConnection(c);
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(this.servers.map((s) => (this.config.reserved?.giveBack(s) ? undefined : new Promise<void>((r) => s.close(() => r())))));
     this.servers.length = 0;
     for (const l of this.listings.values()) l.dispose();
     this.listings.clear();

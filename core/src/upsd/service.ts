@@ -11,6 +11,7 @@ import type { Device, DeviceDirectory } from '../dstate/device.js';
 import { parseUpsdConf, parseUpsdUsers, readFileText, type ListenAddress, type UpsdConf, type UpsUser } from './config.js';
 import { loadDescriber, type Describer } from './descriptions.js';
 import type { LoginThrottleSettings } from './login-throttle.js';
+import { PRIVILEGED_BELOW, ReservedListeners } from './reserved-listeners.js';
 import { UpsdServer, type BoundListener, type Logger } from './server.js';
 
 export interface UpsdServiceOptions {
@@ -88,6 +89,7 @@ export class UpsdService {
   private server: UpsdServer | undefined;
   private startOptions: UpsdStartOptions = {};
   private describer: Describer | undefined;
+  private readonly reserved = new ReservedListeners();
   startedAt: number | undefined;
 
   constructor(
@@ -173,6 +175,24 @@ export class UpsdService {
     return undefined;
   }
 
+  /**
+   * Binds now the privileged ports (below 1024) upsd will listen on (`listen`, else upsd.conf's
+   * LISTEN lines), for a host about to give up root: upsd gets them when it starts. Returns
+   * what could not be bound or read (upsd's start reports it again).
+   */
+  async reservePrivileged(listen?: ListenAddress[], family?: 4 | 6): Promise<string[]> {
+    let addrs = listen;
+    if (!addrs) {
+      const loaded = this.load({}, false);
+      if ('error' in loaded) return [];
+      addrs = loaded.conf.listen;
+    }
+    return this.reserved.reserve(
+      addrs.filter((a) => a.port < PRIVILEGED_BELOW),
+      family,
+    );
+  }
+
   async start(start: UpsdStartOptions = {}): Promise<UpsdResult> {
     if (this.server) return { ok: true, messages: ['upsd is already running'], bound: this.bound };
     const loaded = this.load(start, false);
@@ -197,6 +217,7 @@ export class UpsdService {
       // NUT logs a client's disconnect only at debug level 2
       log: start.debug ? this.options.log : (level, message) => level !== 'debug' && this.options.log(level, message),
       loginThrottle: this.options.loginThrottle,
+      reserved: this.reserved,
     });
     try {
       await server.start();

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureHost, type ControlClient } from '../../src/host/control-client.js';
@@ -18,6 +19,29 @@ const root = process.getuid?.() === 0;
 /** CI runs as root: there these tests always run, and fail (never skip) if it does not. */
 const mustRun = root || process.env.CI === 'true';
 const repo = join(import.meta.dirname, '..', '..', '..');
+
+/** One request line to upsd on 127.0.0.1:port, its first answer line. */
+function ask(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let buf = '';
+    const t = setTimeout(() => done(new Error('no answer within 3 s')), 3000);
+    const done = (e?: Error, v?: string) => {
+      clearTimeout(t);
+      s.destroy();
+      if (e) reject(e);
+      else resolve(v!);
+    };
+    s.on('connect', () => s.write(`${line}\n`));
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(undefined, buf.slice(0, nl));
+    });
+    s.on('error', (e) => done(e));
+    s.on('close', () => done(new Error('closed without an answer')));
+  });
+}
 
 describe('resolveRunAsUser', () => {
   it('stays as is when not root, and refuses a named user that does not exist', () => {
@@ -93,6 +117,42 @@ describe.skipIf(!mustRun)('privilege drop (needs root: it switches users)', () =
       .split('\n')
       .map((l) => l.trim().split(/\s+/)[0]);
     expect(new Set(users)).toEqual(new Set(['nobody']));
+  });
+
+  it('runs a confined instance (host setting confined) as that user, under the permission model, and it serves', async () => {
+    writeFileSync(join(conf, 'nut-ts.config.json'), JSON.stringify({ confined: ['dummy'] }));
+    client = await ensureHost({ paths: paths(), cwd: repo });
+    const pid = (await client.request({ cmd: 'ping' })).pid!;
+    expect(await client.request({ cmd: 'start', ups: 'dummy', maxstartdelayMs: 20_000 })).toMatchObject({ ok: true });
+    const children = spawnSync('ps', ['--ppid', String(pid), '-o', 'user=,args='], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const confined = children.filter((l) => l.includes('--experimental-permission') || l.includes('--permission '));
+    expect(confined).toHaveLength(1);
+    expect(confined[0].trim().split(/\s+/)[0]).toBe('nobody');
+    expect(await client.request({ cmd: 'upsd-start' })).toMatchObject({ ok: true });
+    const port = Number(readFileSync(join(conf, 'upsd.conf'), 'utf8').trim().split(/\s+/).pop());
+    expect(await until('battery.charge served', () => ask(port, 'GET VAR dummy battery.charge').catch(() => undefined), 10_000)).toBe(
+      'VAR dummy battery.charge "90"',
+    );
+  });
+
+  it('listens on a port below 1024 from upsd.conf although upsd starts after the switch (bound while root)', async () => {
+    // 493 needs root to bind: the host binds it before it becomes nobody, upsd takes it later
+    writeFileSync(join(conf, 'upsd.conf'), 'LISTEN 127.0.0.1 493\n');
+    client = await ensureHost({ paths: paths(), cwd: repo });
+    const pid = (await client.request({ cmd: 'ping' })).pid!;
+    expect(spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()).toBe('nobody');
+    expect(await client.request({ cmd: 'start', ups: 'dummy', maxstartdelayMs: 20_000 })).toMatchObject({ ok: true });
+    for (const round of ['first start', 'start after a stop']) {
+      const started = await client.request({ cmd: 'upsd-start' });
+      expect(started, round).toMatchObject({ ok: true });
+      expect(started.messages, round).toContain('listening on 127.0.0.1 port 493');
+      // the value of dummy.dev, through the privileged port
+      expect(await until(`${round}: battery.charge on port 493`, () => ask(493, 'GET VAR dummy battery.charge').catch(() => undefined), 10_000)).toBe(
+        'VAR dummy battery.charge "90"',
+      );
+      expect(await client.request({ cmd: 'upsd-stop' })).toMatchObject({ ok: true });
+      await expect(ask(493, 'VER'), `${round}: nothing served while upsd is stopped`).rejects.toThrow();
+    }
   });
 
   it('does not start when the named user does not exist', async () => {
