@@ -62,7 +62,7 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
         confPath: host.paths.confPath,
         certFile: settings.http.tls ? certFile(host.paths.confPath) : undefined,
         host: {
-          instances: () => host.status().instances,
+          instances: () => host.status().instances.map((i) => ({ ...i, polls: host.instance(i.name)?.polls?.snapshot() })),
           upsdClients: () => host.upsd.clientCount,
           clientsOf: (d) => host.upsd.clientsOf(d),
           mqttConnected: () => services.mqtt?.connected,
