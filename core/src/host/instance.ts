@@ -5,7 +5,7 @@
  */
 import type { CommandResultListener, Device } from '../dstate/device.js';
 import type { StateTree } from '../dstate/tree.js';
-import type { PollDurations } from './poll-durations.js';
+import type { PollDurations } from '../http/histogram.js';
 import { crashDelayMs, DEFAULT_RESTART, MIN_DELAY_MS, type RestartPolicy } from './restart-policy.js';
 
 export type InstanceState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed' | 'stopping';

@@ -9,10 +9,11 @@ import { defaultHttpSettings, defaultMqttSettings, type HttpSettings, type MqttS
 import type { Host, HostLogger } from './host.js';
 import { parseUpsdConf, readFileText } from '../upsd/config.js';
 import { MqttBridge } from '../mqtt/bridge.js';
-import { HttpService } from '../http/service.js';
+import { HttpThread } from '../http/thread.js';
 
 export interface HostServices {
-  http?: HttpService;
+  /** The HTTP service, in a thread of its own. */
+  http?: HttpThread;
   mqtt?: MqttBridge;
   close(): Promise<void>;
 }
@@ -54,9 +55,8 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
     }
   }
   if (settings.http) {
-    let http: HttpService | undefined;
     try {
-      http = new HttpService({
+      services.http = await HttpThread.start({
         directory: host,
         settings: settings.http,
         confPath: host.paths.confPath,
@@ -69,10 +69,7 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
         },
         log,
       });
-      await http.listen();
-      services.http = http;
     } catch (e) {
-      await http?.close().catch(() => {});
       log('error', `http: cannot start: ${(e as Error).message}`);
     }
   }

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { StateTree } from '../dstate/tree.js';
-import { PollDurations } from './poll-durations.js';
+import { PollDurations } from '../http/histogram.js';
 import { SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { WorkerPool, type SlotCallbacks } from './worker-pool.js';
 import type { InstanceEvent, InstanceSpec } from './worker-protocol.js';

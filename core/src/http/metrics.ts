@@ -9,7 +9,7 @@
  */
 import type { Device } from '../dstate/device.js';
 import { describeVar } from '../dstate/descriptions.js';
-import type { PollHistogram } from '../host/poll-durations.js';
+import type { PollHistogram } from './histogram.js';
 
 export const NAMESPACE = 'network_ups_tools';
 export const DEFAULT_STATUSES = ['OL', 'OB', 'LB', 'HB', 'RB', 'CHRG', 'DISCHRG', 'BYPASS', 'CAL', 'OFF', 'OVER', 'TRIM', 'BOOST', 'FSD', 'SD'];

@@ -1,6 +1,6 @@
 /**
- * How long an instance's updateinfo calls take, as a cumulative Prometheus histogram: kept
- * across the instance's restarts so its counters only grow.
+ * A cumulative Prometheus histogram of durations (an instance's updateinfo calls, kept across
+ * its restarts so its counters only grow).
  */
 
 /** Upper bounds in seconds: a serial round trip (ms) up to an SNMP walk near its timeout. */
