@@ -18,14 +18,32 @@ export interface HostServices {
   close(): Promise<void>;
 }
 
-function certFile(confPath: string): string | undefined {
+/** upsd.conf's CERTFILE and CERTPATH, as upsd reads them. */
+function certSettings(confPath: string): { certFile?: string; certPath?: string } {
   const file = join(confPath, 'upsd.conf');
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(file)) return {};
   try {
-    return parseUpsdConf(readFileText(file)).certFile;
+    const conf = parseUpsdConf(readFileText(file));
+    return { certFile: conf.certFile, certPath: conf.certPath };
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+/**
+ * The certificate for http.tls: CERTFILE, as upsd built with OpenSSL (ours too) takes it.
+ * CERTPATH names an NSS certificate database, which only NUT's NSS build reads and Node's TLS
+ * cannot: say so instead of a bare "no CERTFILE".
+ */
+export function httpCertificate(confPath: string): string {
+  const { certFile, certPath } = certSettings(confPath);
+  if (certFile) return certFile;
+  if (certPath) {
+    throw new Error(
+      `http.tls needs CERTFILE in upsd.conf (a PEM file with the certificate chain and the key); CERTPATH ${certPath} is an NSS certificate database, which nut-ts cannot read: export the certificate and key (pk12util -o, then openssl pkcs12 -nodes) into a PEM and name it in CERTFILE`,
+    );
+  }
+  throw new Error('http.tls needs CERTFILE in upsd.conf (a PEM file with the certificate chain and the key)');
 }
 
 export interface ServiceSettings {
@@ -60,7 +78,7 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
         directory: host,
         settings: settings.http,
         confPath: host.paths.confPath,
-        certFile: settings.http.tls ? certFile(host.paths.confPath) : undefined,
+        certFile: settings.http.tls ? httpCertificate(host.paths.confPath) : undefined,
         host: {
           instances: () => host.status().instances.map((i) => ({ ...i, polls: host.instance(i.name)?.polls?.snapshot() })),
           upsdClients: () => host.upsd.clientCount,
