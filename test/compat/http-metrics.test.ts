@@ -133,4 +133,28 @@ describe('/metrics against a real Prometheus parser, NUT and the Grafana dashboa
     expect(info.labels.mfr).toBe(nut.get('device.mfr'));
     expect(info.labels.model).toBe(nut.get('device.model'));
   });
+
+  it('each instance has its poll durations as a histogram the parser reads', async () => {
+    // the first polls may still be ahead: scrape until one is counted
+    let fam: Family | undefined;
+    const counted = () => (fam?.samples.find((s) => s.name === 'nut_ts_poll_duration_seconds_count')?.value ?? 0) > 0;
+    for (const t0 = Date.now(); !counted() && Date.now() - t0 < 30_000; await new Promise((r) => setTimeout(r, 100))) {
+      const res = await fetch(`${t.base}/metrics`, { headers: { authorization: ADMIN } });
+      fam = parse(await res.text()).find((f) => f.name === 'nut_ts_poll_duration_seconds');
+    }
+    expect(counted()).toBe(true);
+    expect(fam!.type).toBe('histogram');
+    const of = (suffix: string) => fam!.samples.filter((s) => s.name === `nut_ts_poll_duration_seconds${suffix}` && s.labels.ups === 'dev');
+    const buckets = of('_bucket');
+    const count = of('_count')[0].value;
+    expect(buckets.at(-1)!.labels.le).toBe('+Inf');
+    expect(buckets.at(-1)!.value).toBe(count);
+    const bounds = buckets.map((b) => Number(b.labels.le));
+    expect(bounds).toEqual([...bounds].sort((a, b) => a - b));
+    for (let i = 1; i < buckets.length; i++) expect(buckets[i].value).toBeGreaterThanOrEqual(buckets[i - 1].value);
+    const sum = of('_sum')[0].value;
+    expect(sum).toBeGreaterThan(0);
+    // dummy-ups polls a file: each poll is far below the largest finite bound
+    expect(buckets.at(-2)!.value).toBe(count);
+  }, 60_000);
 });

@@ -21,7 +21,8 @@ export interface RuntimeHooks {
   /** The tree changes of one step (startup stage, update, command), in order. */
   ops?(ops: DstateOp[]): void;
   enter?(call: PluginCall): void;
-  leave?(call: PluginCall): void;
+  /** ms: how long the call took (wall clock, monotonic). */
+  leave?(call: PluginCall, ms: number): void;
   /** A tracked INSTCMD/SET was handled (HandlerStatus value). */
   tracking?(id: string, status: number): void;
   /** debugLevel: for 'debug', the level the plugin gave (NUT's upsdebugx level). */
@@ -185,11 +186,12 @@ export class DriverRuntime {
   private async call<T>(call: PluginCall, fn: () => T | Promise<T>): Promise<T> {
     this.hooks.enter?.(call);
     this.activeCalls++;
+    const t0 = performance.now();
     try {
       return await fn();
     } finally {
       this.activeCalls--;
-      this.hooks.leave?.(call);
+      this.hooks.leave?.(call, performance.now() - t0);
     }
   }
 

@@ -76,7 +76,8 @@ export type InstanceEvent = { id: InstanceId } & (
   | { t: 'ops'; ops: DstateOp[] }
   /** Entering / leaving a call into plugin code (the host's shutdown request listens for these). */
   | { t: 'enter'; call: PluginCall }
-  | { t: 'leave'; call: PluginCall }
+  /** ms: how long the call took. */
+  | { t: 'leave'; call: PluginCall; ms?: number }
   | { t: 'ready' }
   | { t: 'tracking'; tracking: string; status: number }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }

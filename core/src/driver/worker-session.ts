@@ -145,9 +145,9 @@ export function serveWorker(port: WorkerPort, options: WorkerSessionOptions = {}
         board.enter(id, call, Date.now());
         send({ id, t: 'enter', call });
       },
-      leave: (call) => {
+      leave: (call, ms) => {
         board.leave(id);
-        send({ id, t: 'leave', call });
+        send({ id, t: 'leave', call, ms });
       },
       tracking: (tracking, status) => send({ id, t: 'tracking', tracking, status }),
       log: (level, message) => send({ id, t: 'log', level, message }),

@@ -5,6 +5,7 @@
  */
 import type { CommandResultListener, Device } from '../dstate/device.js';
 import type { StateTree } from '../dstate/tree.js';
+import type { PollDurations } from '../http/histogram.js';
 import { crashDelayMs, DEFAULT_RESTART, MIN_DELAY_MS, type RestartPolicy } from './restart-policy.js';
 
 export type InstanceState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed' | 'stopping';
@@ -98,6 +99,8 @@ export abstract class SupervisedInstance implements Device {
   /** Output of the failed attempts of this start() (NUT prints these even when a retry works). */
   private failedMessages: string[] = [];
   protected readonly resultListeners = new Set<CommandResultListener>();
+  /** updateinfo durations of every run; undefined where the host does not run the plugin. */
+  readonly polls: PollDurations | undefined = undefined;
   private readonly stateListeners = new Set<(state: InstanceState) => void>();
   private stopWaiters: Array<() => void> = [];
 

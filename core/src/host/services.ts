@@ -9,22 +9,41 @@ import { defaultHttpSettings, defaultMqttSettings, type HttpSettings, type MqttS
 import type { Host, HostLogger } from './host.js';
 import { parseUpsdConf, readFileText } from '../upsd/config.js';
 import { MqttBridge } from '../mqtt/bridge.js';
-import { HttpService } from '../http/service.js';
+import { HttpThread } from '../http/thread.js';
 
 export interface HostServices {
-  http?: HttpService;
+  /** The HTTP service, in a thread of its own. */
+  http?: HttpThread;
   mqtt?: MqttBridge;
   close(): Promise<void>;
 }
 
-function certFile(confPath: string): string | undefined {
+/** upsd.conf's CERTFILE and CERTPATH, as upsd reads them. */
+function certSettings(confPath: string): { certFile?: string; certPath?: string } {
   const file = join(confPath, 'upsd.conf');
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(file)) return {};
   try {
-    return parseUpsdConf(readFileText(file)).certFile;
+    const conf = parseUpsdConf(readFileText(file));
+    return { certFile: conf.certFile, certPath: conf.certPath };
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+/**
+ * The certificate for http.tls: CERTFILE, as upsd built with OpenSSL (ours too) takes it.
+ * CERTPATH names an NSS certificate database, which only NUT's NSS build reads and Node's TLS
+ * cannot: say so instead of a bare "no CERTFILE".
+ */
+export function httpCertificate(confPath: string): string {
+  const { certFile, certPath } = certSettings(confPath);
+  if (certFile) return certFile;
+  if (certPath) {
+    throw new Error(
+      `http.tls needs CERTFILE in upsd.conf (a PEM file with the certificate chain and the key); CERTPATH ${certPath} is an NSS certificate database, which nut-ts cannot read: export the certificate and key (pk12util -o, then openssl pkcs12 -nodes) into a PEM and name it in CERTFILE`,
+    );
+  }
+  throw new Error('http.tls needs CERTFILE in upsd.conf (a PEM file with the certificate chain and the key)');
 }
 
 export interface ServiceSettings {
@@ -54,25 +73,21 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
     }
   }
   if (settings.http) {
-    let http: HttpService | undefined;
     try {
-      http = new HttpService({
+      services.http = await HttpThread.start({
         directory: host,
         settings: settings.http,
         confPath: host.paths.confPath,
-        certFile: settings.http.tls ? certFile(host.paths.confPath) : undefined,
+        certFile: settings.http.tls ? httpCertificate(host.paths.confPath) : undefined,
         host: {
-          instances: () => host.status().instances,
+          instances: () => host.status().instances.map((i) => ({ ...i, polls: host.instance(i.name)?.polls?.snapshot() })),
           upsdClients: () => host.upsd.clientCount,
           clientsOf: (d) => host.upsd.clientsOf(d),
           mqttConnected: () => services.mqtt?.connected,
         },
         log,
       });
-      await http.listen();
-      services.http = http;
     } catch (e) {
-      await http?.close().catch(() => {});
       log('error', `http: cannot start: ${(e as Error).message}`);
     }
   }

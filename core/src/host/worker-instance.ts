@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { StateTree } from '../dstate/tree.js';
+import { PollDurations } from '../http/histogram.js';
 import { SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { WorkerPool, type SlotCallbacks } from './worker-pool.js';
 import type { InstanceEvent, InstanceSpec } from './worker-protocol.js';
@@ -40,6 +41,7 @@ export interface WorkerInstanceOptions {
 }
 
 export class WorkerInstance extends SupervisedInstance {
+  override readonly polls = new PollDurations();
   readonly tree = new StateTree();
   spec: InstanceSpec;
   private readonly providerText: string;
@@ -146,6 +148,8 @@ export class WorkerInstance extends SupervisedInstance {
           cb.ready();
         } else if (m.t === 'tracking') {
           for (const l of this.resultListeners) l(m.tracking, m.status);
+        } else if (m.t === 'leave' && m.call === 'updateinfo' && m.ms !== undefined) {
+          this.polls.observe(m.ms / 1000);
         }
         for (const l of this.runMessageListeners) l(m);
       },

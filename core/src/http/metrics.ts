@@ -9,6 +9,7 @@
  */
 import type { Device } from '../dstate/device.js';
 import { describeVar } from '../dstate/descriptions.js';
+import type { PollHistogram } from './histogram.js';
 
 export const NAMESPACE = 'network_ups_tools';
 export const DEFAULT_STATUSES = ['OL', 'OB', 'LB', 'HB', 'RB', 'CHRG', 'DISCHRG', 'BYPASS', 'CAL', 'OFF', 'OVER', 'TRIM', 'BOOST', 'FSD', 'SD'];
@@ -28,7 +29,7 @@ const ON = /^(enable|enabled|on|true|active|activated)$/i;
 const OFF = /^(disable|disabled|off|false|inactive|deactivated)$/i;
 
 export interface HostMetrics {
-  instances: Array<{ name: string; state: string; restarts: number; connected: boolean; stale: boolean; uptimeSec?: number }>;
+  instances: Array<{ name: string; state: string; restarts: number; connected: boolean; stale: boolean; uptimeSec?: number; polls?: PollHistogram }>;
   upsdClients: number | undefined;
   sseClients: number;
   mqttConnected?: boolean;
@@ -100,6 +101,13 @@ export function renderMetrics(devices: readonly Device[], host?: HostMetrics): s
       fam.add('nut_ts_instance_up', 'Driver instance running with its driver connected (1) or not (0)', 'gauge', `nut_ts_instance_up${l} ${i.connected ? 1 : 0}\n`);
       fam.add('nut_ts_instance_stale', 'Device data is stale (1) or fresh (0)', 'gauge', `nut_ts_instance_stale${l} ${i.stale ? 1 : 0}\n`);
       fam.add('nut_ts_instance_restarts_total', 'Restarts of the driver instance since the host started', 'counter', `nut_ts_instance_restarts_total${l} ${i.restarts}\n`);
+      if (i.polls) {
+        const help = 'Duration of the driver plugin’s updateinfo calls (one poll of the device)';
+        i.polls.bounds.forEach((le, k) => fam.add('nut_ts_poll_duration_seconds', help, 'histogram', `nut_ts_poll_duration_seconds_bucket${labels([['ups', i.name], ['le', num(le)]])} ${i.polls!.counts[k]}\n`));
+        fam.add('nut_ts_poll_duration_seconds', help, 'histogram', `nut_ts_poll_duration_seconds_bucket${labels([['ups', i.name], ['le', '+Inf']])} ${i.polls.count}\n`);
+        fam.add('nut_ts_poll_duration_seconds', help, 'histogram', `nut_ts_poll_duration_seconds_sum${l} ${num(i.polls.sum)}\n`);
+        fam.add('nut_ts_poll_duration_seconds', help, 'histogram', `nut_ts_poll_duration_seconds_count${l} ${i.polls.count}\n`);
+      }
       if (i.uptimeSec !== undefined) fam.add('nut_ts_instance_uptime_seconds', 'Seconds since the current run of the instance started', 'gauge', `nut_ts_instance_uptime_seconds${l} ${i.uptimeSec}\n`);
     }
     const states = new Map<string, number>();

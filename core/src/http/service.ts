@@ -38,12 +38,15 @@ interface Stream {
 
 export type HttpLogger = (level: 'info' | 'warn' | 'error', message: string) => void;
 
+type Maybe<T> = T | Promise<T>;
+
+/** What the service shows of the host (answered in place, or asked across a thread). */
 export interface HostView {
-  instances(): HostMetrics['instances'];
-  upsdClients(): number | undefined;
+  instances(): Maybe<HostMetrics['instances']>;
+  upsdClients(): Maybe<number | undefined>;
   /** Addresses logged in to a device through upsd (LIST CLIENT). */
-  clientsOf(device: Device): string[];
-  mqttConnected?(): boolean | undefined;
+  clientsOf(device: Device): Maybe<string[]>;
+  mqttConnected?(): Maybe<boolean | undefined>;
 }
 
 export interface HttpServiceOptions {
@@ -366,7 +369,7 @@ export class HttpService {
     app.get(
       `${p}/devices/:ups/clients`,
       { schema: { summary: 'Clients logged in to the device through upsd (LIST CLIENT)', tags: ['devices'], params: upsParams, response: { 200: { type: 'array', items: { type: 'string' } }, ...err } } },
-      async (req) => this.options.host?.clientsOf(this.device((req.params as { ups: string }).ups)) ?? [],
+      async (req) => (await this.options.host?.clientsOf(this.device((req.params as { ups: string }).ups))) ?? [],
     );
     app.get(
       `${p}/devices/:ups/history`,
@@ -409,12 +412,8 @@ export class HttpService {
     );
     app.get(`/metrics`, { config: { access: 'metrics' } }, async (_req, reply) => {
       const h = this.options.host;
-      const text = renderMetrics(this.options.directory.list(), {
-        instances: h?.instances() ?? [],
-        upsdClients: h?.upsdClients(),
-        sseClients: this.streams.size,
-        mqttConnected: h?.mqttConnected?.(),
-      });
+      const [instances, upsdClients, mqttConnected] = await Promise.all([h?.instances(), h?.upsdClients(), h?.mqttConnected?.()]);
+      const text = renderMetrics(this.options.directory.list(), { instances: instances ?? [], upsdClients, sseClients: this.streams.size, mqttConnected });
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
     });
   }

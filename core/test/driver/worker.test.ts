@@ -122,7 +122,8 @@ describe('driver worker (worker-protocol.ts)', () => {
     const calls = w.messages.filter((m) => m.t === 'enter' || m.t === 'leave');
     for (let i = 0; i < calls.length; i += 2) {
       expect(calls[i]).toMatchObject({ t: 'enter' });
-      expect(calls[i + 1]).toEqual({ id: 0, t: 'leave', call: (calls[i] as { call: string }).call });
+      expect(calls[i + 1]).toEqual({ id: 0, t: 'leave', call: (calls[i] as { call: string }).call, ms: expect.any(Number) });
+      expect((calls[i + 1] as { ms: number }).ms).toBeGreaterThanOrEqual(0);
     }
   }, 120_000);
 

@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/helpers/oracle.js';
 import { until } from '../../../test/helpers/wait.js';
 import { ADMIN, VIEWER, basic, startTestHost, type TestHost } from './harness.js';
 import { SseClient } from './sse-client.js';
@@ -154,12 +155,20 @@ describe('live events', () => {
   });
 
   it('a Last-Event-ID older than the ring gets a reset event', async () => {
-    const hub = t.services.http!.events;
-    for (let i = 0; hub.lastId <= 4096 + 2; i++) hub.emit('variable', 'dev', { name: 'test.fill', value: String(i) });
-    const c = new SseClient(`${t.base}/api/v1/events`, { authorization: VIEWER, 'last-event-id': '1' });
-    await until('reset', () => c.find((e) => e.event === 'reset'), 10_000);
-    c.close();
-  });
+    const small = await startTestHost({ services: { http: { listen: `127.0.0.1:${await freePort()}`, eventBuffer: 8 } } });
+    try {
+      // each SET is a variable event and a command event: ten of them overrun a ring of 8
+      for (let i = 0; i < 10; i++) {
+        const r = await fetch(`${small.base}/api/v1/devices/dev/variables/ups.load?wait=10000`, { method: 'PUT', headers: { authorization: ADMIN, 'content-type': 'application/json' }, body: JSON.stringify({ value: String(30 + i) }) });
+        expect(r.status).toBe(200);
+      }
+      const c = new SseClient(`${small.base}/api/v1/events`, { authorization: VIEWER, 'last-event-id': '1' });
+      await until('reset', () => c.find((e) => e.event === 'reset'), 10_000);
+      c.close();
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 });
 
 describe('/metrics', () => {

@@ -1,6 +1,7 @@
 /** A service that cannot start is reported and leaves the host (and upsd) running. */
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/helpers/oracle.js';
 import { startTestHost, type TestHost } from './harness.js';
 
 let t: TestHost | undefined;
@@ -23,5 +24,17 @@ describe('host services', () => {
     } finally {
       busy.close();
     }
+  }, 60_000);
+
+  it('http.tls with only an NSS CERTPATH in upsd.conf says what to put in CERTFILE; upsd keeps serving', async () => {
+    await t?.close();
+    const upsd = await freePort();
+    t = await startTestHost({
+      files: { 'upsd.conf': `LISTEN 127.0.0.1 ${upsd}\nCERTPATH /etc/nut/cert/upsd\n` },
+      services: { http: { listen: `127.0.0.1:${await freePort()}`, tls: true } },
+    });
+    expect(t.services.http).toBeUndefined();
+    expect(t.logs.some((l) => /^error http: cannot start: http\.tls needs CERTFILE .*CERTPATH \/etc\/nut\/cert\/upsd is an NSS certificate database/.test(l))).toBe(true);
+    expect(t.host.upsd.running).toBe(true);
   }, 60_000);
 });
