@@ -55,9 +55,13 @@ interface StreamBinding {
 /**
  * Node's stream binding, the one net.Socket writes through: an answer written straight to the
  * handle skips the Writable bookkeeping and the nextTick that follows every write. Undefined
- * where this Node does not offer it (then every write goes through the socket).
+ * where this Node does not offer it, or would warn about it (then every write goes through
+ * the socket).
  */
 const STREAM: StreamBinding | undefined = (() => {
+  // process.binding() warns when pending deprecations are shown: do without it then
+  const pending = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--pending-deprecation'));
+  if (pending || process.env.NODE_PENDING_DEPRECATION === '1') return undefined;
   try {
     const b = (process as unknown as { binding(name: string): Partial<StreamBinding> }).binding('stream_wrap');
     if (typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array)) return undefined;
