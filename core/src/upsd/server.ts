@@ -411,7 +411,8 @@ export class UpsdServer {
     const direct = this.adopt(socket, c);
     if (direct) c.socket = direct;
     this.connections.add(c);
-    c.socket.setNoDelay(true);
+    // our listeners set TCP_NODELAY on what they accept; a socket handed in gets it here
+    if (!direct) c.socket.setNoDelay(true);
     this.attach(c, c.socket, direct === undefined);
     if (this.active >= this.maxConn) {
       c.held = true;
