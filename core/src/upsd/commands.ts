@@ -144,7 +144,7 @@ function getDesc(ctx: CommandContext, ups: string, name: string, cmd: boolean): 
 const get: Handler = (ctx, s, w) => {
   const n = w.length - 1;
   if (n < 1) return INVALID;
-  const sub = w[1].toUpperCase();
+  const sub = w[1] === 'VAR' ? 'VAR' : w[1].toUpperCase();
   if (n >= 3 && sub === 'VAR') return getVar(ctx, w[2], w[3]);
   if (sub === 'TRACKING') {
     if (n < 2) return s.tracking ? 'ON\n' : 'OFF\n';
@@ -210,7 +210,7 @@ function listClient(ctx: CommandContext, ups: string): string {
 const list: Handler = (ctx, _s, w) => {
   const n = w.length - 1;
   if (n < 1) return INVALID;
-  const sub = w[1].toUpperCase();
+  const sub = w[1] === 'VAR' ? 'VAR' : w[1].toUpperCase();
   if (sub === 'UPS') return listUps(ctx);
   if (n < 2) return INVALID;
   const ups = w[2];
@@ -264,7 +264,7 @@ function setVar(ctx: CommandContext, s: Session, ups: string, name: string, valu
 const set: Handler = (ctx, s, w) => {
   const n = w.length - 1;
   if (n < 2) return INVALID;
-  const sub = w[1].toUpperCase();
+  const sub = w[1] === 'VAR' ? 'VAR' : w[1].toUpperCase();
   if (sub === 'VAR') {
     if (n < 4) return INVALID;
     return setVar(ctx, s, w[2], w[3], w[4]);
@@ -381,7 +381,8 @@ const COMMANDS = new Map<string, Command>([
 /** One request line (already tokenized) → the whole answer. */
 export function execute(ctx: CommandContext, s: Session, words: readonly string[]): Answer {
   if (words.length < 1) return err('UNKNOWN-COMMAND');
-  const cmd = COMMANDS.get(words[0].toUpperCase());
+  // clients send commands in capitals: look the word up as sent before upper-casing it
+  const cmd = COMMANDS.get(words[0]) ?? COMMANDS.get(words[0].toUpperCase());
   if (!cmd) return err('UNKNOWN-COMMAND');
   if (cmd.user) {
     if (s.username === undefined) return err('USERNAME-REQUIRED');

@@ -35,6 +35,46 @@ const SMALL_BATCH = 2048;
 /** Where reads from our listeners' sockets land; each read is answered before the next. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/** The libuv stream under an adopted socket: the calls net.Socket itself makes on it. */
+interface StreamHandle {
+  onread: (this: StreamHandle, arrayBuffer: unknown) => unknown;
+  writeBuffer(req: WriteRequest, data: Buffer): number;
+  writeUtf8String(req: WriteRequest, data: string): number;
+  readonly writeQueueSize: number;
+}
+interface WriteRequest {
+  oncomplete?: (status: number) => void;
+  buffer?: Answer;
+}
+interface StreamBinding {
+  WriteWrap: new () => WriteRequest;
+  streamBaseState: Int32Array;
+  kReadBytesOrError: number;
+  kLastWriteWasAsync: number;
+}
+
+/**
+ * Node's stream binding, the one net.Socket writes through: an answer written straight to the
+ * handle skips the Writable bookkeeping and the nextTick that follows every write. Undefined
+ * where this Node does not offer it, or would warn about it (then every write goes through
+ * the socket).
+ */
+const STREAM: StreamBinding | undefined = (() => {
+  // process.binding() warns when pending deprecations are shown: do without it then
+  const pending = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--pending-deprecation'));
+  if (pending || process.env.NODE_PENDING_DEPRECATION === '1') return undefined;
+  try {
+    const b = (process as unknown as { binding(name: string): Partial<StreamBinding> }).binding('stream_wrap');
+    if (typeof b.WriteWrap !== 'function' || !(b.streamBaseState instanceof Int32Array)) return undefined;
+    if (typeof b.kReadBytesOrError !== 'number' || typeof b.kLastWriteWasAsync !== 'number') return undefined;
+    return b as StreamBinding;
+  } catch {
+    return undefined;
+  }
+})();
+/** Reused for every write that completes at once (no request object is kept for those). */
+let spareRequest: WriteRequest | undefined = STREAM ? new STREAM.WriteWrap() : undefined;
+
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error';
 export type Logger = (level: LogLevel, message: string) => void;
 
@@ -62,6 +102,8 @@ export interface UpsdServerConfig {
 
 interface Connection {
   socket: Socket;
+  /** The adopted socket's handle, written to directly while the socket has nothing queued. */
+  handle: StreamHandle | undefined;
   session: Session;
   reader: LineReader;
   lastHeard: number;
@@ -131,7 +173,7 @@ export class UpsdServer {
     if (config.certFile) this.loadCertificate(config.certFile);
     const self = this;
     this.ctx = {
-      findDevice: (name) => this.byName.get(name.toLowerCase()),
+      findDevice: (name) => this.byName.get(name) ?? this.byName.get(name.toLowerCase()),
       devices: () => this.listed,
       listings: (d) => this.listingsOf(d),
       users: this.users,
@@ -365,6 +407,7 @@ export class UpsdServer {
     const addr = socket.remoteAddress ?? 'unknown';
     const c: Connection = {
       socket,
+      handle: undefined,
       session: newSession(addr),
       reader: new LineReader(),
       lastHeard: Date.now(),
@@ -379,7 +422,8 @@ export class UpsdServer {
     const direct = this.adopt(socket, c);
     if (direct) c.socket = direct;
     this.connections.add(c);
-    c.socket.setNoDelay(true);
+    // our listeners set TCP_NODELAY on what they accept; a socket handed in gets it here
+    if (!direct) c.socket.setNoDelay(true);
     this.attach(c, c.socket, direct === undefined);
     if (this.active >= this.maxConn) {
       c.held = true;
@@ -407,11 +451,64 @@ export class UpsdServer {
     const handle = listened._handle;
     listened._handle = null;
     server._connections--;
-    return new Socket({
+    const adopted = new Socket({
       handle,
       allowHalfOpen: true,
       onread: { buffer: READ_BUFFER, callback: (n: number) => void this.onRead(c, n) },
     } as SocketConstructorOpts);
+    if (STREAM) this.readDirectly(c, handle as StreamHandle, STREAM);
+    return adopted;
+  }
+
+  /**
+   * Data read into READ_BUFFER goes straight to onRead; end of input, errors and anything
+   * else go through net.Socket's own handler as before. Writes go to the handle too (write()).
+   */
+  private readDirectly(c: Connection, handle: StreamHandle, stream: StreamBinding): void {
+    const state = stream.streamBaseState;
+    const slot = stream.kReadBytesOrError;
+    const socketRead = handle.onread;
+    const server = this;
+    handle.onread = function (arrayBuffer) {
+      const n = state[slot];
+      if (n > 0 && c.handle === this) return void server.onRead(c, n);
+      return socketRead.call(this, arrayBuffer);
+    };
+    c.handle = handle;
+  }
+
+  /**
+   * Writes an answer: straight to the handle when nothing is queued on the socket (libuv
+   * keeps its own writes in order, and end() waits for them), else through the socket.
+   */
+  private write(c: Connection, data: Answer): void {
+    const handle = c.handle;
+    const socket = c.socket;
+    const req = spareRequest;
+    if (handle === undefined || req === undefined || socket.writableLength !== 0 || !socket.writable) {
+      socket.write(data);
+      return;
+    }
+    const status = typeof data === 'string' ? handle.writeUtf8String(req, data) : handle.writeBuffer(req, data);
+    if (status !== 0) {
+      this.dropConnection(c);
+      return;
+    }
+    if (STREAM!.streamBaseState[STREAM!.kLastWriteWasAsync] === 0) return;
+    // the rest went to libuv's queue: this request object now belongs to that write
+    spareRequest = new STREAM!.WriteWrap();
+    req.buffer = data;
+    req.oncomplete = (done: number) => {
+      req.buffer = undefined;
+      if (c.closed) return;
+      if (done < 0) this.dropConnection(c);
+      else if (!c.held && c.pending && c.waiting === 'drain' && this.unsent(c) <= OUTPUT_HIGH_WATER) this.pump(c);
+    };
+  }
+
+  /** Answer bytes not yet handed to the kernel. */
+  private unsent(c: Connection): number {
+    return c.socket.writableLength + (c.handle ? c.handle.writeQueueSize : 0);
   }
 
   private attach(c: Connection, socket: Socket, dataEvents: boolean): void {
@@ -537,7 +634,7 @@ export class UpsdServer {
   private consume(c: Connection, buf: Buffer, start: number, end: number): number {
     const reader = c.reader;
     const session = c.session;
-    if (c.socket.writableLength > OUTPUT_HIGH_WATER) {
+    if (this.unsent(c) > OUTPUT_HIGH_WATER) {
       c.waiting = 'drain';
       return start;
     }
@@ -602,7 +699,7 @@ export class UpsdServer {
           first = more = undefined;
           batched = 0;
         }
-        if (c.socket.writableLength > OUTPUT_HIGH_WATER) {
+        if (this.unsent(c) > OUTPUT_HIGH_WATER) {
           // resume on 'drain'
           c.waiting = 'drain';
           break;
@@ -624,14 +721,14 @@ export class UpsdServer {
     if (first === undefined || c.closed) return;
     const socket = c.socket;
     if (more === undefined) {
-      socket.write(first);
+      this.write(c, first);
       return;
     }
     if (bytes <= SMALL_BATCH) {
       const out = Buffer.allocUnsafe(bytes * 3);
       let at = typeof first === 'string' ? out.write(first, 0) : first.copy(out, 0);
       for (const a of more) at += typeof a === 'string' ? out.write(a, at) : a.copy(out, at);
-      socket.write(out.subarray(0, at));
+      this.write(c, out.subarray(0, at));
       return;
     }
     socket.cork();
@@ -654,7 +751,7 @@ export class UpsdServer {
     const timer = setTimeout(() => {
       if (c.closed) return;
       c.waiting = undefined;
-      c.socket.write(a);
+      this.write(c, a);
       if (c.pending) this.pump(c);
       else if (c.eof) this.endGracefully(c);
       else c.socket.resume();
@@ -682,6 +779,7 @@ export class UpsdServer {
     const raw = c.socket;
     const context = this.secureContext;
     if (!context) return;
+    c.handle = undefined;
     raw.pause();
     raw.removeAllListeners('data');
     raw.removeAllListeners('drain');
