@@ -4,40 +4,17 @@
  * reports as they arrive, unplug/replug and a permission failure.
  */
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBackendChild, type BackendChild } from '../virtual-usb/backend-child.js';
-import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
-import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
-import { until } from '../helpers/wait.js';
+import { describe, expect, it } from 'vitest';
+import { backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
+import { retry, until } from '../helpers/wait.js';
 
-const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
-const { model } = modelFromLogFile(FIXTURE);
-
-let dev: VirtualUsb | undefined;
-let child: BackendChild | undefined;
-afterEach(async () => {
-  await child?.stop();
-  await dev?.stop();
-  child = dev = undefined;
-});
-
-async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() - t0 > timeoutMs) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+const { model } = backUpsCs500();
+const session = virtualUsbSession();
 
 describe('HID backend on a virtual HID UPS', () => {
   it('matches, reads descriptor and reports, writes feature reports, gets input reports, survives a replug', async () => {
-    dev = await startVirtualUsb(model);
-    child = await startBackendChild(dev.env);
-    const c = child;
+    const dev = await session.start(model);
+    const c = await session.backend();
 
     expect((await c.fail('openHid', { product: 'Back-UPS' })).code).toBe('ENOENT');
     expect((await c.fail('openHid', { vendorid: '0463' })).message).toMatch(/^no HID device matches vendorid=0463; seen: 051d:0002 at \/dev\/hidraw0/);
@@ -80,9 +57,9 @@ describe('HID backend on a virtual HID UPS', () => {
   });
 
   it('turns a permission failure into the hidraw node and the udev rule', async () => {
-    dev = await startVirtualUsb(model);
+    const dev = await session.start(model);
     await dev.setNodeMode(0o600);
-    child = await startBackendChild(dev.env, { uid: 65534, gid: 65534 });
+    const child = await session.backend({ uid: 65534, gid: 65534 });
     const e = await child.fail('openHid', { vendorid: '051d' });
     expect(e.code, e.message).toBe('EACCES');
     expect(e.message).toContain('/dev/hidraw0');
@@ -90,7 +67,7 @@ describe('HID backend on a virtual HID UPS', () => {
   });
 
   it('answers the hidraw ioctls and read() as the kernel does (what hidapi and NUT-style code call)', async () => {
-    dev = await startVirtualUsb({ ...model, interrupt: ['13 00'] });
+    const dev = await session.start({ ...model, interrupt: ['13 00'] });
     const py = String.raw`
 import array, fcntl, json, os, struct
 def ioc(d, nr, size): return (d << 30) | (size << 16) | (ord('H') << 8) | nr

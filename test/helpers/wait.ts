@@ -11,3 +11,16 @@ export function until<T>(what: string, probe: () => T | undefined | false, timeo
     tick();
   });
 }
+
+/** Calls fn until it resolves (a device that is coming back, a listener not up yet); its last error after timeoutMs. */
+export async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() - t0 > timeoutMs) throw e;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}
