@@ -8,6 +8,7 @@ import type { InstanceSpec } from '../../../core/src/host/worker-protocol.js';
 import type { DriverPlugin } from '../../../core/src/plugin-api/index.js';
 import { createDummyUps } from '../src/index.js';
 import { chooseMode } from '../src/mode.js';
+import { until } from '../../../test/helpers/wait.js';
 
 /** The plugin typed against core/src (it is written against the published core/dist types). */
 const dummyUps = () => createDummyUps() as unknown as DriverPlugin;
@@ -86,7 +87,7 @@ describe('dummy-ups plugin', () => {
     rt.setvar('ups.status', 'OB LB', 't', (s) => results.push(s));
     rt.setvar('ups.id', '', 't', (s) => results.push(s));
     rt.instcmd('load.off', undefined, 't', (s) => results.push(s));
-    while (results.length < 4) await new Promise((r) => setTimeout(r, 5));
+    await until('the four replies', () => results.length >= 4);
     rt.stop();
     await loop;
     expect(results).toEqual([0, 0, 0, 1]);
