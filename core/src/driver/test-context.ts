@@ -7,6 +7,7 @@ import { TransportError, type DeviceAccess } from '../plugin-api/transports.js';
 import type { DriverContext } from '../plugin-api/index.js';
 import { StateTree } from '../dstate/tree.js';
 import { DriverState } from './state.js';
+import type { InstanceSpec } from './worker-protocol.js';
 
 export interface TestContextOptions {
   upsname?: string;
@@ -84,4 +85,26 @@ export function makeTestContext(o: TestContextOptions = {}): TestContext {
     listUsb: () => devices.listUsb(),
   };
   return { ctx, tree, state, logs, abort };
+}
+
+/** An InstanceSpec for a DriverRuntime in a test: the fields a test does not care about filled in. */
+export function testInstanceSpec(over: Partial<InstanceSpec> = {}): InstanceSpec {
+  return {
+    upsname: 'ups',
+    driver: 'test',
+    entryPath: '',
+    pluginVersion: '0.1',
+    pluginName: 'Test driver',
+    port: 'auto',
+    confPath: '/nonexistent',
+    pollinterval: 2,
+    synchronous: 'auto',
+    debugLevel: 0,
+    options: {},
+    sensitive: [],
+    overrides: [],
+    defaults: [],
+    watchdogMs: 0,
+    ...over,
+  };
 }

@@ -5,27 +5,10 @@ import type { InstanceSpec, PluginCall } from '../../src/driver/worker-protocol.
 import type { DriverPlugin } from '../../src/plugin-api/index.js';
 import { DriverFatal, DriverRuntime } from '../../src/driver/runtime.js';
 import { DRIVER_CORE_VERSION } from '../../src/driver/version.js';
+import { testInstanceSpec } from '../../src/driver/test-context.js';
 
-function spec(over: Partial<InstanceSpec> = {}): InstanceSpec {
-  return {
-    upsname: 'u',
-    driver: 'fake-ups',
-    entryPath: '/nonexistent',
-    pluginVersion: '1.23',
-    pluginName: 'Fake driver',
-    port: '/dev/null',
-    confPath: '/tmp',
-    pollinterval: 1,
-    synchronous: 'auto',
-    debugLevel: 0,
-    options: {},
-    sensitive: [],
-    overrides: [],
-    defaults: [],
-    watchdogMs: 0,
-    ...over,
-  };
-}
+const spec = (over: Partial<InstanceSpec> = {}): InstanceSpec =>
+  testInstanceSpec({ upsname: 'u', driver: 'fake-ups', entryPath: '/nonexistent', pluginVersion: '1.23', pluginName: 'Fake driver', port: '/dev/null', confPath: '/tmp', pollinterval: 1, ...over });
 
 function recorder() {
   const batches: DstateOp[][] = [];

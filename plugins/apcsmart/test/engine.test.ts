@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../../test/helpers/wait.js';
 import { FLAG_RW, FLAG_STRING } from '../../../core/src/dstate/ops.js';
 import { DriverRuntime } from '../../../core/src/driver/runtime.js';
+import { testInstanceSpec } from '../../../core/src/driver/test-context.js';
 import type { InstanceSpec } from '../../../core/src/host/worker-protocol.js';
 import type { DriverPlugin } from '../../../core/src/plugin-api/index.js';
 import apcsmart from '../src/index.js';
@@ -15,25 +16,8 @@ import { FakeSerial, fakeDevices } from './fake-serial.js';
 
 const RT = readFileSync(new URL('../../../test/fixtures/ddl/APC__Smart-UPS_RT_8000_RM__apcsmart__2.0.3__01.dev', import.meta.url), 'latin1');
 
-function spec(options: Record<string, string> = {}, pollinterval = 60): InstanceSpec {
-  return {
-    upsname: 'apc',
-    driver: 'apcsmart',
-    entryPath: '',
-    pluginVersion: '3.2',
-    pluginName: 'APC Smart protocol driver',
-    port: '/dev/fake',
-    confPath: '/tmp',
-    pollinterval,
-    synchronous: 'auto',
-    debugLevel: 0,
-    options,
-    sensitive: [],
-    overrides: [],
-    defaults: [],
-    watchdogMs: 60_000,
-  };
-}
+const spec = (options: Record<string, string> = {}, pollinterval = 60): InstanceSpec =>
+  testInstanceSpec({ upsname: 'apc', driver: 'apcsmart', pluginVersion: '3.2', pluginName: 'APC Smart protocol driver', port: '/dev/fake', confPath: '/tmp', pollinterval, options, watchdogMs: 60_000 });
 
 const running: DriverRuntime[] = [];
 afterEach(async () => {
