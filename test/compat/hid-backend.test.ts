@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
+import { BACK_UPS_CS_500_INFO, backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
 import { retry, until } from '../helpers/wait.js';
 
 const { model } = backUpsCs500();
@@ -19,17 +19,7 @@ describe('HID backend on a virtual HID UPS', () => {
     expect((await c.fail('openHid', { product: 'Back-UPS' })).code).toBe('ENOENT');
     expect((await c.fail('openHid', { vendorid: '0463' })).message).toMatch(/^no HID device matches vendorid=0463; seen: 051d:0002 at \/dev\/hidraw0/);
     const { handle, info } = await c.open('openHid', { vendor: 'AMERICAN POWER CONVERSION', serial: 'ab0427.*', busport: '1-1' });
-    expect(info).toEqual({
-      vendorId: 0x051d,
-      productId: 0x0002,
-      release: 0x0100,
-      manufacturer: 'American Power Conversion',
-      product: 'Back-UPS 500 FW: 6.5.I USB FW: c1 ',
-      serial: 'AB0427******',
-      bus: '001',
-      device: '002',
-      busport: '1-1',
-    });
+    expect(info).toEqual(BACK_UPS_CS_500_INFO);
 
     expect(await c.call('reportDescriptor', handle)).toBe(model.reportDescriptor);
     expect(await c.call('getFeature', handle, 0x0c, 6)).toBe(model.featureReports!['12']);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../virtual-usb/model.js';
-import { backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
+import { BACK_UPS_CS_500_INFO, backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
 import { retry, until } from '../helpers/wait.js';
 
 const { model } = backUpsCs500();
@@ -21,19 +21,7 @@ describe('USB backend on a virtual HID UPS', () => {
     const c = await session.backend();
 
     const list = await c.call<Array<Record<string, unknown>>>('listUsb');
-    expect(list).toEqual([
-      {
-        vendorId: 0x051d,
-        productId: 0x0002,
-        release: 0x0100,
-        manufacturer: 'American Power Conversion',
-        product: 'Back-UPS 500 FW: 6.5.I USB FW: c1 ',
-        serial: 'AB0427******',
-        bus: '001',
-        device: '002',
-        busport: '1-1',
-      },
-    ]);
+    expect(list).toEqual([BACK_UPS_CS_500_INFO]);
 
     // each option, case-insensitive whole-value regexes
     for (const match of [

@@ -19,6 +19,19 @@ export const BACK_UPS_CS_500 = new URL('../fixtures/hid/APC__Back-UPS_CS_500__us
 
 export const backUpsCs500 = () => modelFromLogFile(BACK_UPS_CS_500);
 
+/** How that unit shows on the first virtual port (its descriptors as the recording has them). */
+export const BACK_UPS_CS_500_INFO = {
+  vendorId: 0x051d,
+  productId: 0x0002,
+  release: 0x0100,
+  manufacturer: 'American Power Conversion',
+  product: 'Back-UPS 500 FW: 6.5.I USB FW: c1 ',
+  serial: 'AB0427******',
+  bus: '001',
+  device: '002',
+  busport: '1-1',
+} as const;
+
 export interface VirtualUsbSession {
   /** The device of this test (throws before start()). */
   readonly dev: VirtualUsb;
