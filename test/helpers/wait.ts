@@ -24,3 +24,12 @@ export async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000, interva
     }
   }
 }
+
+/** until() for a probe that has to wait for its answer (a client, a socket); polls every 100 ms. */
+export async function untilAsync(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
