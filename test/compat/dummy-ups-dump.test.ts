@@ -20,7 +20,7 @@ import {
   stopChild,
   type Sandbox,
 } from '../helpers/oracle.js';
-import { until } from '../helpers/wait.js';
+import { until, untilFile } from '../helpers/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'core', 'dist', 'cli', 'driver.js');
@@ -129,14 +129,6 @@ async function watchStatus(path: string): Promise<{ values: string[]; close(): v
   return { values, close: () => sock.destroy() };
 }
 
-async function waitForFile(path: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) throw new Error(`${path} did not appear`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function startOurDriver(sb: Sandbox, ups = 'dev'): ChildProcess {
   const log = openSync(join(sb.dir, 'nut-driver.log'), 'a');
   const child = spawn(process.execPath, [CLI, 'dummy-ups', '-a', ups], { env: sb.env, stdio: ['ignore', log, log] });
@@ -148,7 +140,7 @@ function startOurDriver(sb: Sandbox, ups = 'dev'): ChildProcess {
 async function waitForSocket(sb: Sandbox, timeoutMs = 90_000): Promise<string> {
   const path = join(sb.statePath, 'dummy-ups-dev');
   try {
-    await waitForFile(path, timeoutMs);
+    await untilFile(path, timeoutMs);
   } catch (e) {
     const log = join(sb.dir, 'nut-driver.log');
     throw new Error(`${(e as Error).message}${existsSync(log) ? `\n${readFileSync(log, 'latin1')}` : ''}`);

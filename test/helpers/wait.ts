@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 /** Polls probe every 50 ms until it returns something truthy; rejects after timeoutMs. */
 export function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -32,4 +34,9 @@ export async function untilAsync(what: string, probe: () => Promise<boolean>, ti
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Waits for a file (a driver's socket, a pid file) to appear. */
+export async function untilFile(path: string, timeoutMs = 30_000): Promise<void> {
+  await until(`${path} to appear`, () => existsSync(path), timeoutMs);
 }

@@ -5,11 +5,10 @@
  * or earlier with reset() when one test runs several rounds.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { makeSandbox, stopChild, type Sandbox } from '../helpers/oracle.js';
-import { until } from '../helpers/wait.js';
+import { untilFile } from '../helpers/wait.js';
 import { startBackendChild, type BackendChild } from './backend-child.js';
 import { startVirtualUsb, type VirtualUsb } from './harness.js';
 import { modelFromLogFile } from './model-from-log.js';
@@ -112,7 +111,7 @@ export function virtualUsbSession(sandboxPrefix = 'nut-ts-vusb-'): VirtualUsbSes
         }
       });
     },
-    driverSocket: (name, timeoutMs = 30_000) => until(`${name} driver socket`, () => existsSync(join(session.sb.statePath, name)), timeoutMs).then(() => {}),
+    driverSocket: (name, timeoutMs = 30_000) => untilFile(join(session.sb.statePath, name), timeoutMs),
     async reset() {
       for (const fn of cleanups.splice(0).reverse()) await fn();
     },
