@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NutClient } from '../../core/src/client/index.js';
+import { untilFile } from '../helpers/wait.js';
 import {
   freePort,
   makeSandbox,
@@ -121,7 +122,7 @@ export async function startNutStack(): Promise<NutStack> {
   const drivers: ChildProcess[] = [];
   for (const ups of ['dummy', 'ddl', 'epdu']) drivers.push(startNutDriver(sb, 'dummy-ups', ups));
   const fake = await startScriptedDriver(join(sb.statePath, 'fakeups-fake'));
-  for (const ups of ['dummy', 'ddl', 'epdu']) await waitForFile(join(sb.statePath, `dummy-ups-${ups}`));
+  for (const ups of ['dummy', 'ddl', 'epdu']) await untilFile(join(sb.statePath, `dummy-ups-${ups}`));
   const upsd = await startNutUpsd(sb, port);
   for (const ups of ['dummy', 'ddl', 'epdu', 'fake']) await waitForData(port, ups);
   return {
@@ -172,14 +173,6 @@ async function startScriptedDriver(path: string): Promise<Server> {
   });
   await new Promise<void>((r) => server.listen(path, r));
   return server;
-}
-
-async function waitForFile(path: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(path)) {
-    if (Date.now() > deadline) throw new Error(`${path} did not appear`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Waits until upsd has the driver's data (no WAIT, no DRIVER-NOT-CONNECTED). */

@@ -8,6 +8,7 @@ import { existsSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeSandbox, requireOracle, startNutDriver, startNutUpsd, stopChild, type Sandbox } from '../helpers/oracle.js';
+import { until } from '../helpers/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'core', 'dist', 'cli', 'driver.js');
@@ -77,7 +78,9 @@ describe('dummy-ups repeater mode against NUT 2.8.0', () => {
     }
     upsd = await startNutUpsd(sb, port);
     children.push(upsd);
-    await new Promise((r) => setTimeout(r, 3000));
+    // upsd answers "Driver not connected" until it has read each driver's dump
+    const serves = (ups: string) => /^[a-z][\w.]*: /m.test(spawnSync('upsc', [`${ups}@127.0.0.1:${port}`], { encoding: 'latin1' }).stdout ?? '');
+    await until('upsd serving src and apc', () => serves('src') && serves('apc'), 30_000);
   }, 120_000);
   afterAll(async () => {
     for (const c of children) await stopChild(c);
@@ -111,7 +114,7 @@ describe('dummy-ups repeater mode against NUT 2.8.0', () => {
     expect(b0).toEqual(a0);
     const set = spawnSync('upsrw', ['-s', 'ups.mfr=Changed upstream', '-u', 'admin', '-p', 'secret', '-w', `apc@127.0.0.1:${upsdPort}`], { encoding: 'latin1' });
     expect(set.stdout + set.stderr).toMatch(/SUCCESS|OK/);
-    const until = async (path: string) => {
+    const changed = async (path: string) => {
       const end = Date.now() + 60_000;
       for (;;) {
         const d = await dumpall(path);
@@ -119,7 +122,7 @@ describe('dummy-ups repeater mode against NUT 2.8.0', () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     };
-    const [a1, b1] = await Promise.all([until(nut), until(ours)]);
+    const [a1, b1] = await Promise.all([changed(nut), changed(ours)]);
     expect(a1).toContain('SETINFO ups.mfr "Changed upstream"');
     expect(b1).toEqual(a1);
     await stopChild(upsd);

@@ -4,55 +4,22 @@
  * reports as they arrive, unplug/replug and a permission failure.
  */
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBackendChild, type BackendChild } from '../virtual-usb/backend-child.js';
-import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
-import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
-import { until } from '../helpers/wait.js';
+import { describe, expect, it } from 'vitest';
+import { BACK_UPS_CS_500_INFO, backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
+import { retry, until } from '../helpers/wait.js';
 
-const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
-const { model } = modelFromLogFile(FIXTURE);
-
-let dev: VirtualUsb | undefined;
-let child: BackendChild | undefined;
-afterEach(async () => {
-  await child?.stop();
-  await dev?.stop();
-  child = dev = undefined;
-});
-
-async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() - t0 > timeoutMs) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+const { model } = backUpsCs500();
+const session = virtualUsbSession();
 
 describe('HID backend on a virtual HID UPS', () => {
   it('matches, reads descriptor and reports, writes feature reports, gets input reports, survives a replug', async () => {
-    dev = await startVirtualUsb(model);
-    child = await startBackendChild(dev.env);
-    const c = child;
+    const dev = await session.start(model);
+    const c = await session.backend();
 
     expect((await c.fail('openHid', { product: 'Back-UPS' })).code).toBe('ENOENT');
     expect((await c.fail('openHid', { vendorid: '0463' })).message).toMatch(/^no HID device matches vendorid=0463; seen: 051d:0002 at \/dev\/hidraw0/);
     const { handle, info } = await c.open('openHid', { vendor: 'AMERICAN POWER CONVERSION', serial: 'ab0427.*', busport: '1-1' });
-    expect(info).toEqual({
-      vendorId: 0x051d,
-      productId: 0x0002,
-      release: 0x0100,
-      manufacturer: 'American Power Conversion',
-      product: 'Back-UPS 500 FW: 6.5.I USB FW: c1 ',
-      serial: 'AB0427******',
-      bus: '001',
-      device: '002',
-      busport: '1-1',
-    });
+    expect(info).toEqual(BACK_UPS_CS_500_INFO);
 
     expect(await c.call('reportDescriptor', handle)).toBe(model.reportDescriptor);
     expect(await c.call('getFeature', handle, 0x0c, 6)).toBe(model.featureReports!['12']);
@@ -80,9 +47,9 @@ describe('HID backend on a virtual HID UPS', () => {
   });
 
   it('turns a permission failure into the hidraw node and the udev rule', async () => {
-    dev = await startVirtualUsb(model);
+    const dev = await session.start(model);
     await dev.setNodeMode(0o600);
-    child = await startBackendChild(dev.env, { uid: 65534, gid: 65534 });
+    const child = await session.backend({ uid: 65534, gid: 65534 });
     const e = await child.fail('openHid', { vendorid: '051d' });
     expect(e.code, e.message).toBe('EACCES');
     expect(e.message).toContain('/dev/hidraw0');
@@ -90,7 +57,7 @@ describe('HID backend on a virtual HID UPS', () => {
   });
 
   it('answers the hidraw ioctls and read() as the kernel does (what hidapi and NUT-style code call)', async () => {
-    dev = await startVirtualUsb({ ...model, interrupt: ['13 00'] });
+    const dev = await session.start({ ...model, interrupt: ['13 00'] });
     const py = String.raw`
 import array, fcntl, json, os, struct
 def ioc(d, nr, size): return (d << 30) | (size << 16) | (ord('H') << 8) | nr

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync, renameSy
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, makeSandbox, requireOracle, NUT_DRIVER_DIR, NUT_UPSD, waitForPort, type Sandbox } from '../helpers/oracle.js';
+import { until } from '../helpers/wait.js';
 
 export const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const OUR_CLI = join(REPO, 'core/dist/cli');
@@ -25,13 +26,9 @@ export function requireMonitorOracle(): void {
   requireOracle(join(NUT_DRIVER_DIR, 'dummy-ups'), NUT_UPSD, NUT_UPSMON, NUT_UPSSCHED, '/usr/bin/unshare');
 }
 
-/** Resolves when `pred` holds; polls every 100 ms; rejects after `timeoutMs` with `what`. */
+/** until() with the monitor tests' argument order and a longer default. */
 export async function waitFor(pred: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(what, pred, timeoutMs);
 }
 
 /** Signals the child's whole process group, even when the leader is gone (orphaned halves). */

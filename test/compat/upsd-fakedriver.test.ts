@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conversation, TEST_USERS, exchange, normalizeTracking, startOurUpsd, type Side } from './upsd-harness.js';
 import { freePort, makeSandbox, requireOracle, startNutUpsd, stopChild, type Sandbox } from '../helpers/oracle.js';
+import { untilAsync } from '../helpers/wait.js';
 
 const DUMP = [
   'SETINFO Alpha.var "A"',
@@ -226,7 +227,9 @@ describe('upsd over a scripted driver, against NUT 2.8.0 upsd', () => {
   it('live updates: SETINFO with escapes, flags, DELINFO, DELCMD, DELENUM, DELRANGE, FSD latch', async () => {
     full.broadcast('SETINFO ups.mfr "Via \\"socket\\" \\#1"\nSETINFO new.var "n"\nSETFLAGS new.var RW STRING\nSETAUX new.var 5\n');
     full.broadcast('DELINFO zeta.var\nDELCMD Test.A\nDELENUM input.transfer.low "103"\nDELRANGE ups.delay.shutdown 120 180\nSETINFO ups.status "ob lb"\n');
-    await new Promise((r) => setTimeout(r, 500));
+    // each upsd applies a driver's lines in order: the last one seen means all were
+    const applied = async (port: number) => (await exchange(port, ['GET VAR ups1 ups.status']))[0]!.includes('"ob lb"');
+    await untilAsync('both upsds applied the updates', async () => (await applied(nutPort)) && (await applied(ours.port)), 10_000);
     await bothSay(['LIST VAR ups1', 'LIST CMD ups1', 'GET TYPE ups1 new.var', 'LIST ENUM ups1 input.transfer.low', 'LIST RANGE ups1 ups.delay.shutdown']);
     // same-value-different-case SETINFO is no change, in both
     full.broadcast('SETINFO ups.status "OB LB"\n');

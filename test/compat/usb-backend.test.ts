@@ -4,60 +4,24 @@
  * SET_REPORT bytes reaching the device, interrupt reports, unplug/replug and a permission
  * failure. The backend runs in a child process started under the device's environment.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { startBackendChild, type BackendChild } from '../virtual-usb/backend-child.js';
-import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
+import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../virtual-usb/model.js';
-import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
-import { until } from '../helpers/wait.js';
+import { BACK_UPS_CS_500_INFO, backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
+import { retry, until } from '../helpers/wait.js';
 
-const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
-const { model } = modelFromLogFile(FIXTURE);
-
-let dev: VirtualUsb | undefined;
-let child: BackendChild | undefined;
-afterEach(async () => {
-  await child?.stop();
-  await dev?.stop();
-  child = dev = undefined;
-});
-
-/** libusb learns of the replug through its hotplug thread: try until it has. */
-async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() - t0 > timeoutMs) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+const { model } = backUpsCs500();
+const session = virtualUsbSession();
 
 const GET_REPORT = (id: number) => ({ requestType: 0xa1, request: 0x01, value: 0x0300 | id, index: 0 });
 const SET_REPORT = (id: number) => ({ requestType: 0x21, request: 0x09, value: 0x0300 | id, index: 0 });
 
 describe('USB backend on a virtual HID UPS', () => {
   it('enumerates, matches with NUT options and talks to the device', async () => {
-    dev = await startVirtualUsb(model);
-    child = await startBackendChild(dev.env);
-    const c = child;
+    const dev = await session.start(model);
+    const c = await session.backend();
 
     const list = await c.call<Array<Record<string, unknown>>>('listUsb');
-    expect(list).toEqual([
-      {
-        vendorId: 0x051d,
-        productId: 0x0002,
-        release: 0x0100,
-        manufacturer: 'American Power Conversion',
-        product: 'Back-UPS 500 FW: 6.5.I USB FW: c1 ',
-        serial: 'AB0427******',
-        bus: '001',
-        device: '002',
-        busport: '1-1',
-      },
-    ]);
+    expect(list).toEqual([BACK_UPS_CS_500_INFO]);
 
     // each option, case-insensitive whole-value regexes
     for (const match of [
@@ -136,9 +100,8 @@ describe('USB backend on a virtual HID UPS', () => {
   });
 
   it('loses the device on unplug (ELOST) and opens it again after replug on the same port', async () => {
-    dev = await startVirtualUsb(model);
-    child = await startBackendChild(dev.env);
-    const c = child;
+    const dev = await session.start(model);
+    const c = await session.backend();
     const first = await c.open('openUsb', { vendorid: '051d', productid: '0002' });
     expect(first.info.device).toBe('002');
     const waiting = c.fail('interruptIn', first.handle, 0x81, 8, { timeoutMs: 10_000 });
@@ -162,9 +125,8 @@ describe('USB backend on a virtual HID UPS', () => {
 
   it('tells identical units without serial numbers apart by busport, also after a replug', async () => {
     const unit = { ...model, usb: { ...model.usb, serial: '', iSerialNumber: 0 } };
-    dev = await startVirtualUsb([unit, unit]);
-    child = await startBackendChild(dev.env);
-    const c = child;
+    const dev = await session.start([unit, unit]);
+    const c = await session.backend();
     const list = await c.call<Array<{ busport: string; device: string; serial: string }>>('listUsb');
     expect(list.map((d) => [d.busport, d.device, d.serial]).sort()).toEqual([
       ['1-1', '002', ''],
@@ -185,7 +147,7 @@ describe('USB backend on a virtual HID UPS', () => {
   });
 
   it('serves a vendor-class device (a USB serial bridge) through control, string and interrupt transfers', async () => {
-    dev = await startVirtualUsb({
+    const dev = await session.start({
       name: 'vendor bridge',
       usb: { vendorId: '0665', productId: '5161', manufacturer: 'INNO TECH', product: 'USB to Serial', port: '2.4' },
       interfaces: [
@@ -201,8 +163,7 @@ describe('USB backend on a virtual HID UPS', () => {
       rawStrings: { '13': '08 03 28 00 31 00 0d 00' },
       reactions: [{ when: { kind: 'interruptOut', prefix: '51 31' }, interrupt: ['28 32 33 30', '2e 30 0d'] }],
     });
-    child = await startBackendChild(dev.env);
-    const c = child;
+    const c = await session.backend();
     const { handle, info } = await c.open('openUsb', { vendorid: '0665', busport: '1-2\\.4' });
     expect(info.busport).toBe('1-2.4');
     expect(await c.call('controlIn', handle, { requestType: 0xc0, request: 1, value: 0, index: 0 }, 8)).toBe('28 32 33 30 2e 30');
@@ -215,9 +176,9 @@ describe('USB backend on a virtual HID UPS', () => {
   });
 
   it('turns a permission failure into the device node and the udev rule', async () => {
-    dev = await startVirtualUsb(model);
+    const dev = await session.start(model);
     await dev.setNodeMode(0o600);
-    child = await startBackendChild(dev.env, { uid: 65534, gid: 65534 });
+    const child = await session.backend({ uid: 65534, gid: 65534 });
     const e = await child.fail('openUsb', { vendorid: '051d' });
     expect(e.code, e.message).toBe('EACCES');
     expect(e.message).toContain('/dev/bus/usb/001/002');

@@ -5,50 +5,26 @@
  * replug (the plugin opens the device again). The transport process inherits this test
  * process's environment at fork, so it sees the virtual device.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isTransportError, type HidHandle, type TransportError, type UsbHandle } from '../../core/src/plugin-api/transports.js';
 import { createDeviceClient } from '../../core/src/transport/client.js';
 import { TransportService } from '../../core/src/transport/service.js';
-import { until } from '../helpers/wait.js';
-import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
-import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
+import { retry, until } from '../helpers/wait.js';
+import { backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
 
-const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
-const { model } = modelFromLogFile(FIXTURE);
+const { model } = backUpsCs500();
 const GET_REPORT = (id: number) => ({ requestType: 0xa1, request: 0x01, value: 0x0300 | id, index: 0 });
 const SET_REPORT = (id: number) => ({ requestType: 0x21, request: 0x09, value: 0x0300 | id, index: 0 });
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 
-let dev: VirtualUsb | undefined;
-let service: TransportService | undefined;
-const savedEnv = { LD_PRELOAD: process.env.LD_PRELOAD, UMOCKDEV_DIR: process.env.UMOCKDEV_DIR };
-afterEach(async () => {
-  await service?.close();
-  await dev?.stop();
-  service = dev = undefined;
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
-
-async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() - t0 > timeoutMs) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+const session = virtualUsbSession();
 
 describe('USB UPS through the host transport process', () => {
   it('serves reports, SET_REPORT and input reports to a plugin, ELOST on unplug, reopen after replug', async () => {
-    dev = await startVirtualUsb(model);
-    Object.assign(process.env, dev.env); // the transport process is forked with this environment
-    service = new TransportService({ mode: 'process' });
+    const dev = await session.start(model);
+    session.lendEnv(); // the transport process is forked with this environment
+    const service = new TransportService({ mode: 'process' });
+    session.onReset(() => service.close());
     const client = createDeviceClient(service.attach('instance-1', 'ups'));
 
     const usb: UsbHandle = await client.openUsb({ vendorid: '051d', product: 'back-ups 500.*' });
@@ -74,7 +50,7 @@ describe('USB UPS through the host transport process', () => {
     expect(isTransportError(await client.openUsb({ vendorid: '051d' }).catch((e: unknown) => e), 'ENOENT')).toBe(true);
 
     await dev.replug();
-    const again = await retry(() => client.openUsb({ vendorid: '051d', busport: '1-1' }));
+    const again = await retry(() => client.openUsb({ vendorid: '051d', busport: '1-1' }), 10_000, 100);
     expect(again.info.device).toBe('003');
     expect(hex(await again.controlIn(GET_REPORT(0x0c), 6))).toBe(model.featureReports!['12']);
     await again.close();

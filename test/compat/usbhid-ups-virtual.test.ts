@@ -6,57 +6,42 @@
  * before the next poll, and goes stale on unplug and comes back on replug without a restart.
  * driver.* lines differ by design (versions, parameters of the run) and are left out.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, makeSandbox, requireOracle, startNutUpsd, stopChild, type Sandbox } from '../helpers/oracle.js';
+import { describe, expect, it } from 'vitest';
+import { freePort, requireOracle, startNutUpsd } from '../helpers/oracle.js';
 import { until } from '../helpers/wait.js';
-import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
-import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
+import { dumpVars as vars, untilAccepted as accepted } from '../virtual-usb/nut.js';
+import { backUpsCs500, virtualUsbSession, type VirtualUsbSession } from '../virtual-usb/session.js';
 import { builtinTableFiles, loadTables } from '../../plugins/usbhid-ups/src/table.js';
 import { modelFromTable } from '../../plugins/usbhid-ups/test/helpers/model-from-table.js';
 
-const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
 const CLI = new URL('../../core/dist/cli/driver.js', import.meta.url).pathname;
 const USBHID = '/lib/nut/usbhid-ups';
 type Who = 'nut' | 'ours';
 
-let dev: VirtualUsb | undefined;
-let sb: Sandbox | undefined;
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) await stopChild(c);
-  await dev?.stop();
-  sb?.cleanup();
-  dev = sb = undefined;
-});
+const session = virtualUsbSession('nut-ts-usbhid-');
+const UPS_CONF = '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n';
 
-function vars(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const r = /^([a-z][\w.]*): (.*)$/.exec(line);
-    if (r && !r[1]!.startsWith('driver.')) m.set(r[1]!, r[2]!);
-  }
-  return m;
+function command(who: Who, ...flags: string[]): [string, string[]] {
+  return who === 'nut' ? [USBHID, ['-a', 'ups', ...flags, '-u', 'root']] : [process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', ...flags]];
 }
 
-function run(who: Who) {
-  const [cmd, ...args] = who === 'nut' ? [USBHID, '-a', 'ups', '-d', '1', '-u', 'root'] : [process.execPath, CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'];
-  return spawnSync(cmd!, args, { env: { ...sb!.env, ...dev!.env }, encoding: 'latin1', timeout: 60_000 });
+function run(who: Who, ...flags: string[]) {
+  const [cmd, args] = command(who, ...flags);
+  return spawnSync(cmd, args, { env: session.env(), encoding: 'latin1', timeout: 60_000 });
 }
 
 function dump(who: Who): string {
-  const r = run(who);
+  const r = run(who, '-d', '1');
   expect(r.status, `${who}: ${r.stderr}`).toBe(0);
   return r.stdout;
 }
 
-function startDriver(who: Who): ChildProcess {
-  const [cmd, ...args] = who === 'nut' ? [USBHID, '-a', 'ups', '-F', '-u', 'root'] : [process.execPath, CLI, 'usbhid-ups', '-a', 'ups'];
-  const c = spawn(cmd!, args, { env: { ...sb!.env, ...dev!.env }, stdio: 'ignore' });
-  children.push(c);
-  return c;
+function startDriver(who: Who): void {
+  const [cmd, args] = command(who, ...(who === 'nut' ? ['-F'] : []));
+  session.spawn(cmd, args, { stdio: 'ignore' });
 }
 
 function client(args: string[]): string {
@@ -70,51 +55,47 @@ function upsc(target: string, name: string): string {
   return (r.stdout || r.stderr).trim();
 }
 
-/** A command or setting, retried while upsd does not know it yet (before the driver's first full dump). */
-async function accepted(args: string[]): Promise<void> {
-  let answer = '';
-  await until(`${args.join(' ')} accepted`, () => /^OK/m.test((answer = client(args))), 30_000).catch((e: Error) => {
-    throw new Error(`${e.message}; last answer: ${answer}`);
-  });
-}
-
 async function served(port: number): Promise<void> {
-  children.push(await startNutUpsd(sb!, port));
+  await session.driverSocket('usbhid-ups-ups');
+  session.adopt(await startNutUpsd(session.sb, port));
   await until('the driver\'s data in upsd', () => /^ups\.status: /m.test(client(['upsc', `ups@127.0.0.1:${port}`])), 30_000);
 }
 
 async function setReportsFor(who: Who): Promise<string[]> {
-  const { model } = modelFromLogFile(FIXTURE);
-  dev = await startVirtualUsb(model);
-  sb = makeSandbox('nut-ts-usbhid-');
+  const dev = await session.start(backUpsCs500().model, UPS_CONF + '\tpollinterval = 1\n');
   const port = await freePort();
-  sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
-  sb.write('upsd.users', '[admin]\n\tpassword = secret\n\tinstcmds = ALL\n\tactions = SET\n');
+  session.sb.write('upsd.users', '[admin]\n\tpassword = secret\n\tinstcmds = ALL\n\tactions = SET\n');
   startDriver(who);
-  await until('driver socket', () => existsSync(join(sb!.statePath, 'usbhid-ups-ups')), 30_000);
   await served(port);
   const target = `ups@127.0.0.1:${port}`;
   await accepted(['upscmd', '-u', 'admin', '-p', 'secret', target, 'test.panel.start']);
-  await until('SET_REPORT 0x35', () => dev!.setReports().some((e) => e.reportId === 0x35), 15_000);
+  await until('SET_REPORT 0x35', () => dev.setReports().some((e) => e.reportId === 0x35), 15_000);
   await accepted(['upsrw', '-s', 'battery.charge.low=15', '-u', 'admin', '-p', 'secret', target]);
-  await until('SET_REPORT 0x11', () => dev!.setReports().some((e) => e.reportId === 0x11), 15_000);
+  await until('SET_REPORT 0x11', () => dev.setReports().some((e) => e.reportId === 0x11), 15_000);
   await accepted(['upscmd', '-u', 'admin', '-p', 'secret', target, 'shutdown.reboot']);
-  await until('SET_REPORT 0x40', () => dev!.setReports().some((e) => e.reportId === 0x40), 15_000);
+  await until('SET_REPORT 0x40', () => dev.setReports().some((e) => e.reportId === 0x40), 15_000);
   const log = dev.setReports().map((e) => `${e.reportType}:${e.hex}`);
-  for (const c of children.splice(0)) await stopChild(c);
-  await dev.stop();
-  sb.cleanup();
-  dev = sb = undefined;
+  await session.reset();
   return log;
+}
+
+/** `-k` from NUT's driver and from ours, each on a fresh device: the SET_REPORTs each sent. */
+async function shutdownReports(model: () => Parameters<VirtualUsbSession['start']>[0], upsConf: string): Promise<Record<Who, string[]>> {
+  const logs: Record<Who, string[]> = { nut: [], ours: [] };
+  for (const who of ['nut', 'ours'] as const) {
+    const dev = await session.start(model(), upsConf);
+    const r = run(who, '-k');
+    expect(r.status, `${who}: ${r.stderr}`).toBe(0);
+    logs[who] = dev.setReports().map((e) => `${e.reportType}:${e.hex}`);
+    await session.reset();
+  }
+  return logs;
 }
 
 describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () => {
   it('publish the same variables and values (-d 1)', async () => {
     requireOracle(USBHID);
-    const { model } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
-    sb = makeSandbox('nut-ts-usbhid-');
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tvendorid = 051D\n');
+    await session.start(backUpsCs500().model, UPS_CONF + '\tvendorid = 051D\n');
     const nut = vars(dump('nut'));
     const ours = vars(dump('ours'));
     expect(nut.size).toBeGreaterThan(20);
@@ -123,16 +104,13 @@ describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () =
 
   it('a recording made from the device with -x record replays to the same dump without USB', async () => {
     requireOracle(USBHID);
-    const { model } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
-    sb = makeSandbox('nut-ts-usbhid-');
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+    const dev = await session.start(backUpsCs500().model, UPS_CONF);
+    const sb = session.sb;
     const nut = vars(dump('nut'));
     const file = join(sb.confPath, 'recording.json');
-    const rec = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1', '-x', `record=${file}`], { env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
+    const rec = run('ours', '-d', '1', '-x', `record=${file}`);
     expect(rec.status, rec.stderr).toBe(0);
     await dev.stop();
-    dev = undefined;
     sb.write('ups.conf', `[ups]\n\tdriver = usbhid-ups\n\tport = "replay:${file}"\n`);
     const replay = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'], { env: sb.env, encoding: 'latin1', timeout: 60_000 });
     expect(replay.status, replay.stderr).toBe(0);
@@ -149,33 +127,18 @@ describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () =
 
   it('-k: the same shutdown sequence reaches the device (no shutdown.return parts here, so shutdown.reboot)', async () => {
     requireOracle(USBHID);
-    const logs: Record<Who, string[]> = { nut: [], ours: [] };
-    for (const who of ['nut', 'ours'] as const) {
-      const { model } = modelFromLogFile(FIXTURE);
-      dev = await startVirtualUsb(model);
-      sb = makeSandbox('nut-ts-usbhid-');
-      sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
-      const [cmd, ...args] = who === 'nut' ? [USBHID, '-a', 'ups', '-k', '-u', 'root'] : [process.execPath, CLI, 'usbhid-ups', '-a', 'ups', '-k'];
-      const r = spawnSync(cmd!, args, { env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
-      expect(r.status, `${who}: ${r.stderr}`).toBe(0);
-      logs[who] = dev.setReports().map((e) => `${e.reportType}:${e.hex}`);
-      await dev.stop();
-      sb.cleanup();
-      dev = sb = undefined;
-    }
+    const logs = await shutdownReports(() => backUpsCs500().model, UPS_CONF);
     expect(logs.nut).toEqual(['3:40 0a']);
     expect(logs.ours).toEqual(logs.nut);
   });
 
   it('ours: a permission failure names the device node and the udev rule that fixes it', async () => {
-    const { model } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
+    const dev = await session.start(backUpsCs500().model, UPS_CONF);
     await dev.setNodeMode(0o600);
-    sb = makeSandbox('nut-ts-usbhid-');
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+    const sb = session.sb;
     for (const d of [sb.confPath, sb.statePath, join(sb.confPath, '..')]) chmodSync(d, 0o777);
     chmodSync(join(sb.confPath, 'ups.conf'), 0o644);
-    const r = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'], { uid: 65534, gid: 65534, env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'], { uid: 65534, gid: 65534, env: session.env(), encoding: 'latin1', timeout: 60_000 });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('/dev/bus/usb/001/002');
     expect(r.stderr).toContain('ATTR{idVendor}=="051d", ATTR{idProduct}=="0002", MODE="664", GROUP="nut"');
@@ -183,14 +146,10 @@ describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () =
 
   it('ours: an interrupt report reaches clients before the next poll; unplug goes stale, replug comes back', async () => {
     requireOracle('/lib/nut/upsd', '/usr/bin/upsc');
-    const { model } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
-    sb = makeSandbox('nut-ts-usbhid-');
-    const port = await freePort();
     // Polls 30 s apart: anything sooner came from the interrupt endpoint.
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 30\n');
+    const dev = await session.start(backUpsCs500().model, UPS_CONF + '\tpollinterval = 30\n');
+    const port = await freePort();
     startDriver('ours');
-    await until('driver socket', () => existsSync(join(sb!.statePath, 'usbhid-ups-ups')), 30_000);
     await served(port);
     const target = `ups@127.0.0.1:${port}`;
     expect(upsc(target, 'ups.status')).toBe('OL');
@@ -213,11 +172,9 @@ describe('usbhid-ups: one device per subdriver (built from its table), NUT 2.8.0
   it.each(SUBDRIVERS.map((s) => [s.subdriver, s.version] as const))('%s (%s)', async (name) => {
     requireOracle(USBHID);
     const sub = SUBDRIVERS.find((s) => s.subdriver === name)!;
-    dev = await startVirtualUsb(modelFromTable(TABLES, sub));
-    sb = makeSandbox('nut-ts-usbhid-');
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+    await session.start(modelFromTable(TABLES, sub), UPS_CONF);
     if (NUT_CANNOT_OPEN.has(name)) {
-      const r = run('nut');
+      const r = run('nut', '-d', '1');
       expect(r.status).not.toBe(0);
       expect(r.stdout + r.stderr).toContain('No matching HID UPS found');
       const ours = vars(dump('ours'));
@@ -237,9 +194,7 @@ describe('usbhid-ups: products with claim quirks, NUT 2.8.0 and ours', () => {
   it.each([['powercom', '0001'], ['cps', '0501'], ['tripplite', '3016']])('%s %s', async (name, pid) => {
     requireOracle(USBHID);
     const sub = SUBDRIVERS.find((s) => s.subdriver === name)!;
-    dev = await startVirtualUsb(modelFromTable(TABLES, sub, 'first', pid));
-    sb = makeSandbox('nut-ts-usbhid-');
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n');
+    await session.start(modelFromTable(TABLES, sub, 'first', pid), UPS_CONF);
     const nut = vars(dump('nut'));
     expect(nut.get('ups.productid')).toBe(pid);
     expect(vars(dump('ours'))).toEqual(nut);
@@ -250,19 +205,7 @@ describe('usbhid-ups -k with ondelay/offdelay on table-built devices: the same S
   it.each(['mge', 'tripplite', 'cps'])('%s', async (name) => {
     requireOracle(USBHID);
     const sub = SUBDRIVERS.find((s) => s.subdriver === name)!;
-    const logs: Record<Who, string[]> = { nut: [], ours: [] };
-    for (const who of ['nut', 'ours'] as const) {
-      dev = await startVirtualUsb(modelFromTable(TABLES, sub));
-      sb = makeSandbox('nut-ts-usbhid-');
-      sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tondelay = 120\n\toffdelay = 60\n');
-      const [cmd, ...args] = who === 'nut' ? [USBHID, '-a', 'ups', '-k', '-u', 'root'] : [process.execPath, CLI, 'usbhid-ups', '-a', 'ups', '-k'];
-      const r = spawnSync(cmd!, args, { env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
-      expect(r.status, `${who}: ${r.stderr}`).toBe(0);
-      logs[who] = dev.setReports().map((e) => `${e.reportType}:${e.hex}`);
-      await dev.stop();
-      sb.cleanup();
-      dev = sb = undefined;
-    }
+    const logs = await shutdownReports(() => modelFromTable(TABLES, sub), UPS_CONF + '\tondelay = 120\n\toffdelay = 60\n');
     expect(logs.nut.length).toBeGreaterThan(0);
     expect(logs.ours).toEqual(logs.nut);
   });

@@ -10,41 +10,32 @@
  * version, libusb version, the parameters of this run; the dump was made with a later NUT,
  * which also prints driver.state).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, makeSandbox, requireOracle, startNutUpsd, stopChild, type Sandbox } from '../helpers/oracle.js';
+import { describe, expect, it } from 'vitest';
+import { freePort, requireOracle, startNutUpsd } from '../helpers/oracle.js';
 import { until } from '../helpers/wait.js';
-import { startBackendChild } from '../virtual-usb/backend-child.js';
-import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
-import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
-import { dumpVars, nutDumpOnVirtualUsb } from '../virtual-usb/nut.js';
+import { dumpVars, nutDumpOnVirtualUsb, untilAccepted } from '../virtual-usb/nut.js';
+import { backUpsCs500, virtualUsbSession } from '../virtual-usb/session.js';
 
-const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
 const USBHID = '/lib/nut/usbhid-ups';
+const session = virtualUsbSession('nut-ts-vusb-');
+const runNut = () => nutDumpOnVirtualUsb(session.sb, session.dev, 'ups');
 
-let dev: VirtualUsb | undefined;
-let sb: Sandbox | undefined;
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) await stopChild(c);
-  await dev?.stop();
-  sb?.cleanup();
-  dev = sb = undefined;
-});
-
-const runNut = () => nutDumpOnVirtualUsb(sb!, dev!, 'ups');
+/** NUT's driver in the foreground at -DD, after its first update; the output it has written so far. */
+async function nutDebugLog(): Promise<() => string> {
+  const nut = session.spawn(USBHID, ['-a', 'ups', '-F', '-DD', '-u', 'root']);
+  let log = '';
+  nut.stdout!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+  nut.stderr!.on('data', (d: Buffer) => (log += d.toString('latin1')));
+  await until('first update', () => /Detected a UPS[\s\S]*upsdrv_updateinfo/.test(log), 30_000);
+  return () => log;
+}
 
 describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
   it('reproduces the upsc dump recorded from the real device', async () => {
     requireOracle(USBHID);
-    const { model, upsc } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
-    sb = makeSandbox('nut-ts-vusb-');
+    const { model, upsc } = backUpsCs500();
     // NUT's own matching: ids as 4-digit hex, strings case-insensitive, whole value (trailing blank dropped)
-    const section = '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tvendorid = 051D\n\tproduct = "back-ups 500 fw: .* c1"\n';
-    sb.write('ups.conf', section);
+    await session.start(model, '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tvendorid = 051D\n\tproduct = "back-ups 500 fw: .* c1"\n');
     const r = runNut();
     expect(r.status, r.stderr).toBe(0);
     const expected = dumpVars([...upsc].map(([k, v]) => `${k}: ${v}`).join('\n'));
@@ -54,10 +45,7 @@ describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
 
   it('does not take the device for options that match only part of a value', async () => {
     requireOracle(USBHID);
-    const { model } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
-    sb = makeSandbox('nut-ts-vusb-');
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tproduct = Back-UPS\n');
+    await session.start(backUpsCs500().model, '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tproduct = Back-UPS\n');
     const r = runNut();
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toContain('No matching HID UPS found');
@@ -65,45 +53,26 @@ describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
 
   it('logs the SET_REPORT a command sent through upsd makes NUT write', async () => {
     requireOracle(USBHID, '/lib/nut/upsd', '/usr/bin/upscmd');
-    const { model } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
-    sb = makeSandbox('nut-ts-vusb-');
+    const dev = await session.start(backUpsCs500().model, '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
     const port = await freePort();
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
-    sb.write('upsd.users', '[admin]\n\tpassword = secret\n\tinstcmds = ALL\n');
-    children.push(spawn(USBHID, ['-a', 'ups', '-F', '-u', 'root'], { env: { ...sb.env, ...dev.env }, stdio: 'ignore' }));
-    await until('driver socket', () => existsSync(join(sb!.statePath, 'usbhid-ups-ups')), 30_000);
-    children.push(await startNutUpsd(sb, port));
-    let answer = '';
-    const accepted = () => {
-      const r = spawnSync('upscmd', ['-u', 'admin', '-p', 'secret', `ups@127.0.0.1:${port}`, 'test.panel.start'], { encoding: 'latin1' });
-      answer = r.stdout + r.stderr;
-      return /^OK/m.test(answer);
-    };
+    session.sb.write('upsd.users', '[admin]\n\tpassword = secret\n\tinstcmds = ALL\n');
+    session.spawn(USBHID, ['-a', 'ups', '-F', '-u', 'root'], { stdio: 'ignore' });
+    await session.driverSocket('usbhid-ups-ups');
+    session.adopt(await startNutUpsd(session.sb, port));
     // upsd answers "driver not connected" until it has read the driver's first dump
-    await until('upscmd accepted', accepted, 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}; last answer: ${answer}`);
-    });
+    await untilAccepted(['upscmd', '-u', 'admin', '-p', 'secret', `ups@127.0.0.1:${port}`, 'test.panel.start']);
     // APC's test.panel.start writes 1 to UPS.PowerSummary.APCPanelTest (feature report 0x35)
-    const logged = await until('SET_REPORT', () => dev!.setReports().find((e) => e.reportId === 0x35), 15_000);
+    const logged = await until('SET_REPORT', () => dev.setReports().find((e) => e.reportId === 0x35), 15_000);
     expect([logged.reportType, logged.hex]).toEqual([3, '35 01']);
   });
 
   it('lets NUT lose the device on unplug and reconnect after replug', async () => {
     requireOracle(USBHID);
-    const { model } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
-    sb = makeSandbox('nut-ts-vusb-');
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
-    const nut = spawn(USBHID, ['-a', 'ups', '-F', '-DD', '-u', 'root'], { env: { ...sb.env, ...dev.env } });
-    children.push(nut);
-    let log = '';
-    nut.stdout!.on('data', (d: Buffer) => (log += d.toString('latin1')));
-    nut.stderr!.on('data', (d: Buffer) => (log += d.toString('latin1')));
-    const claims = () => log.split('Claimed interface 0 successfully').length - 1;
-    await until('first update', () => /Detected a UPS[\s\S]*upsdrv_updateinfo/.test(log), 30_000);
+    const dev = await session.start(backUpsCs500().model, '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
+    const log = await nutDebugLog();
+    const claims = () => log().split('Claimed interface 0 successfully').length - 1;
     await dev.unplug();
-    await until('NUT notices the loss', () => /Got to reconnect/.test(log), 30_000);
+    await until('NUT notices the loss', () => /Got to reconnect/.test(log()), 30_000);
     expect(claims()).toBe(1);
     await dev.replug();
     await until('NUT claims the device again', () => claims() === 2, 30_000);
@@ -111,26 +80,14 @@ describe("NUT 2.8.0's usbhid-ups on the virtual device", () => {
 
   it("delivers an interrupt report to NUT's driver and to ours at the same time", async () => {
     requireOracle(USBHID);
-    const { model } = modelFromLogFile(FIXTURE);
-    dev = await startVirtualUsb(model);
-    sb = makeSandbox('nut-ts-vusb-');
-    sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
-    const nut = spawn(USBHID, ['-a', 'ups', '-F', '-DD', '-u', 'root'], { env: { ...sb.env, ...dev.env } });
-    children.push(nut);
-    let log = '';
-    nut.stdout!.on('data', (d: Buffer) => (log += d.toString('latin1')));
-    nut.stderr!.on('data', (d: Buffer) => (log += d.toString('latin1')));
-    await until('first update', () => /Detected a UPS[\s\S]*upsdrv_updateinfo/.test(log), 30_000);
-    const ours = await startBackendChild(dev.env);
-    try {
-      const { handle } = await ours.open('openUsb', { vendorid: '051d' });
-      // each open device file has its own copy of the reports queued after it opened
-      const waiting = ours.call<string>('interruptIn', handle, 0x81, 8, { timeoutMs: 10_000 });
-      await dev.queueInterrupt('13 00'); // AC lost: UPS.PowerSummary.ACPresent = 0
-      expect(await waiting).toBe('13 00');
-      await until('NUT reads the report', () => /Got 1 HID objects/.test(log), 15_000);
-    } finally {
-      await ours.stop();
-    }
+    const dev = await session.start(backUpsCs500().model, '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tpollinterval = 1\n');
+    const log = await nutDebugLog();
+    const ours = await session.backend();
+    const { handle } = await ours.open('openUsb', { vendorid: '051d' });
+    // each open device file has its own copy of the reports queued after it opened
+    const waiting = ours.call<string>('interruptIn', handle, 0x81, 8, { timeoutMs: 10_000 });
+    await dev.queueInterrupt('13 00'); // AC lost: UPS.PowerSummary.ACPresent = 0
+    expect(await waiting).toBe('13 00');
+    await until('NUT reads the report', () => /Got 1 HID objects/.test(log()), 15_000);
   });
 });

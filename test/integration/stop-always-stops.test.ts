@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NutClient } from '../../core/src/client/client.js';
 import { findHost } from '../../core/src/host/control-client.js';
 import { freePort, makeSandbox, type Sandbox } from '../helpers/oracle.js';
-import { until } from '../helpers/wait.js';
+import { until, untilAsync } from '../helpers/wait.js';
 import { CLI_DIR, runCli, stopHostIfAny } from './cli.js';
 
 const testPlugins = join(import.meta.dirname, '..', '..', 'core', 'test', 'host', 'fixtures', 'plugins');
@@ -24,14 +24,6 @@ afterEach(async () => {
   cleanups = [];
 });
 
-/** until() for a probe that has to wait for an answer (a client, a socket). */
-async function untilAsync(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const t0 = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function sandbox(): Sandbox {
   const sb = makeSandbox('nut-ts-stop-');

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { Sandbox } from '../helpers/oracle.js';
+import { until } from '../helpers/wait.js';
 import type { VirtualUsb } from './harness.js';
 
 export interface DumpRun {
@@ -30,4 +31,20 @@ export function dumpVars(text: string, options: { driverLines?: boolean } = {}):
     if (m && (options.driverLines || !m[1]!.startsWith('driver.'))) vars.set(m[1]!, m[2]!);
   }
   return vars;
+}
+
+/**
+ * Runs a NUT client (upscmd, upsrw) until it answers OK: upsd answers "driver not connected"
+ * or "unknown" until it has read the driver's first full dump.
+ */
+export async function untilAccepted(args: string[], timeoutMs = 30_000): Promise<void> {
+  let answer = '';
+  const ok = () => {
+    const r = spawnSync(args[0]!, args.slice(1), { encoding: 'latin1' });
+    answer = r.stdout + r.stderr;
+    return /^OK/m.test(answer);
+  };
+  await until(`${args.join(' ')} accepted`, ok, timeoutMs).catch((e: Error) => {
+    throw new Error(`${e.message}; last answer: ${answer}`);
+  });
 }

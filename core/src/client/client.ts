@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls from 'node:tls';
+import { cAtoi } from '../config/c-numbers.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './address.js';
 import { NutError, connectError, errorFromReply, strerror } from './errors.js';
 import { quoteArg, splitLine, type ParsedLine } from './words.js';
@@ -649,10 +650,9 @@ function trackingId(answer: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
-/** C atoi: leading integer, 0 when none. */
+/** C atoi as glibc returns it: the long strtol reads, cut to int's 32 bits. */
 export function atoi(s: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Number(m[1]) | 0 : 0;
+  return cAtoi(s) | 0;
 }
 
 /** `VERB arg arg…` with arguments quoted and escaped as libupsclient's build_cmd does. */

@@ -4,6 +4,8 @@
  * junk ignored), default host `localhost`, default port 3493.
  */
 
+import { cAtoi } from './c-numbers.js';
+
 export const DEFAULT_PORT = 3493;
 export const DEFAULT_HOST = 'localhost';
 
@@ -23,10 +25,9 @@ export class AddressError extends Error {
   }
 }
 
-/** Leading-integer parse like strtol(s, NULL, 10); NaN when there are no digits. */
+/** strtol(s, NULL, 10); NaN when there are no digits. */
 function strtol(s: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m ? Number(m[1]) : NaN;
+  return /^[\t\n\v\f\r ]*[+-]?\d/.test(s) ? cAtoi(s) : NaN;
 }
 
 /** Splits `hostname[:port]` or `[v6addr][:port]`; throws AddressError with libupsclient's text. */

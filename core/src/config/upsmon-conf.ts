@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { tokenizeConfig } from './parseconf.js';
-import { cAtoiInt as atoi } from './c-numbers.js';
+import { cAtoi, cAtoiInt as atoi } from './c-numbers.js';
 import { parseUpsName } from './ups-address.js';
 import { closest } from './suggest.js';
 import { NOTIFY_TYPES, isNotifyType, parseNotifyFlags, type NotifyFlags, type NotifyType } from './notify-types.js';
@@ -295,8 +295,7 @@ export function parseUpsmonConf(text: string | Uint8Array, file = 'upsmon.conf')
           break;
         }
         const [, system, pvText, username, password, mode] = words;
-        const pvMatch = /^\s*([+-]?\d+)/.exec(pvText);
-        const pvNumber = pvMatch ? Number(pvMatch[1]) : 0;
+        const pvNumber = cAtoi(pvText);
         if (pvNumber < 0 || pvNumber > 2147483647) {
           problem(line, key, 'warning', `${file} line ${line}: UPS [${system}]: ignoring invalid power value [${pvText}]`);
           break;

@@ -3,6 +3,7 @@
  * `-a` section, then `-x` values (later definitions win), checked against the plugin's
  * options (NUT's addvar table). Produces the InstanceSpec the runtime runs.
  */
+import { cAtoi as atoi } from '../config/c-numbers.js';
 import type { UpsConf, UpsConfSection } from '../config/ups-conf.js';
 import { closest } from '../config/suggest.js';
 import type { InstanceSpec } from './worker-protocol.js';
@@ -53,11 +54,6 @@ export interface DriverSettings {
 
 export function emptySettings(driver: string, upsname: string): DriverSettings {
   return { upsname, driver, port: '', pollinterval: 2, synchronous: 'auto', debugMin: 0, options: [], overrides: [], defaults: [] };
-}
-
-function atoi(text: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(text);
-  return m ? Number.parseInt(m[1], 10) : 0;
 }
 
 function synchronous(v: string): 'auto' | 'yes' | 'no' {

@@ -4,6 +4,7 @@
  * variables refuse new flags, addrange adds NUMBER, and ups.status / ups.alarm are only
  * published on commit.
  */
+import { cAtoi } from '../config/c-numbers.js';
 import { encodeValue } from '../config/parseconf.js';
 import { FLAG_IMMUTABLE, FLAG_NUMBER } from '../dstate/ops.js';
 import type { StateTree } from '../dstate/tree.js';
@@ -15,12 +16,6 @@ export const MAX_VALUE_LENGTH = 255;
 const STATUS_BUFFER_LENGTH = 255;
 
 export type StateWarn = (message: string) => void;
-
-/** C strtol(s, NULL, 10) for the ignorelb comparisons. */
-function strtol(text: string): number {
-  const m = /^[ \t\n\r\f\v]*([+-]?\d+)/.exec(text);
-  return m ? Number.parseInt(m[1], 10) : 0;
-}
 
 export class DriverState implements DstateWriter {
   private statusBuffer = '';
@@ -158,7 +153,7 @@ export class DriverState implements DstateWriter {
     ]) {
       const v = this.getinfoEscaped(value);
       const l = this.getinfoEscaped(low);
-      if (v !== undefined && l !== undefined && strtol(v) < strtol(l)) return ' LB';
+      if (v !== undefined && l !== undefined && cAtoi(v) < cAtoi(l)) return ' LB';
     }
     return '';
   }

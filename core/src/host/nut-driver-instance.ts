@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DriverSocketDevice } from '../driver-socket/client.js';
 import { SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
+import { onLines } from './lines.js';
 
 export interface NutDriverInstanceOptions {
   name: string;
@@ -75,16 +76,9 @@ export class NutDriverInstance extends SupervisedInstance {
       [child.stdout, 'info'],
       [child.stderr, 'warn'],
     ] as const) {
-      let buf = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).replace(/^\s*\d+\.\d+\s+/, '');
-          buf = buf.slice(nl + 1);
-          if (line.trim() !== '') cb.log(level, line);
-        }
+      onLines(stream, (raw) => {
+        const line = raw.replace(/^\s*\d+\.\d+\s+/, ''); // NUT's timestamp
+        if (line.trim() !== '') cb.log(level, line);
       });
     }
     return child;

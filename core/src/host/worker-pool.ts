@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import type { ResourceLimits } from 'node:worker_threads';
 import { processLink, threadLink, type WorkerLink, type WorkerRunner } from './worker-link.js';
+import { onLines } from './lines.js';
 import { TransportError } from '../plugin-api/transports.js';
 import { toWire } from '../transport/errors.js';
 import { ROOT, type BrokerRequest } from '../transport/protocol.js';
@@ -123,23 +124,13 @@ class PooledWorker {
     readonly cap: number,
     private readonly pool: WorkerPool,
   ) {
-    const pipe = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warn') => {
-      let buf = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (line.trim() === '') continue;
-          // output that names no instance goes to the one whose code runs, else to all
-          const running = this.link.board.running;
-          const to = running !== undefined && this.slots.has(running) ? [this.slots.get(running)!] : [...this.slots.values()];
-          for (const s of to) s.cb.log(level, line);
-        }
+    const pipe = (stream: NodeJS.ReadableStream | null, level: 'info' | 'warn') =>
+      onLines(stream, (line) => {
+        // output that names no instance goes to the one whose code runs, else to all
+        const running = this.link.board.running;
+        const to = running !== undefined && this.slots.has(running) ? [this.slots.get(running)!] : [...this.slots.values()];
+        for (const s of to) s.cb.log(level, line);
       });
-    };
     pipe(link.stdout, 'info');
     pipe(link.stderr, 'warn');
     link.on('message', (m) => {

@@ -3,6 +3,7 @@
  * ignored), long options take `--name value` or `--name=value`, unique prefixes are accepted,
  * and glibc's messages go to stderr.
  */
+import { shortCluster, shortOptions } from '../client/cli/getopt.js';
 
 export interface LongOption {
   name: string;
@@ -23,11 +24,7 @@ export function getoptLong(
   prog: string,
   stderr: (s: string) => void,
 ): { options: ParsedOption[]; operands: string[] } {
-  const takesArg = new Map<string, boolean>();
-  for (let i = 0; i < optstring.length; i++) {
-    if (optstring[i] === ':') continue;
-    takesArg.set(optstring[i], optstring[i + 1] === ':');
-  }
+  const takesArg = shortOptions(optstring);
   const options: ParsedOption[] = [];
   const operands: string[] = [];
   let i = 0;
@@ -72,26 +69,7 @@ export function getoptLong(
       operands.push(a);
       continue;
     }
-    for (let j = 1; j < a.length; j++) {
-      const c = a[j];
-      const needs = c === ':' ? undefined : takesArg.get(c);
-      if (needs === undefined) {
-        stderr(`${prog}: invalid option -- '${c}'\n`);
-        options.push({ opt: '?' });
-        continue;
-      }
-      if (!needs) {
-        options.push({ opt: c });
-        continue;
-      }
-      if (j + 1 < a.length) options.push({ opt: c, arg: a.slice(j + 1) });
-      else if (i < args.length) options.push({ opt: c, arg: args[i++] });
-      else {
-        stderr(`${prog}: option requires an argument -- '${c}'\n`);
-        options.push({ opt: '?' });
-      }
-      break;
-    }
+    i = shortCluster(args, i, takesArg, options, prog, stderr);
   }
   return { options, operands };
 }

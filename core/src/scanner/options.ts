@@ -1,4 +1,5 @@
 /** nut-scanner's command line (NUT 2.8.0's options, plus `--json` and `--write <file>`). */
+import { cAtoi } from '../config/c-numbers.js';
 import { getoptLong, type LongOption } from './getopt-long.js';
 import type { SnmpCredentials } from './snmp.js';
 
@@ -90,7 +91,7 @@ export function parseScannerArgs(argv: readonly string[], stderr: (s: string) =>
   for (const { opt, arg = '' } of parsed) {
     switch (opt) {
       case 't': {
-        const s = /^\s*[+-]?[0-9]+/.exec(arg) ? parseInt(arg, 10) : 0;
+        const s = cAtoi(arg);
         if (s <= 0) {
           stderr(`Illegal timeout value, using default ${DEFAULT_TIMEOUT_S}s\n`);
           o.timeoutMs = DEFAULT_TIMEOUT_S * 1000;
@@ -98,7 +99,7 @@ export function parseScannerArgs(argv: readonly string[], stderr: (s: string) =>
         break;
       }
       case 'T': {
-        const n = /^\s*[+-]?[0-9]+/.exec(arg) ? parseInt(arg, 10) : 0;
+        const n = cAtoi(arg);
         if (n <= 0) {
           stderr(`WARNING: Requested max scanning thread count ${arg} (${n}) is out of range, using default ${DEFAULT_THREADS}\n`);
           o.threads = DEFAULT_THREADS;

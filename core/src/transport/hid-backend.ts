@@ -18,7 +18,7 @@ import {
   type UsbMatch,
 } from '../plugin-api/transports.js';
 import { permissionMessage } from './usb-backend.js';
-import { bus3, compileMatch, hex4, RegexError, type CompiledMatch } from './usb-match.js';
+import { bus3, compileForOpen, hex4, noMatchError } from './usb-match.js';
 import { CloseListeners } from './close-listeners.js';
 
 type HidModule = typeof import('node-hid');
@@ -105,13 +105,7 @@ export class HidBackend {
   }
 
   async openHid(match: UsbMatch): Promise<HidHandle> {
-    let compiled: CompiledMatch;
-    try {
-      compiled = compileMatch(match);
-    } catch (e) {
-      if (e instanceof RegexError) throw new TransportError('EIO', e.message);
-      throw e;
-    }
+    const compiled = compileForOpen(match);
     const hid = await loadHid();
     const candidates = (await this.listHid()).sort((a, b) => a.interface - b.interface);
     const seen: string[] = [];
@@ -141,11 +135,7 @@ export class HidBackend {
         firstError ??= new TransportError(existsSync(path) ? 'EIO' : 'ENOENT', `cannot open ${path}: ${(e as Error).message}`);
       }
     }
-    if (firstError) throw firstError;
-    throw new TransportError(
-      'ENOENT',
-      `no HID device matches ${compiled.describe()}` + (seen.length ? `; seen: ${seen.join(', ')}` : '; no HID devices seen'),
-    );
+    throw firstError ?? noMatchError('HID', compiled, seen);
   }
 }
 

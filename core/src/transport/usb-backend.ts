@@ -23,7 +23,7 @@ import {
   type UsbMatch,
   type UsbSetup,
 } from '../plugin-api/transports.js';
-import { bus3, busportOf, compileMatch, hex4, RegexError, type CompiledMatch } from './usb-match.js';
+import { bus3, busportOf, compileForOpen, hex4, noMatchError } from './usb-match.js';
 import { CloseListeners } from './close-listeners.js';
 
 type UsbModule = typeof import('usb');
@@ -307,13 +307,7 @@ export class UsbBackend {
   }
 
   async openUsb(match: UsbMatch): Promise<UsbHandle> {
-    let compiled: CompiledMatch;
-    try {
-      compiled = compileMatch(match);
-    } catch (e) {
-      if (e instanceof RegexError) throw new TransportError('EIO', e.message);
-      throw e;
-    }
+    const compiled = compileForOpen(match);
     const usb = await loadUsb();
     const seen: string[] = [];
     let firstError: TransportError | undefined;
@@ -332,11 +326,7 @@ export class UsbBackend {
         firstError ??= e instanceof TransportError ? e : new TransportError('EIO', errText(e));
       }
     }
-    if (firstError) throw firstError;
-    throw new TransportError(
-      'ENOENT',
-      `no USB device matches ${compiled.describe()}` + (seen.length ? `; seen: ${seen.join(', ')}` : '; no USB devices seen'),
-    );
+    throw firstError ?? noMatchError('USB', compiled, seen);
   }
 
   /**

@@ -9,7 +9,7 @@
  * releases fill it like this). `busport` matches the physical port path (`1-2.3`) or, as
  * later NUT releases print it, the 3-digit number of the last port on that path (`003`).
  */
-import type { UsbDeviceInfo, UsbMatch } from '../plugin-api/transports.js';
+import { TransportError, type UsbDeviceInfo, type UsbMatch } from '../plugin-api/transports.js';
 
 export const MATCH_FIELDS = ['vendorid', 'productid', 'vendor', 'product', 'serial', 'bus', 'device', 'busport'] as const;
 export type MatchField = (typeof MATCH_FIELDS)[number];
@@ -248,6 +248,24 @@ export function compileMatch(match: UsbMatch): CompiledMatch {
 }
 
 /** Port path as the kernel names it in sysfs: bus number, then each port (`1-2.3`). */
+/** compileMatch for an open: a bad regex is the open's EIO error. */
+export function compileForOpen(match: UsbMatch): CompiledMatch {
+  try {
+    return compileMatch(match);
+  } catch (e) {
+    if (e instanceof RegexError) throw new TransportError('EIO', e.message);
+    throw e;
+  }
+}
+
+/** The ENOENT of an open that no device passed: what was asked for, and what was seen. */
+export function noMatchError(kind: 'USB' | 'HID', compiled: CompiledMatch, seen: readonly string[]): TransportError {
+  return new TransportError(
+    'ENOENT',
+    `no ${kind} device matches ${compiled.describe()}` + (seen.length ? `; seen: ${seen.join(', ')}` : `; no ${kind} devices seen`),
+  );
+}
+
 export function busportOf(busNumber: number, portNumbers: readonly number[] | undefined): string {
   return portNumbers && portNumbers.length ? `${busNumber}-${portNumbers.join('.')}` : `${busNumber}`;
 }

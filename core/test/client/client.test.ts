@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NutClient, NutError } from '../../src/client/index.js';
 import { fakeUpsd, scriptServer, type ScriptServer } from './script-server.js';
+import { until } from '../../../test/helpers/wait.js';
 
 const servers: ScriptServer[] = [];
 const clients: NutClient[] = [];
@@ -330,7 +331,7 @@ describe('close', () => {
     await c.connect();
     await c.getVar('dummy', 'ups.status');
     c.close();
-    await new Promise((r) => setTimeout(r, 200));
+    await until('LOGOUT at the server', () => s.received[0]?.includes('LOGOUT'));
     expect(s.received[0]).toEqual(['GET VAR dummy ups.status', 'LOGOUT']);
   });
 

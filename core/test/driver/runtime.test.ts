@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/wait.js';
 import { FLAG_IMMUTABLE, type DstateOp } from '../../src/dstate/ops.js';
 import type { InstanceSpec, PluginCall } from '../../src/driver/worker-protocol.js';
 import type { DriverPlugin } from '../../src/plugin-api/index.js';
 import { DriverFatal, DriverRuntime } from '../../src/driver/runtime.js';
 import { DRIVER_CORE_VERSION } from '../../src/driver/version.js';
+import { testInstanceSpec } from '../../src/driver/test-context.js';
 
-function spec(over: Partial<InstanceSpec> = {}): InstanceSpec {
-  return {
-    upsname: 'u',
-    driver: 'fake-ups',
-    entryPath: '/nonexistent',
-    pluginVersion: '1.23',
-    pluginName: 'Fake driver',
-    port: '/dev/null',
-    confPath: '/tmp',
-    pollinterval: 1,
-    synchronous: 'auto',
-    debugLevel: 0,
-    options: {},
-    sensitive: [],
-    overrides: [],
-    defaults: [],
-    watchdogMs: 0,
-    ...over,
-  };
-}
+const spec = (over: Partial<InstanceSpec> = {}): InstanceSpec =>
+  testInstanceSpec({ upsname: 'u', driver: 'fake-ups', entryPath: '/nonexistent', pluginVersion: '1.23', pluginName: 'Fake driver', port: '/dev/null', confPath: '/tmp', pollinterval: 1, ...over });
 
 function recorder() {
   const batches: DstateOp[][] = [];
@@ -203,13 +187,13 @@ describe('DriverRuntime main loop', () => {
     const rt = new DriverRuntime(spec({ pollinterval: 1 }), plugin, r.hooks);
     await rt.init();
     const loop = rt.runLoop();
-    while (!release) await new Promise((res) => setTimeout(res, 5));
+    await until('updateinfo held', () => release !== undefined);
     rt.instcmd('load.off', undefined, 't1');
     rt.instcmd('beeper.on', 'x', 't2');
     await new Promise((res) => setTimeout(res, 50));
     expect(r.tracking).toEqual([]);
-    release();
-    while (r.tracking.length < 2) await new Promise((res) => setTimeout(res, 5));
+    release!();
+    await until('both replies', () => r.tracking.length >= 2);
     rt.stop();
     await loop;
     expect(r.tracking).toEqual([
@@ -229,7 +213,7 @@ describe('DriverRuntime main loop', () => {
     await rt.init();
     const loop = rt.runLoop();
     rt.setvar('ups.id', 'x', 's1');
-    await new Promise((res) => setTimeout(res, 50));
+    await until('the SET handled', () => r.logs.includes('Got SET, but driver lacks a handler'));
     rt.stop();
     await loop;
     expect(r.tracking).toEqual([]);
@@ -248,7 +232,7 @@ describe('DriverRuntime main loop', () => {
     await rt2.init();
     const loop2 = rt2.runLoop();
     rt2.setvar('ups.id', 'x', 's2');
-    while (r2.tracking.length === 0) await new Promise((res) => setTimeout(res, 5));
+    await until('the reply', () => r2.tracking.length > 0);
     rt2.stop();
     await loop2;
     expect(r2.tracking).toEqual([['s2', 3]]);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FLAG_RW, FLAG_STRING } from '../../src/dstate/ops.js';
 import { StateTree } from '../../src/dstate/tree.js';
 import { driverSocketPath, DriverSocketServer } from '../../src/driver-socket/server.js';
+import { until } from '../../../test/helpers/wait.js';
 
 interface Client {
   sock: Socket;
@@ -141,7 +142,7 @@ describe('driver socket server (sock-protocol.md)', () => {
     const { tree, server } = await setup();
     const a = await client(server.path);
     const b = await client(server.path);
-    await new Promise((r) => setTimeout(r, 50));
+    await until('both connections accepted', () => server.connections === 2);
     tree.setInfo('ups.mfr', 'Via "socket"');
     tree.setFlags('ups.mfr', FLAG_RW | FLAG_STRING);
     tree.delInfo('ups.mfr');

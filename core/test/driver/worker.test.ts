@@ -6,14 +6,15 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StateTree } from '../../src/dstate/tree.js';
 import { CallBoard, type HostToWorker, type InstanceEvent, type InstanceSpec, type WorkerToHost } from '../../src/driver/worker-protocol.js';
+import { testInstanceSpec } from '../../src/driver/test-context.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const WORKER = join(ROOT, 'core', 'dist', 'driver', 'worker-main.js');
 const dir = mkdtempSync(join(tmpdir(), 'nut-ts-worker-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function spec(over: Partial<InstanceSpec> = {}): InstanceSpec {
-  return {
+const spec = (over: Partial<InstanceSpec> = {}): InstanceSpec =>
+  testInstanceSpec({
     upsname: 'w',
     driver: 'dummy-ups',
     entryPath: join(ROOT, 'plugins', 'dummy-ups', 'src', 'index.ts'),
@@ -21,17 +22,9 @@ function spec(over: Partial<InstanceSpec> = {}): InstanceSpec {
     pluginName: 'Device simulation and repeater driver',
     port: 'w.dev',
     confPath: dir,
-    pollinterval: 2,
-    synchronous: 'auto',
-    debugLevel: 0,
-    options: {},
-    sensitive: [],
-    overrides: [],
-    defaults: [],
     watchdogMs: 60_000,
     ...over,
-  };
-}
+  });
 
 type Msg = InstanceEvent;
 

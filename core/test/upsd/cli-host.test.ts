@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient } from './helpers.js';
 import { createServer } from 'node:net';
+import { untilAsync } from '../../../test/helpers/wait.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CLI = (name: string) => join(ROOT, 'core/dist/cli', `${name}.js`);
@@ -67,13 +68,7 @@ async function setup(): Promise<number> {
   return port;
 }
 
-async function until(pred: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('timeout');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = (pred: () => Promise<boolean>) => untilAsync('upsd to answer so', pred, 30_000);
 
 describe('upsd through the nut-ts host', () => {
   it('upsd first, then upsdrvctl start: Driver not connected, then data; reload and stop', async () => {

@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/wait.js';
 import { FLAG_RW, FLAG_STRING } from '../../../core/src/dstate/ops.js';
 import { DriverRuntime } from '../../../core/src/driver/runtime.js';
+import { testInstanceSpec } from '../../../core/src/driver/test-context.js';
 import type { InstanceSpec } from '../../../core/src/host/worker-protocol.js';
 import type { DriverPlugin } from '../../../core/src/plugin-api/index.js';
 import apcsmart from '../src/index.js';
@@ -14,25 +16,8 @@ import { FakeSerial, fakeDevices } from './fake-serial.js';
 
 const RT = readFileSync(new URL('../../../test/fixtures/ddl/APC__Smart-UPS_RT_8000_RM__apcsmart__2.0.3__01.dev', import.meta.url), 'latin1');
 
-function spec(options: Record<string, string> = {}, pollinterval = 60): InstanceSpec {
-  return {
-    upsname: 'apc',
-    driver: 'apcsmart',
-    entryPath: '',
-    pluginVersion: '3.2',
-    pluginName: 'APC Smart protocol driver',
-    port: '/dev/fake',
-    confPath: '/tmp',
-    pollinterval,
-    synchronous: 'auto',
-    debugLevel: 0,
-    options,
-    sensitive: [],
-    overrides: [],
-    defaults: [],
-    watchdogMs: 60_000,
-  };
-}
+const spec = (options: Record<string, string> = {}, pollinterval = 60): InstanceSpec =>
+  testInstanceSpec({ upsname: 'apc', driver: 'apcsmart', pluginVersion: '3.2', pluginName: 'APC Smart protocol driver', port: '/dev/fake', confPath: '/tmp', pollinterval, options, watchdogMs: 60_000 });
 
 const running: DriverRuntime[] = [];
 afterEach(async () => {
@@ -46,14 +31,16 @@ async function start(dump = RT, options: Record<string, string> = {}, clock?: { 
   const serial = new FakeSerial(dump);
   prepare?.(serial);
   const logs: string[] = [];
+  let updates = 0;
   const rt = new DriverRuntime(spec(options), apcsmart() as unknown as DriverPlugin, {
     devices: fakeDevices(() => serial),
     log: (l, m) => logs.push(`${l}: ${m}`),
+    leave: (call) => void (call === 'updateinfo' && updates++),
     now: clock ? () => clock.t : undefined,
   });
   await rt.init();
   running.push(rt);
-  return { rt, serial, logs, get: (n: string) => rt.tree.getValue(n) };
+  return { rt, serial, logs, get: (n: string) => rt.tree.getValue(n), updates: () => updates };
 }
 
 describe('discovery', () => {
@@ -103,18 +90,19 @@ describe('discovery', () => {
 
 describe('alerts and polls', () => {
   it('an alert character between polls is published at once', async () => {
-    const { rt, serial, get } = await start();
+    const { rt, serial, get, updates } = await start();
+    const initial = updates();
     void rt.runLoop();
     const polls = () => serial.written.filter((w) => w === 'Q').length;
-    await new Promise((r) => setTimeout(r, 50));
+    await until("the loop's first update", () => updates() > initial);
     const before = polls();
     serial.unit.onBattery();
-    for (let i = 0; i < 100 && get('ups.status') !== 'OB'; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(get('ups.status')).toBe('OB');
+    await until('OB from the alert', () => get('ups.status') === 'OB', 5000);
     // the alert asked for an update (one more Q), far ahead of the 60 s poll
+    await until('the update the alert asked for', () => polls() > before, 5000);
     expect(polls()).toBe(before + 1);
     serial.deliver('%');
-    for (let i = 0; i < 100 && get('ups.status') !== 'OB LB'; i++) await new Promise((r) => setTimeout(r, 10));
+    await until('LB from the alert', () => get('ups.status') === 'OB LB', 1000).catch(() => {});
     // status composed from the alert; the poll that follows reads the register (no LB there)
     expect(['OB LB', 'OB']).toContain(get('ups.status'));
   });

@@ -8,7 +8,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tokenizeConfig, type ConfigLine, type StatusComposer } from '@nut-ts/core/plugin-api';
+import { cAtoi, tokenizeConfig, type ConfigLine, type StatusComposer } from '@nut-ts/core/plugin-api';
 
 /** MAX_STRING_SIZE - 1. */
 export const MAX_VALUE_LENGTH = 127;
@@ -18,12 +18,6 @@ export interface DefinitionSink {
   /** The driver's internal setvar (flags, DELINFO on an empty value). */
   setvar(name: string, value: string): void;
   debug(level: number, message: string): void;
-}
-
-/** C atoi. */
-function atoi(text: string | undefined): number {
-  const m = /^[ \t\n\r\f\v]*([+-]?\d+)/.exec(text ?? '');
-  return m ? Number.parseInt(m[1], 10) : 0;
 }
 
 export class DefinitionFile {
@@ -67,7 +61,7 @@ export class DefinitionFile {
       const words = lines[this.position++].words;
       if (words.length < 1) continue;
       if (words[0].startsWith('TIMER')) {
-        const delay = atoi(words[1]);
+        const delay = cAtoi(words[1] ?? '');
         this.nextUpdate = this.nowSeconds() + delay;
         this.sink.debug(1, `suspending execution for ${delay} seconds...`);
         break;

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLAG_NUMBER, FLAG_RW, FLAG_STRING } from '../../../core/src/dstate/ops.js';
 import { DriverRuntime } from '../../../core/src/driver/runtime.js';
+import { testInstanceSpec } from '../../../core/src/driver/test-context.js';
 import type { InstanceSpec } from '../../../core/src/host/worker-protocol.js';
 import type { DriverPlugin } from '../../../core/src/plugin-api/index.js';
 import { createDummyUps } from '../src/index.js';
 import { chooseMode } from '../src/mode.js';
+import { until } from '../../../test/helpers/wait.js';
 
 /** The plugin typed against core/src (it is written against the published core/dist types). */
 const dummyUps = () => createDummyUps() as unknown as DriverPlugin;
@@ -15,25 +17,8 @@ const dummyUps = () => createDummyUps() as unknown as DriverPlugin;
 const dir = mkdtempSync(join(tmpdir(), 'nut-ts-dummy-plugin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function spec(port: string, options: Record<string, string | true> = {}): InstanceSpec {
-  return {
-    upsname: 'd',
-    driver: 'dummy-ups',
-    entryPath: '',
-    pluginVersion: '0.15',
-    pluginName: 'Device simulation and repeater driver',
-    port,
-    confPath: dir,
-    pollinterval: 2,
-    synchronous: 'auto',
-    debugLevel: 0,
-    options,
-    sensitive: [],
-    overrides: [],
-    defaults: [],
-    watchdogMs: 0,
-  };
-}
+const spec = (port: string, options: Record<string, string | true> = {}): InstanceSpec =>
+  testInstanceSpec({ upsname: 'd', driver: 'dummy-ups', pluginVersion: '0.15', pluginName: 'Device simulation and repeater driver', port, confPath: dir, options });
 
 /** The plugin without its 1 s pause per update. */
 async function start(file: string, text: string, options: Record<string, string | true> = {}) {
@@ -86,7 +71,7 @@ describe('dummy-ups plugin', () => {
     rt.setvar('ups.status', 'OB LB', 't', (s) => results.push(s));
     rt.setvar('ups.id', '', 't', (s) => results.push(s));
     rt.instcmd('load.off', undefined, 't', (s) => results.push(s));
-    while (results.length < 4) await new Promise((r) => setTimeout(r, 5));
+    await until('the four replies', () => results.length >= 4);
     rt.stop();
     await loop;
     expect(results).toEqual([0, 0, 0, 1]);

@@ -1,15 +1,14 @@
 /** The small part of C's printf the protocol tables use (%s, %d, %ld, %02d, %.1f, %%). */
+import { cAtof, cAtoi } from '@nut-ts/core/plugin-api';
 
 /** C's strtod on a leading number ("12.5abc" → 12.5; nothing numeric → 0). */
 export function strtod(s: string | undefined): number {
-  const m = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(s ?? '');
-  return m ? Number(m[0]) : 0;
+  return cAtof(s ?? '');
 }
 
 /** C's strtol in base 10 (truncates, leading number only). */
 export function strtol(s: string | undefined): number {
-  const m = /^\s*[+-]?\d+/.exec(s ?? '');
-  return m ? Number(m[0]) : 0;
+  return cAtoi(s ?? '');
 }
 
 /** %.Nf as glibc prints it: the exact binary value, ties to even. */

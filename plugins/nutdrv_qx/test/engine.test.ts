@@ -50,7 +50,8 @@ describe('replies a device should not send', () => {
   it('garbage, NULs, quotes and newlines fail the poll, never the driver', async () => {
     let reply = '(226.0 195.0 226.0 014 49.0 27.5 30.0 00001001\r';
     const link: QxLink = { command: async (cmd) => (cmd.startsWith('Q1') ? { data: reply, length: reply.length } : { data: `${cmd}`, length: cmd.length }) };
-    const { rt } = makeRuntime(link, { options: { protocol: 'megatec', novendor: true, pollfreq: '0' } });
+    let clock = 1_000_000;
+    const { rt } = makeRuntime(link, { options: { protocol: 'megatec', novendor: true, pollfreq: '0' }, now: () => clock });
     await rt.init();
     expect(rt.tree.getValue('input.voltage')).toBe('226.0');
     for (const bad of ['\0\0\0', '"(226.0\n', '(2"6.0 195.0 226.0 014 49.0 27.5 30.0 0000100\r', '(226.0 195.0 226.0 014 49.0 27.5 30.0 0000x001\r']) {
@@ -59,7 +60,7 @@ describe('replies a device should not send', () => {
     }
     expect(rt.tree.getValue('input.voltage')).toBe('226.0');
     reply = '(230.0 195.0 226.0 014 49.0 27.5 30.0 00001001\r';
-    await new Promise((r) => setTimeout(r, 1100));
+    clock += 1100; // past the second of the last full poll (pollfreq 0)
     await rt.update();
     expect(rt.tree.getValue('input.voltage')).toBe('230.0');
   });

@@ -43,7 +43,4 @@ export function formatValue(format: string, value: number): string {
 }
 
 /** C's atol: leading blanks, sign, digits; 0 when there is no number. */
-export function atol(s: string): number {
-  const m = /^[\t\n\v\f\r ]*([+-]?[0-9]+)/.exec(s);
-  return m ? Number.parseInt(m[1], 10) : 0;
-}
+export { cAtoi as atol } from '@nut-ts/core/plugin-api';

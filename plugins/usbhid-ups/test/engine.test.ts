@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../../test/helpers/wait.js';
 import factory from '../src/index.js';
 import { loadRecording } from '../src/replay.js';
 import { makeInstance, start, stop, values, type TestInstance } from './helpers/context.js';
@@ -109,8 +110,7 @@ describe('usbhid-ups over a USB device (live path)', () => {
     expect(inst.tree.getValue('ups.status')).toBe('OL');
     const before = inst.requested;
     handle().pushInterrupt(new Uint8Array([0x13, 0x00])); // ACPresent = 0
-    for (let i = 0; i < 200 && inst.requested === before; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(inst.requested).toBeGreaterThan(before);
+    await until('requestUpdate', () => inst.requested > before, 1000);
     await plugin.updateinfo(inst.ctx); // what the runtime does on requestUpdate; the clock has not moved
     expect(inst.tree.getValue('ups.status')).toBe('OB');
   });
@@ -159,8 +159,8 @@ describe('polling as NUT does', () => {
     const { plugin, inst, handle } = await live({ pollonly: true });
     const before = inst.requested;
     handle().pushInterrupt(new Uint8Array([0x13, 0x00]));
-    await new Promise((r) => setTimeout(r, 50));
     await plugin.updateinfo(inst.ctx);
+    expect(handle().interruptReads).toBe(0);
     expect(inst.requested).toBe(before);
     expect(inst.tree.getValue('ups.status')).toBe('OL');
   });
@@ -169,7 +169,7 @@ describe('polling as NUT does', () => {
     const { plugin, inst, handle } = await live({ interruptonly: true });
     expect(handle().controls.filter((c) => c.setup.request === 0x01)).toEqual([]);
     handle().pushInterrupt(new Uint8Array([0x0c, 77, 0, 0, 0x10, 0x0e]));
-    for (let i = 0; i < 200 && !inst.requested; i++) await new Promise((r) => setTimeout(r, 5));
+    await until('requestUpdate', () => inst.requested > 0, 1000);
     inst.clock.now += 31_000;
     await plugin.updateinfo(inst.ctx);
     expect(inst.tree.getValue('battery.charge')).toBe('77');

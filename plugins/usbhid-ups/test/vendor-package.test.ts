@@ -73,42 +73,36 @@ describe('vendor HID table package extending usbhid-ups', () => {
     expect(v['ups.firmware']).toBe(' 6.5.I');
   });
 
+  /** `nut-driver <driver> -a ups -d 1` from the installing project, on the recording. */
+  function replayDump(driver: string): string {
+    const conf = mkdtempSync(join(tmpdir(), 'usbhid-vendor-conf-'));
+    try {
+      writeFileSync(join(conf, 'ups.conf'), `[ups]\n driver = ${driver}\n port = "replay:${recording}"\n`);
+      const res = spawnSync(process.execPath, [CLI, driver, '-a', 'ups', '-d', '1'], {
+        cwd: project,
+        env: { ...process.env, NUT_CONFPATH: conf, NUT_STATEPATH: conf },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(res.status, res.stderr).toBe(0);
+      return res.stdout;
+    } finally {
+      rmSync(conf, { recursive: true, force: true });
+    }
+  }
+
   it('driver = usbhid-ups itself gets the installed package\'s table (no new driver name)', () => {
     const r = findDriverPlugin('usbhid-ups', { cwd: project })!;
     expect(r.entryPath).toMatch(/plugins\/usbhid-ups\/src\/index\.ts$/);
     expect(r.tables.some((t) => /node_modules\/nut-ts-usbhid-example-ups\/example-ups\.json$/.test(t))).toBe(true);
-    const conf = mkdtempSync(join(tmpdir(), 'usbhid-vendor-conf-'));
-    try {
-      writeFileSync(join(conf, 'ups.conf'), `[ups]\n driver = usbhid-ups\n port = "replay:${recording}"\n`);
-      const res = spawnSync(process.execPath, [CLI, 'usbhid-ups', '-a', 'ups', '-d', '1'], {
-        cwd: project,
-        env: { ...process.env, NUT_CONFPATH: conf, NUT_STATEPATH: conf },
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect(res.status, res.stderr).toBe(0);
-      expect(res.stdout).toContain('driver.version.data: Example HID 0.1\n');
-    } finally {
-      rmSync(conf, { recursive: true, force: true });
-    }
+    const out = replayDump('usbhid-ups');
+    expect(out).toContain('driver.version.data: Example HID 0.1\n');
   });
 
   it('runs through the nut-driver CLI from the project that installed it', () => {
-    const conf = mkdtempSync(join(tmpdir(), 'usbhid-vendor-conf-'));
-    try {
-      writeFileSync(join(conf, 'ups.conf'), `[ups]\n driver = usbhid-ups-example\n port = "replay:${recording}"\n`);
-      const res = spawnSync(process.execPath, [CLI, 'usbhid-ups-example', '-a', 'ups', '-d', '1'], {
-        cwd: project,
-        env: { ...process.env, NUT_CONFPATH: conf, NUT_STATEPATH: conf },
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect(res.status, res.stderr).toBe(0);
-      expect(res.stdout).toContain('driver.version.data: Example HID 0.1\n');
-      expect(res.stdout).toContain('experimental.example.status_word: 8\n');
-      expect(res.stdout).toContain('battery.runtime: 2580\n');
-    } finally {
-      rmSync(conf, { recursive: true, force: true });
-    }
+    const out = replayDump('usbhid-ups-example');
+    expect(out).toContain('driver.version.data: Example HID 0.1\n');
+    expect(out).toContain('experimental.example.status_word: 8\n');
+    expect(out).toContain('battery.runtime: 2580\n');
   });
 });

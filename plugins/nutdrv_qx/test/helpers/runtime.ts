@@ -1,5 +1,6 @@
 /** A DriverRuntime running nutdrv_qx over an in-memory link (no serial port). */
 import { DriverRuntime } from '../../../../core/src/driver/runtime.js';
+import { testInstanceSpec } from '../../../../core/src/driver/test-context.js';
 import type { QxLink } from '../../src/engine.js';
 import { createNutdrvQx } from '../../src/index.js';
 import type { ProtocolTable } from '../../src/table.js';
@@ -15,23 +16,18 @@ export function makeRuntime(link: QxLink, o: RuntimeOptions = {}) {
   const logs: string[] = [];
   const plugin = createNutdrvQx({ link: async () => link });
   const rt = new DriverRuntime(
-    {
+    testInstanceSpec({
       upsname: 'qx',
       driver: 'nutdrv_qx',
-      entryPath: '',
       pluginVersion: '0.32',
       pluginName: 'Generic Q* USB/Serial driver',
       port: '/dev/null',
       confPath: '/tmp',
-      pollinterval: 2,
-      synchronous: 'auto',
-      debugLevel: 0,
       options: o.options ?? {},
-      sensitive: [],
       overrides: o.overrides ?? [],
       defaults: o.defaults ?? [],
       watchdogMs: 30000,
-    },
+    }),
     plugin,
     { log: (_l, m) => logs.push(m), now: o.now },
   );

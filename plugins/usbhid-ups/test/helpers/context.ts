@@ -1,9 +1,10 @@
 /**
- * A DriverContext over a StateTree for in-process tests of the plugin, with NUT's `-d N`
- * start sequence, a clock the test moves, and requestUpdate wired to run updateinfo.
+ * core's test DriverContext for in-process tests of the plugin, with NUT's `-d N` start
+ * sequence, a clock the test moves, and requestUpdate counted.
  */
 import type { DriverContext, DriverPlugin, UsbHandle, UsbMatch } from '@nut-ts/core/plugin-api';
-import { StateTree } from '../../../../core/src/dstate/tree.js';
+import type { StateTree } from '../../../../core/src/dstate/tree.js';
+import { makeTestContext } from '../../../../core/src/driver/test-context.js';
 
 export interface TestInstance {
   ctx: DriverContext;
@@ -25,88 +26,29 @@ export interface InstanceOptions {
   onRequestUpdate?: () => void;
 }
 
-class Composer {
-  tokens: string[] = [];
-  constructor(private readonly onCommit: (tokens: string[]) => void) {}
-  init(): void {
-    this.tokens = [];
-  }
-  set(token: string): void {
-    if (!this.tokens.includes(token)) this.tokens.push(token);
-  }
-  commit(): void {
-    this.onCommit(this.tokens);
-  }
-}
-
 export function makeInstance(o: InstanceOptions): TestInstance {
-  const tree = new StateTree();
-  const logs: string[] = [];
-  const options = o.options ?? {};
-  let alarmActive = false;
-  const alarm = new Composer((t) => {
-    if (t.length) {
-      tree.setInfo('ups.alarm', t.join(' '));
-      alarmActive = true;
-    } else {
-      tree.delInfo('ups.alarm');
-      alarmActive = false;
-    }
-  });
-  const status = new Composer((t) => void tree.setInfo('ups.status', (alarmActive ? 'ALARM ' : '') + t.join(' ')));
-  const abort = new AbortController();
-  const inst: TestInstance = { ctx: undefined as unknown as DriverContext, tree, logs, matches: [], requested: 0, clock: { now: 1_000_000 }, abort };
-  inst.ctx = {
-    upsname: 'ups',
-    port: o.port ?? 'auto',
-    confPath: '/nonexistent',
-    pollinterval: 2,
-    debugLevel: 0,
+  const clock = { now: 1_000_000 };
+  const matches: UsbMatch[] = [];
+  const t = makeTestContext({
+    port: o.port,
+    options: o.options,
     tables: o.tables,
-    getval: (n) => (typeof options[n] === 'string' ? (options[n] as string) : undefined),
-    testvar: (n) => n in options,
-    dstate: {
-      setinfo: (n, v) => void tree.setInfo(n, String(v)),
-      getinfo: (n) => tree.getValue(n),
-      delinfo: (n) => void tree.delInfo(n),
-      setflags: (n, f) => void tree.setFlags(n, f),
-      addflags: (n, f) => void tree.setFlags(n, (tree.get(n)?.flags ?? 0) | f),
-      setaux: (n, a) => void tree.setAux(n, a),
-      addenum: (n, v) => void tree.addEnum(n, v),
-      delenum: (n, v) => void tree.delEnum(n, v),
-      addrange: (n, a, b) => void tree.addRange(n, a, b),
-      delrange: (n, a, b) => void tree.delRange(n, a, b),
-      addcmd: (n) => void tree.addCmd(n),
-      delcmd: (n) => void tree.delCmd(n),
-      dataok: () => void tree.setStale(false),
-      datastale: () => void tree.setStale(true),
-      isStale: () => tree.stale,
-    },
-    status,
-    alarm,
-    log: {
-      info: (m) => void logs.push(m),
-      warn: (m) => void logs.push(m),
-      error: (m) => void logs.push(m),
-      debug: () => {},
-    },
+    now: () => clock.now,
     sleep: async (ms) => {
-      inst.clock.now += ms;
+      clock.now += ms;
     },
-    now: () => inst.clock.now,
-    signal: abort.signal,
     requestUpdate: () => {
       inst.requested++;
       o.onRequestUpdate?.();
     },
-    openSerial: () => Promise.reject(new Error('no serial transport in this test')),
-    openUsb: (m) => {
-      inst.matches.push(m);
-      return o.usb ? o.usb() : Promise.reject(new Error('no USB transport in this test'));
+    devices: {
+      openUsb: (m) => {
+        matches.push(m);
+        return o.usb ? o.usb() : Promise.reject(new Error('no USB transport in this test'));
+      },
     },
-    openHid: () => Promise.reject(new Error('no HID transport in this test')),
-    listUsb: () => Promise.resolve([]),
-  };
+  });
+  const inst: TestInstance = { ctx: t.ctx, tree: t.tree, logs: t.logs, matches, requested: 0, clock, abort: t.abort };
   return inst;
 }
 

@@ -31,6 +31,9 @@ export class RecordedUsbHandle implements UsbHandle {
     return this.rec.device;
   }
 
+  /** Reads of the interrupt endpoint begun so far. */
+  interruptReads = 0;
+
   /** The device sends an input report on its interrupt endpoint. */
   pushInterrupt(report: Uint8Array): void {
     this.interrupts.push(report);
@@ -96,6 +99,7 @@ export class RecordedUsbHandle implements UsbHandle {
   }
 
   async interruptIn(_endpoint: number, length: number, options?: CallOptions): Promise<Uint8Array> {
+    this.interruptReads++;
     for (;;) {
       this.check();
       const r = this.interrupts.shift();
