@@ -178,7 +178,7 @@ export async function run(ctx) {
       const names = devices.map((d) => d.name);
       const row = (k, label, unit) => rows.get(`fleet-snmp.${n}.${k}`, `${n} SNMP devices: ${label}`, unit, 'lower');
       const r = {
-        ready: row('ready', 'start until all answer — nut start | NUT snmp-ups all at once + upsd', 's'),
+        ready: row('ready', 'start until all answer (nut start; NUT: snmp-ups all at once + upsd)', 's'),
         pss: row('pss', 'PSS (sum, snmpsim excluded)', 'MB'),
         cpu: row('cpu', 'CPU, pollinterval 2 s / pollfreq 30 s + 1 client read/s/device', '% core'),
       };
