@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * nut-ts vs NUT 2.8.0 side by side. Usage:
- *   node bench/run.mjs [--quick] [--runs N] [--only upsd,devices,events,coldstart,fleet,upsd-lean,scanner]
+ *   node bench/run.mjs [--quick] [--runs N] [--only upsd,devices,events,coldstart,fleet,fleet-snmp,upsd-lean,scanner]
+ *                      [--fleet-large]   (fleet-snmp also at 1,000 devices, about 25 min more)
  *                      [--runs-large N] [--budget-min M] [--out bench/results/latest.json] [--no-merge]
  *                      [--profile DIR]   (our Node processes run with --cpu-prof into DIR)
  * Each figure is a separate module: a figure (or one side of it) that cannot run prints
@@ -15,8 +16,9 @@ import { Rows } from './lib/rows.mjs';
 import { machine, printTable, markdownTable } from './lib/report.mjs';
 import { nutMissing } from './lib/nut-side.mjs';
 import { killAllLive } from './lib/stack.mjs';
+import { killSnmpsims } from './lib/snmpsim.mjs';
 
-const FIGURES = ['upsd', 'devices', 'events', 'coldstart', 'fleet', 'upsd-lean', 'scanner'];
+const FIGURES = ['upsd', 'devices', 'events', 'coldstart', 'fleet', 'fleet-snmp', 'upsd-lean', 'scanner'];
 /** Figure modules outside figures/. */
 const MODULES = { 'upsd-lean': './upsd-lean.mjs', scanner: './scanner.mjs' };
 
@@ -31,9 +33,10 @@ function parseArgs(argv) {
     else if (a === '--budget-min') o.budgetMin = Number(argv[++i]);
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--no-merge') o.merge = false;
+    else if (a === '--fleet-large') o.large = true;
     else if (a === '--profile') o.profile = argv[++i];
     else if (a === '--help' || a === '-h') {
-      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 8).join('\n'));
+      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(2, 9).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -89,6 +92,7 @@ async function main() {
       runs: opts.runs,
       runsLarge: opts.runsLarge,
       quick: opts.quick,
+      large: Boolean(opts.large),
       modes,
       notes,
       log: (s) => console.log(s),
@@ -145,6 +149,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     console.error(`\n${sig}: stopping every process this run started`);
     killAllLive();
+    killSnmpsims();
     process.exit(130);
   });
 }

@@ -4,7 +4,8 @@
  * on?) and `cParse` (`atoi`: NUT reads the number with atoi, so `2s` is 2 and `abc` is 0).
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Severity } from './problems.js';
 
 export type SchemaName = 'ups.conf' | 'upsd.conf' | 'upsd.users' | 'nut.conf' | 'host-settings' | 'upsmon.conf' | 'upssched.conf';
@@ -26,7 +27,12 @@ export interface JsonSchema {
 
 const ANNOTATIONS = ['severity', 'cParse', 'sensitive'];
 
+// ajv is loaded on the first compile, not with this module: the plugin API re-exports
+// compileJsonSchema, and a driver worker that never validates anything should not pay for it.
+const requireCjs = createRequire(import.meta.url);
+
 function makeAjv(strict: boolean): Ajv2020 {
+  const { Ajv2020 } = requireCjs('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict, allowUnionTypes: true });
   for (const keyword of ANNOTATIONS) ajv.addKeyword({ keyword });
   return ajv;

@@ -13,9 +13,13 @@ export const MEASURED_INSTANCES_PER_WORKER: Readonly<Record<string, number>> = {
   // answer, 14.8 % CPU; 10: 225 MB, 2.7 s, 4.7 %; 50: 92 MB, 1.9 s, 2.0 %; 100: 72 MB, 2.0 s,
   // 1.9 %. Its code is ours and only reads files, so a large pool risks little.
   'dummy-ups': 100,
-  // not yet measured against snmpsim; the dummy-ups curve flattens past 50, and 50 keeps the
-  // instances a blocked worker takes down with it to a fraction of a large site
-  'snmp-ups': 50,
+  // measured (bench fleet-snmp figure, bench/README.md "SNMP fleets"; 2 CPUs, snmpsim, 1,000
+  // devices, one run each on a loaded machine): 25 per worker 656 MB PSS, 187 s until all
+  // answer, 36.6 % CPU; 50: 424 MB, 172 s, 36.4 %; 200: 288 MB, 104 s, 23.5 % (NUT 2.8.0:
+  // 1137 MB, 132 s, 12.8 %). Each worker costs ~12 MB; its I/O is async, so a slow agent only
+  // makes its own device stale (its 99 worker-mates kept answering, no worker was restarted).
+  // The price of a larger pool is a blocked or crashed worker restarting more devices at once.
+  'snmp-ups': 200,
   // 20 devices on simulators (node bench/pooled-devices.mjs; load average 10-18 on 2 CPUs, so
   // the start times are rough), PSS with 1 / 5 / 20 per worker: apcsmart 348 / 169 / 115 MB,
   // nutdrv_qx 403 / 147 / 87 MB, usbhid-ups 466 / 146 / 95 MB; until all answer 18 / 7.6 /

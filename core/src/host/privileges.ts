@@ -65,25 +65,31 @@ export function resolveRunAsUser(sources: UserSources, isRoot = process.getuid?.
 /**
  * What `user` cannot reach of what the host still needs after the switch (read the config
  * directory, write the state directory), asked of the kernel by a child running as that user.
+ * The child is the shell's `test` (a few ms), not a Node process (a few hundred ms of every
+ * start as root).
  */
 export function unreachableFor(user: RunAsUser, paths: { confPath: string; statePath: string }, alsoRead: readonly string[] = []): string[] {
-  const script = `
-const fs = require('node:fs');
-const [conf, state, ...more] = process.argv.slice(1);
-const out = [];
-try { fs.accessSync(conf, fs.constants.R_OK | fs.constants.X_OK); } catch { out.push('read ' + conf); }
-try { fs.accessSync(state, fs.constants.W_OK | fs.constants.X_OK); } catch { out.push('write ' + state); }
-for (const p of more) {
-  try { fs.accessSync(p, fs.constants.R_OK | (fs.statSync(p).isDirectory() ? fs.constants.X_OK : 0)); } catch { out.push('read ' + p); }
-}
-process.stdout.write(JSON.stringify(out));`;
-  const r = spawnSync(process.execPath, ['-e', script, paths.confPath, paths.statePath, ...alsoRead], {
+  // one line per path the user cannot use: "r <n>" (read or enter), "w" (write the state path)
+  const script = [
+    'test -r "$1" && test -x "$1" || echo r 0',
+    'test -w "$2" && test -x "$2" || echo w',
+    'shift 2; n=1',
+    'for p in "$@"; do if test -d "$p"; then test -r "$p" && test -x "$p" || echo r $n; else test -r "$p" || echo r $n; fi; n=$((n+1)); done',
+  ].join('\n');
+  const r = spawnSync('/bin/sh', ['-c', script, 'sh', paths.confPath, paths.statePath, ...alsoRead], {
     uid: user.uid,
     gid: user.gid,
     encoding: 'utf8',
   });
   if (r.status !== 0) return [`run as ${user.name} (${(r.stderr || r.error?.message || '').trim()})`];
-  return JSON.parse(r.stdout) as string[];
+  const lines = r.stdout.split('\n');
+  const out: string[] = [];
+  if (lines.includes('r 0')) out.push(`read ${paths.confPath}`);
+  if (lines.includes('w')) out.push(`write ${paths.statePath}`);
+  alsoRead.forEach((p, i) => {
+    if (lines.includes(`r ${i + 1}`)) out.push(`read ${p}`);
+  });
+  return out;
 }
 
 /**

@@ -7,7 +7,7 @@ const spec = (driver: string) => ({ driver }) as InstanceSpec;
 describe('instances per worker', () => {
   it('auto: the measured plugins share workers, any other gets one each', () => {
     const auto = { workersPerInstance: 'auto' as const };
-    expect(['dummy-ups', 'snmp-ups', 'apcsmart', 'nutdrv_qx', 'usbhid-ups', 'example-ups'].map((d) => instancesPerWorker(auto, spec(d)))).toEqual([100, 50, 20, 20, 20, 1]);
+    expect(['dummy-ups', 'snmp-ups', 'apcsmart', 'nutdrv_qx', 'usbhid-ups', 'example-ups'].map((d) => instancesPerWorker(auto, spec(d)))).toEqual([100, 200, 20, 20, 20, 1]);
     expect(Object.keys(MEASURED_INSTANCES_PER_WORKER).sort()).toEqual(['apcsmart', 'dummy-ups', 'nutdrv_qx', 'snmp-ups', 'usbhid-ups']);
   });
 

@@ -27,7 +27,7 @@ function tableFilesFor(ctx: DriverContext, opts: SnmpUpsPluginOptions): readonly
   return opts.tables ?? (fromHost && fromHost.length ? fromHost : builtinTableFiles());
 }
 
-export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}, mibCache = new Map<string, MibEntry[]>()): DriverPlugin {
+export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}, mibCache = new Map<string, Promise<MibEntry[]>>()): DriverPlugin {
   const engines = new WeakMap<DriverContext, SnmpUpsEngine>();
   const engineOf = (ctx: DriverContext): SnmpUpsEngine => {
     const e = engines.get(ctx);
@@ -38,11 +38,14 @@ export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}, mibCache = 
     async initups(ctx) {
       const files = tableFilesFor(ctx, opts);
       const key = files.join('\n');
-      let mibs = mibCache.get(key);
-      if (!mibs) {
-        mibs = await loadTableSet(files);
-        mibCache.set(key, mibs);
+      // the promise is kept, not its result: instances starting together load the tables once
+      let loading = mibCache.get(key);
+      if (!loading) {
+        loading = loadTableSet(files);
+        mibCache.set(key, loading);
+        loading.catch(() => mibCache.delete(key));
       }
+      const mibs = await loading;
       if (ctx.getval('mibs') === '--list') {
         const lister = new SnmpUpsEngine(ctx, mibs, { get: async () => undefined, getNext: async () => undefined, set: async () => false, close() {} });
         ctx.log.info(lister.listing());
@@ -82,7 +85,7 @@ export function createSnmpUpsDriver(opts: SnmpUpsPluginOptions = {}, mibCache = 
 }
 
 /** Parsed tables are shared by the instances in a worker (read-only data, not device state). */
-const sharedMibs = new Map<string, MibEntry[]>();
+const sharedMibs = new Map<string, Promise<MibEntry[]>>();
 
 /** One driver object per instance (instances of snmp-ups may share a worker). */
 export default defineDriver<DriverFactory>(() => createSnmpUpsDriver({}, sharedMibs));
