@@ -8,12 +8,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeOp } from '../../core/src/driver-socket/codec.js';
 import { makeSandbox, requireOracle, startNutDriver, stopChild } from '../helpers/oracle.js';
 import { DDL, startSimulator, type Simulator } from './apcsmart-harness.js';
-import { poolModes, startFleet, type Fleet } from '../helpers/pooled-fleet.js';
-import { dumpAll, eventually, normalizeDump, wordsOf } from './qx-harness.js';
+import { describePoolModes } from '../helpers/pooled-fleet.js';
+import { dumpAll, eventually, normalizeDump, setinfoValues } from './qx-harness.js';
 
 const DUMP = join(DDL, 'APC__Smart-UPS_DP_8000_XL__apcsmart__2.0.0__01.dev');
 const NAMES = ['a0', 'a1', 'a2'];
@@ -54,66 +54,47 @@ afterAll(async () => {
   sb.cleanup();
 });
 
-function nutValues(): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const l of nutDump) {
-    const [op, name, value] = wordsOf(l);
-    if (op === 'SETINFO' && name && !name.startsWith('driver.')) m.set(name, value ?? '');
-  }
-  return m;
-}
+const nutValues = () => setinfoValues(nutDump);
 
-describe.each(poolModes(NAMES.length))('apcsmart %s in the host', (_label, settings, workers) => {
-  let fleet: Fleet;
+// a0 (the one unplugged) polls every second; its mates every 120 s, so a status change on
+// them within the test came from the unit's alert, and one crossing over would stay
+describePoolModes('apcsmart', NAMES, () =>
+  NAMES.map((n, i) => `[${n}]\n driver = apcsmart\n port = ${sims[i]!.port}\n pollinterval = ${i === 0 ? 1 : 120}\n`).join(''),
+  (fleet, workers) => {
+    it('every section serves what NUT\'s apcsmart publishes', async () => {
+      for (const n of NAMES) await fleet().untilStatus(n, 'OL', 20_000);
+      for (const n of NAMES) {
+        expect(await fleet().values(n), n).toEqual(nutValues());
+        const tree = fleet().host.instance(n)!.tree.dump().map(encodeOp);
+        expect(normalizeDump(tree), n).toEqual(normalizeDump(nutDump));
+      }
+    });
 
-  beforeAll(async () => {
-    // a0 (the one unplugged) polls every second; its mates every 120 s, so a status change on
-    // them within the test came from the unit's alert, and one crossing over would stay
-    const conf = NAMES.map((n, i) => `[${n}]\n driver = apcsmart\n port = ${sims[i]!.port}\n pollinterval = ${i === 0 ? 1 : 120}\n`).join('');
-    fleet = await startFleet(conf, NAMES, settings);
-  }, 60_000);
+    it('one unit unplugged: only its section goes stale, the others keep answering, and it comes back', async () => {
+      sims[0]!.event('unplug');
+      await fleet().untilStatus('a0', 'ERR DATA-STALE', 30_000);
+      expect(await fleet().status('a1')).toBe('OL');
+      expect(await fleet().status('a2')).toBe('OL');
+      sims[1]!.event('onbattery');
+      await fleet().untilStatus('a1', 'OB', 10_000);
+      expect(await fleet().status('a0')).toBe('ERR DATA-STALE');
+      expect(await fleet().status('a2')).toBe('OL');
+      sims[1]!.event('online');
+      await fleet().untilStatus('a1', 'OL', 10_000);
+      sims[0]!.event('replug');
+      await fleet().untilStatus('a0', 'OL', 30_000);
+      expect(await fleet().values('a0')).toEqual(nutValues());
+      expect(await fleet().status('a2')).toBe('OL');
+    }, 90_000);
 
-  afterAll(async () => {
-    await fleet?.close();
-  });
-
-  it(`runs in ${workers} worker(s)`, () => {
-    expect(fleet.host.pool.workers()).toHaveLength(workers);
-  });
-
-  it('every section serves what NUT\'s apcsmart publishes', async () => {
-    for (const n of NAMES) await eventually(`${n} OL`, async () => (await fleet.status(n)) === 'OL', 20_000);
-    for (const n of NAMES) {
-      expect(await fleet.values(n), n).toEqual(nutValues());
-      const tree = fleet.host.instance(n)!.tree.dump().map(encodeOp);
-      expect(normalizeDump(tree), n).toEqual(normalizeDump(nutDump));
-    }
-  });
-
-  it('one unit unplugged: only its section goes stale, the others keep answering, and it comes back', async () => {
-    sims[0]!.event('unplug');
-    await eventually('a0 stale', async () => (await fleet.status('a0')) === 'ERR DATA-STALE', 30_000);
-    expect(await fleet.status('a1')).toBe('OL');
-    expect(await fleet.status('a2')).toBe('OL');
-    sims[1]!.event('onbattery');
-    await eventually('a1 OB', async () => (await fleet.status('a1')) === 'OB', 10_000);
-    expect(await fleet.status('a0')).toBe('ERR DATA-STALE');
-    expect(await fleet.status('a2')).toBe('OL');
-    sims[1]!.event('online');
-    await eventually('a1 OL', async () => (await fleet.status('a1')) === 'OL', 10_000);
-    sims[0]!.event('replug');
-    await eventually('a0 back', async () => (await fleet.status('a0')) === 'OL', 30_000);
-    expect(await fleet.values('a0')).toEqual(nutValues());
-    expect(await fleet.status('a2')).toBe('OL');
-  }, 90_000);
-
-  it('one section stopped and started again: its port is free for it, its worker-mates carry on', async () => {
-    expect((await fleet.host.stopInstance('a2')).ok).toBe(true);
-    await eventually('a2 gone from upsd', async () => (await fleet.status('a2')) !== 'OL', 10_000);
-    expect(await fleet.status('a1')).toBe('OL');
-    expect(await fleet.host.startInstance('a2')).toEqual({ ok: true, messages: [] });
-    await eventually('a2 back', async () => (await fleet.status('a2')) === 'OL', 20_000);
-    expect(await fleet.values('a2')).toEqual(nutValues());
-    expect(fleet.host.pool.workers()).toHaveLength(workers);
-  }, 60_000);
-});
+    it('one section stopped and started again: its port is free for it, its worker-mates carry on', async () => {
+      expect((await fleet().host.stopInstance('a2')).ok).toBe(true);
+      await eventually('a2 gone from upsd', async () => (await fleet().status('a2')) !== 'OL', 10_000);
+      expect(await fleet().status('a1')).toBe('OL');
+      expect(await fleet().host.startInstance('a2')).toEqual({ ok: true, messages: [] });
+      await fleet().untilStatus('a2', 'OL', 20_000);
+      expect(await fleet().values('a2')).toEqual(nutValues());
+      expect(fleet().host.pool.workers()).toHaveLength(workers);
+    }, 60_000);
+  },
+);

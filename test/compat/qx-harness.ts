@@ -182,6 +182,16 @@ export function oursDump(rt: DriverRuntime): string[] {
 // ------------------------------------------------------------------ comparing
 
 /** The words of a driver socket line (quotes and backslash escapes undone). */
+/** The variables of a driver-socket dump (its SETINFO lines), driver.* aside. */
+export function setinfoValues(dump: readonly string[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const l of dump) {
+    const [op, name, value] = wordsOf(l);
+    if (op === 'SETINFO' && name && !name.startsWith('driver.')) m.set(name, value ?? '');
+  }
+  return m;
+}
+
 export function wordsOf(line: string): string[] {
   return [...line.matchAll(/"((?:\\.|[^"\\])*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
 }

@@ -8,14 +8,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeOp } from '../../core/src/driver-socket/codec.js';
 import { readDump } from '../../plugins/nutdrv_qx/src/simulator/dump.js';
 import { Q1Device } from '../../plugins/nutdrv_qx/src/simulator/q1-device.js';
 import { makeSandbox, NUT_DRIVER_DIR, requireOracle } from '../helpers/oracle.js';
 import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
-import { poolModes, startFleet, type Fleet } from '../helpers/pooled-fleet.js';
-import { dumpAll, eventually, normalizeDump, startNut, startSim, wordsOf, type Sim } from './qx-harness.js';
+import { describePoolModes } from '../helpers/pooled-fleet.js';
+import { dumpAll, eventually, normalizeDump, setinfoValues, type Sim, startNut, startSim } from './qx-harness.js';
 
 const DUMP = join(resolve(import.meta.dirname, '..', 'fixtures', 'ddl'), 'CABAC__UPS-1700DV2__blazer_usb__2.6.4__01.dev');
 const SERIAL = ['q0', 'q1', 'q2'];
@@ -79,62 +79,42 @@ afterAll(async () => {
   await usb?.stop();
 });
 
-function nutValues(): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const l of nutDump) {
-    const [op, name, value] = wordsOf(l);
-    if (op === 'SETINFO' && name && !name.startsWith('driver.')) m.set(name, value ?? '');
-  }
-  return m;
-}
+const nutValues = () => setinfoValues(nutDump);
 
-describe.each(poolModes(NAMES.length))('nutdrv_qx %s in the host', (label, settings, workers) => {
-  let fleet: Fleet;
+describePoolModes('nutdrv_qx', NAMES, () =>
+  SERIAL.map((n, i) => `[${n}]\n driver = nutdrv_qx\n port = ${sims[i]!.pty.path}\n protocol = megatec\n pollinterval = 1\n`).join('') +
+      '[qu]\n driver = nutdrv_qx\n port = auto\n vendorid = 0665\n productid = 5161\n protocol = megatec\n pollinterval = 1\n',
+  (fleet, _workers, label) => {
+    it('every section serves what NUT\'s nutdrv_qx publishes', async () => {
+      for (const n of NAMES) await fleet().untilStatus(n, 'OL', 20_000);
+      for (const n of SERIAL) {
+        expect(await fleet().values(n), n).toEqual(nutValues());
+        const tree = fleet().host.instance(n)!.tree.dump().map(encodeOp);
+        expect(normalizeDump(tree), n).toEqual(normalizeDump(nutDump));
+      }
+      expect(await fleet().values('qu')).toEqual(nutUsb);
+    });
 
-  beforeAll(async () => {
-    const conf =
-      SERIAL.map((n, i) => `[${n}]\n driver = nutdrv_qx\n port = ${sims[i]!.pty.path}\n protocol = megatec\n pollinterval = 1\n`).join('') +
-      '[qu]\n driver = nutdrv_qx\n port = auto\n vendorid = 0665\n productid = 5161\n protocol = megatec\n pollinterval = 1\n';
-    fleet = await startFleet(conf, NAMES, settings);
-  }, 60_000);
-
-  afterAll(async () => {
-    await fleet?.close();
-  });
-
-  it(`runs in ${workers} worker(s)`, () => {
-    expect(fleet.host.pool.workers()).toHaveLength(workers);
-  });
-
-  it('every section serves what NUT\'s nutdrv_qx publishes', async () => {
-    for (const n of NAMES) await eventually(`${n} OL`, async () => (await fleet.status(n)) === 'OL', 20_000);
-    for (const n of SERIAL) {
-      expect(await fleet.values(n), n).toEqual(nutValues());
-      const tree = fleet.host.instance(n)!.tree.dump().map(encodeOp);
-      expect(normalizeDump(tree), n).toEqual(normalizeDump(nutDump));
-    }
-    expect(await fleet.values('qu')).toEqual(nutUsb);
-  });
-
-  // Pooled only: the unit goes stale after NUT's retries (about 7 s); one section alone in its
-  // worker doing the same is qx-events.test.ts's unplugged cable.
-  if (label !== 'pooled') return;
-  it('one unit unplugged: only its section goes stale, the others keep answering, and it comes back', async () => {
-    await sims[0]!.event('unplug');
-    await eventually('q0 stale', async () => (await fleet.status('q0')) === 'ERR DATA-STALE', 30_000);
-    expect(await fleet.status('q1')).toBe('OL');
-    expect(await fleet.status('q2')).toBe('OL');
-    expect(await fleet.status('qu')).toBe('OL');
-    // a mate's device still gets through while q0 is gone
-    await sims[1]!.event('onbattery');
-    await eventually('q1 OB', async () => (await fleet.status('q1')) === 'OB', 20_000);
-    expect(await fleet.status('q0')).toBe('ERR DATA-STALE');
-    await sims[1]!.event('online');
-    await eventually('q1 OL', async () => (await fleet.status('q1')) === 'OL', 20_000);
-    await sims[0]!.event('replug');
-    await eventually('q0 back', async () => (await fleet.status('q0')) === 'OL', 30_000);
-    expect(await fleet.values('q0')).toEqual(nutValues());
-    expect(await fleet.status('q2')).toBe('OL');
-    expect(await fleet.values('qu')).toEqual(nutUsb);
-  }, 90_000);
-});
+    // Pooled only: the unit goes stale after NUT's retries (about 7 s); one section alone in its
+    // worker doing the same is qx-events.test.ts's unplugged cable.
+    if (label !== 'pooled') return;
+    it('one unit unplugged: only its section goes stale, the others keep answering, and it comes back', async () => {
+      await sims[0]!.event('unplug');
+      await fleet().untilStatus('q0', 'ERR DATA-STALE', 30_000);
+      expect(await fleet().status('q1')).toBe('OL');
+      expect(await fleet().status('q2')).toBe('OL');
+      expect(await fleet().status('qu')).toBe('OL');
+      // a mate's device still gets through while q0 is gone
+      await sims[1]!.event('onbattery');
+      await fleet().untilStatus('q1', 'OB', 20_000);
+      expect(await fleet().status('q0')).toBe('ERR DATA-STALE');
+      await sims[1]!.event('online');
+      await fleet().untilStatus('q1', 'OL', 20_000);
+      await sims[0]!.event('replug');
+      await fleet().untilStatus('q0', 'OL', 30_000);
+      expect(await fleet().values('q0')).toEqual(nutValues());
+      expect(await fleet().status('q2')).toBe('OL');
+      expect(await fleet().values('qu')).toEqual(nutUsb);
+    }, 90_000);
+  },
+);

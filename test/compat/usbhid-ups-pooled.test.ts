@@ -7,11 +7,11 @@
  * section stopped and started again gets its device back while the others carry on.
  */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeSandbox, requireOracle } from '../helpers/oracle.js';
 import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
 import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
-import { poolModes, startFleet, type Fleet } from '../helpers/pooled-fleet.js';
+import { describePoolModes } from '../helpers/pooled-fleet.js';
 import { eventually } from './qx-harness.js';
 
 const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
@@ -56,66 +56,54 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-describe.each(poolModes(NAMES.length))('usbhid-ups %s in the host', (_label, settings, workers) => {
-  let fleet: Fleet;
+// Polls 30 s apart: a status change sooner than that came from the interrupt endpoint.
+describePoolModes('usbhid-ups', NAMES, () =>
+  NAMES.map((n, i) => `[${n}]\n driver = usbhid-ups\n port = auto\n busport = 1-${i + 1}\n pollinterval = 30\n`).join(''),
+  (fleet, workers) => {
+    it('every section serves what NUT\'s usbhid-ups publishes', async () => {
+      for (const n of NAMES) await fleet().untilStatus(n, 'OL', 20_000);
+      for (const n of NAMES) expect(await fleet().values(n), n).toEqual(nut);
+    });
 
-  beforeAll(async () => {
-    // Polls 30 s apart: a status change sooner than that came from the interrupt endpoint.
-    const conf = NAMES.map((n, i) => `[${n}]\n driver = usbhid-ups\n port = auto\n busport = 1-${i + 1}\n pollinterval = 30\n`).join('');
-    fleet = await startFleet(conf, NAMES, settings);
-  }, 60_000);
+    it('an interrupt report from one unit changes its own section only', async () => {
+      await dev.device(1).queueInterrupt(STATUS_OB);
+      await fleet().untilStatus('u1', 'OB', 10_000);
+      expect(await fleet().status('u0')).toBe('OL');
+      expect(await fleet().status('u2')).toBe('OL');
+      await dev.device(1).queueInterrupt(STATUS_OL);
+      await fleet().untilStatus('u1', 'OL', 10_000);
+    });
 
-  afterAll(async () => {
-    await fleet?.close();
-  });
+    it('one unit unplugged: only its section goes stale, the others keep answering, and it comes back', async () => {
+      await dev.device(0).unplug();
+      await fleet().untilStatus('u0', 'ERR DATA-STALE', 30_000);
+      expect(await fleet().status('u1')).toBe('OL');
+      expect(await fleet().status('u2')).toBe('OL');
+      await dev.device(2).queueInterrupt(STATUS_OB);
+      await fleet().untilStatus('u2', 'OB', 10_000);
+      expect(await fleet().status('u0')).toBe('ERR DATA-STALE');
+      await dev.device(2).queueInterrupt(STATUS_OL);
+      await fleet().untilStatus('u2', 'OL', 10_000);
+      await dev.device(0).replug();
+      await fleet().untilStatus('u0', 'OL', 60_000);
+      expect(await fleet().values('u0')).toEqual(nut);
+      expect(await fleet().status('u1')).toBe('OL');
+    }, 90_000);
 
-  it(`runs in ${workers} worker(s)`, () => {
-    expect(fleet.host.pool.workers()).toHaveLength(workers);
-  });
-
-  it('every section serves what NUT\'s usbhid-ups publishes', async () => {
-    for (const n of NAMES) await eventually(`${n} OL`, async () => (await fleet.status(n)) === 'OL', 20_000);
-    for (const n of NAMES) expect(await fleet.values(n), n).toEqual(nut);
-  });
-
-  it('an interrupt report from one unit changes its own section only', async () => {
-    await dev.device(1).queueInterrupt(STATUS_OB);
-    await eventually('u1 OB', async () => (await fleet.status('u1')) === 'OB', 10_000);
-    expect(await fleet.status('u0')).toBe('OL');
-    expect(await fleet.status('u2')).toBe('OL');
-    await dev.device(1).queueInterrupt(STATUS_OL);
-    await eventually('u1 OL', async () => (await fleet.status('u1')) === 'OL', 10_000);
-  });
-
-  it('one unit unplugged: only its section goes stale, the others keep answering, and it comes back', async () => {
-    await dev.device(0).unplug();
-    await eventually('u0 stale', async () => (await fleet.status('u0')) === 'ERR DATA-STALE', 30_000);
-    expect(await fleet.status('u1')).toBe('OL');
-    expect(await fleet.status('u2')).toBe('OL');
-    await dev.device(2).queueInterrupt(STATUS_OB);
-    await eventually('u2 OB', async () => (await fleet.status('u2')) === 'OB', 10_000);
-    expect(await fleet.status('u0')).toBe('ERR DATA-STALE');
-    await dev.device(2).queueInterrupt(STATUS_OL);
-    await eventually('u2 OL', async () => (await fleet.status('u2')) === 'OL', 10_000);
-    await dev.device(0).replug();
-    await eventually('u0 back', async () => (await fleet.status('u0')) === 'OL', 60_000);
-    expect(await fleet.values('u0')).toEqual(nut);
-    expect(await fleet.status('u1')).toBe('OL');
-  }, 90_000);
-
-  it('one section stopped and started again: its device is free for it, its worker-mates carry on', async () => {
-    expect((await fleet.host.stopInstance('u2')).ok).toBe(true);
-    await eventually('u2 gone from upsd', async () => (await fleet.status('u2')) !== 'OL', 10_000);
-    expect(await fleet.status('u1')).toBe('OL');
-    expect(await fleet.host.startInstance('u2')).toEqual({ ok: true, messages: [] });
-    await eventually('u2 back', async () => (await fleet.status('u2')) === 'OL', 20_000);
-    expect(await fleet.values('u2')).toEqual(nut);
-    // its interrupt endpoint is its own again
-    await dev.device(2).queueInterrupt(STATUS_OB);
-    await eventually('u2 OB', async () => (await fleet.status('u2')) === 'OB', 10_000);
-    expect(await fleet.status('u1')).toBe('OL');
-    await dev.device(2).queueInterrupt(STATUS_OL);
-    await eventually('u2 OL', async () => (await fleet.status('u2')) === 'OL', 10_000);
-    expect(fleet.host.pool.workers()).toHaveLength(workers);
-  }, 60_000);
-});
+    it('one section stopped and started again: its device is free for it, its worker-mates carry on', async () => {
+      expect((await fleet().host.stopInstance('u2')).ok).toBe(true);
+      await eventually('u2 gone from upsd', async () => (await fleet().status('u2')) !== 'OL', 10_000);
+      expect(await fleet().status('u1')).toBe('OL');
+      expect(await fleet().host.startInstance('u2')).toEqual({ ok: true, messages: [] });
+      await fleet().untilStatus('u2', 'OL', 20_000);
+      expect(await fleet().values('u2')).toEqual(nut);
+      // its interrupt endpoint is its own again
+      await dev.device(2).queueInterrupt(STATUS_OB);
+      await fleet().untilStatus('u2', 'OB', 10_000);
+      expect(await fleet().status('u1')).toBe('OL');
+      await dev.device(2).queueInterrupt(STATUS_OL);
+      await fleet().untilStatus('u2', 'OL', 10_000);
+      expect(fleet().host.pool.workers()).toHaveLength(workers);
+    }, 60_000);
+  },
+);

@@ -3,10 +3,12 @@
  * either sharing one driver worker (pooled) or one worker each (isolated), upsd serving them
  * on loopback, and what a client sees through it.
  */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NutClient } from '../../core/src/client/client.js';
 import { Host } from '../../core/src/host/host.js';
 import type { HostSettingsInput } from '../../core/src/host/settings.js';
 import { freePort, makeSandbox, type Sandbox } from './oracle.js';
+import { untilAsync } from './wait.js';
 
 /** [label, host settings, workers expected for `count` sections]. */
 export function poolModes(count: number): Array<[string, HostSettingsInput, number]> {
@@ -24,6 +26,8 @@ export interface Fleet {
   status(ups: string): Promise<string>;
   /** Every variable upsd serves for the UPS, driver.* aside. */
   values(ups: string): Promise<Map<string, string>>;
+  /** Waits until upsd answers `status` (or `ERR …`) for ups.status. */
+  untilStatus(ups: string, status: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,12 +51,14 @@ export async function startFleet(upsConf: string, names: string[], settings: Hos
   if (failed.length) throw new Error(`sections did not start: ${failed.join('; ')}`);
   const client = new NutClient({ port, host: '127.0.0.1' });
   await client.connect();
+  const status = (ups: string) => client.getVar(ups, 'ups.status').catch((e: { code?: string; message: string }) => `ERR ${e.code ?? e.message}`);
   return {
     sb,
     host,
     client,
-    status: (ups) => client.getVar(ups, 'ups.status').catch((e: { code?: string; message: string }) => `ERR ${e.code ?? e.message}`),
+    status,
     values: async (ups) => new Map((await client.listVar(ups)).filter((v) => !v.name.startsWith('driver.')).map((v) => [v.name, v.value])),
+    untilStatus: (ups, wanted, timeoutMs = 20_000) => untilAsync(`${ups} ${wanted}`, async () => (await status(ups)) === wanted, timeoutMs),
     async close() {
       client.close();
       await host.close();
@@ -60,3 +66,25 @@ export async function startFleet(upsConf: string, names: string[], settings: Hos
     },
   };
 }
+
+/**
+ * One describe block per pool mode: the fleet of `names` (ups.conf from `conf`, called once
+ * the simulators are up) started before the block's tests and closed after, and a test that it
+ * runs in as many workers as the mode says. `body` registers the block's own tests.
+ */
+export function describePoolModes(title: string, names: string[], conf: () => string, body: (fleet: () => Fleet, workers: number, label: string) => void): void {
+  describe.each(poolModes(names.length))(`${title} %s in the host`, (label, settings, workers) => {
+    let fleet: Fleet | undefined;
+    beforeAll(async () => {
+      fleet = await startFleet(conf(), names, settings);
+    }, 60_000);
+    afterAll(async () => {
+      await fleet?.close();
+    });
+    it(`runs in ${workers} worker(s)`, () => {
+      expect(fleet!.host.pool.workers()).toHaveLength(workers);
+    });
+    body(() => fleet!, workers, label);
+  });
+}
+
