@@ -28,6 +28,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // as root, every program of ours a test starts switches to `nut` or does not start
+          // (test/helpers/run-user.ts)
+          env: process.getuid?.() === 0 ? { NUT_RUN_AS_USER: 'nut' } : {},
         },
       },
     ],

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, makeSandbox, requireOracle, NUT_DRIVER_DIR, NUT_UPSD, waitForPort, type Sandbox } from '../helpers/oracle.js';
 import { until } from '../helpers/wait.js';
+import { processUsers, RUN_AS_FLAG, RUN_USER } from '../helpers/run-user.js';
 
 export const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const OUR_CLI = join(REPO, 'core/dist/cli');
@@ -78,7 +79,7 @@ export async function startStack(upsd: Impl, seqs: Record<string, string>): Prom
   chmodSync(sb.dir, 0o755);
   const drivers: ChildProcess[] = [];
   for (const u of Object.keys(seqs)) {
-    drivers.push(spawn(join(NUT_DRIVER_DIR, 'dummy-ups'), ['-a', u, '-F', '-u', 'root'], { env: sb.env, stdio: 'ignore', detached: true }));
+    drivers.push(spawn(join(NUT_DRIVER_DIR, 'dummy-ups'), ['-a', u, '-F', ...RUN_AS_FLAG], { env: sb.env, stdio: 'ignore', detached: true }));
   }
   await waitFor(() => Object.keys(seqs).every((u) => existsSync(join(sb.statePath, `dummy-ups-${u}`))), 'dummy-ups sockets', 30_000);
   const stack: Stack = {
@@ -97,7 +98,7 @@ export async function startStack(upsd: Impl, seqs: Record<string, string>): Prom
       sb.cleanup();
     },
   };
-  const cmd = upsd === 'nut' ? [NUT_UPSD, '-F', '-u', 'root'] : [process.execPath, join(OUR_CLI, 'upsd.js'), '-F', '-u', 'root'];
+  const cmd = upsd === 'nut' ? [NUT_UPSD, '-F', ...RUN_AS_FLAG] : [process.execPath, join(OUR_CLI, 'upsd.js'), '-F', ...RUN_AS_FLAG];
   const server = spawn(cmd[0], cmd.slice(1), { env: sb.env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let serverErr = '';
   server.stderr?.on('data', (c: Buffer) => (serverErr += c.toString('latin1')));
@@ -115,6 +116,9 @@ export async function startStack(upsd: Impl, seqs: Record<string, string>): Prom
       `upsd data (${serverErr})`,
       30_000,
     );
+    // as root, both upsds and every driver run as the run user, as NUT's packages start them
+    const users = processUsers([server, ...drivers]);
+    if (RUN_USER && users.some((u) => u !== RUN_USER?.name)) throw new Error(`upsd and drivers run as ${users.join(', ')}, not ${RUN_USER.name}`);
   } catch (err) {
     await stack.cleanup();
     throw err;

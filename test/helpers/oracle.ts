@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync, copyFileSync, chmodSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
+import { RUN_USER, shareWithRunUser } from './run-user.js';
 
 export const NUT_DRIVER_DIR = '/lib/nut';
 export const NUT_UPSD = '/lib/nut/upsd';
@@ -53,6 +54,11 @@ export function makeSandbox(prefix = 'nut-ts-'): Sandbox {
   const statePath = join(dir, 'state');
   spawnSync('mkdir', ['-p', confPath, statePath]);
   chmodSync(statePath, 0o770);
+  if (RUN_USER) {
+    chmodSync(dir, 0o711);
+    shareWithRunUser(confPath, 'conf');
+    shareWithRunUser(statePath, 'state');
+  }
   const env = { ...process.env, NUT_CONFPATH: confPath, NUT_STATEPATH: statePath, NUT_ALTPIDPATH: statePath };
   return {
     dir,
