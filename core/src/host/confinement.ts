@@ -219,3 +219,32 @@ export function confinedLaunch(spec: InstanceSpec): { execArgv: string[] } | { r
   }
   return { execArgv: confinedNodeArgs(o) };
 }
+
+/** ups.conf keys that choose a USB device (NUT's USB matching options). */
+const USB_MATCH_KEYS = ['vendorid', 'productid', 'vendor', 'product', 'serial', 'bus', 'device', 'busport'] as const;
+
+/**
+ * A device open by a confined instance, held to what its ups.conf section names: a serial open
+ * only of the section's `port`; a USB or HID open with every matching option the section sets
+ * (added where the request leaves it out, refused where the request names another value).
+ * Returns the arguments to pass on, or why the open is refused.
+ */
+export function narrowConfinedOpen(spec: Pick<InstanceSpec, 'upsname' | 'port' | 'options'>, method: string, args: readonly unknown[]): { args: unknown[] } | { refused: string } {
+  if (method === 'openSerial') {
+    if (args[0] === spec.port) return { args: [...args] };
+    return { refused: `[${spec.upsname}] is confined: it may open only its section's port ${spec.port}, not ${String(args[0])}` };
+  }
+  if (method !== 'openUsb' && method !== 'openHid') return { args: [...args] };
+  const asked = (typeof args[0] === 'object' && args[0] !== null ? args[0] : {}) as Record<string, unknown>;
+  const narrowed: Record<string, unknown> = { ...asked };
+  for (const key of USB_MATCH_KEYS) {
+    const named = spec.options[key];
+    if (typeof named !== 'string') continue;
+    const wanted = asked[key];
+    if (wanted !== undefined && String(wanted).toLowerCase() !== named.toLowerCase()) {
+      return { refused: `[${spec.upsname}] is confined: it may open only USB devices its section matches (${key} = ${named}), not ${key} ${String(wanted)}` };
+    }
+    narrowed[key] = named;
+  }
+  return { args: [narrowed, ...args.slice(1)] };
+}

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import type { ResourceLimits } from 'node:worker_threads';
 import { processLink, threadLink, type WorkerLink, type WorkerRunner } from './worker-link.js';
 import { onLines } from './lines.js';
+import { narrowConfinedOpen } from './confinement.js';
 import { TransportError } from '../plugin-api/transports.js';
 import { toWire } from '../transport/errors.js';
 import { ROOT, type BrokerRequest } from '../transport/protocol.js';
@@ -146,17 +147,21 @@ class PooledWorker {
     link.on('exit', (code) => this.onExit(code));
   }
 
-  /** confined: a worker that may open only the serial port its section names. */
+  /** confined: a worker whose device opens are held to what its section names (narrowConfinedOpen). */
   confined = false;
 
   private relayRequest(id: InstanceId, m: BrokerRequest): void {
     const slot = this.slots.get(id);
     if (!slot?.relay) return;
-    if (this.confined && m.t === 'call' && m.handle === ROOT && m.method === 'openSerial' && m.args[0] !== slot.spec.port) {
-      const error = new TransportError('EACCES', `[${slot.name}] is confined: it may open only its section's port ${slot.spec.port}, not ${String(m.args[0])}`);
-      slot.cb.log('error', error.message);
-      this.link.post({ t: 'dev', id, m: { t: 'error', id: m.id, error: toWire(error) } });
-      return;
+    if (this.confined && m.t === 'call' && m.handle === ROOT) {
+      const narrowed = narrowConfinedOpen(slot.spec, m.method, m.args);
+      if ('refused' in narrowed) {
+        const error = new TransportError('EACCES', narrowed.refused);
+        slot.cb.log('error', error.message);
+        this.link.post({ t: 'dev', id, m: { t: 'error', id: m.id, error: toWire(error) } });
+        return;
+      }
+      m = { ...m, args: narrowed.args };
     }
     slot.relay.postMessage(m);
   }

@@ -48,6 +48,7 @@ describe('confined plugins in the host', () => {
       `[writes]\n driver = test-attempts\n port = none\n attempt = write\n target = ${written}`,
       '[spawns]\n driver = test-attempts\n port = none\n attempt = spawn',
       `[pries]\n driver = test-attempts\n port = /dev/ttyS0\n attempt = open\n target = ${join(confPath, 'upsd.users')}`,
+      '[usbpry]\n driver = test-attempts\n port = auto\n vendorid = 051d\n attempt = usb\n target = 0463',
       '[opti]\n driver = dummy-ups\n port = opti.dev',
       '[linked]\n driver = test-linked\n port = none',
       '',
@@ -96,6 +97,14 @@ describe('confined plugins in the host', () => {
     const r = await host.startInstance('pries', { maxstartdelayMs: 20_000 });
     expect(r.ok).toBe(false);
     const why = `[pries] is confined: it may open only its section's port /dev/ttyS0, not ${join(confPath, 'upsd.users')}`;
+    expect(r.messages.join('\n')).toContain(why);
+    expect(logs.some((l) => l.startsWith('error') && l.includes(why))).toBe(true);
+  }, 30_000);
+
+  it("[usbpry]: a USB open of a vendor other than the section's is refused before it reaches the device side", async () => {
+    const r = await host.startInstance('usbpry', { maxstartdelayMs: 20_000 });
+    expect(r.ok).toBe(false);
+    const why = '[usbpry] is confined: it may open only USB devices its section matches (vendorid = 051d), not vendorid 0463';
     expect(r.messages.join('\n')).toContain(why);
     expect(logs.some((l) => l.startsWith('error') && l.includes(why))).toBe(true);
   }, 30_000);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { confinedNodeArgs, describeDenial, permissionFlag } from '../../src/host/confinement.js';
+import { confinedNodeArgs, describeDenial, narrowConfinedOpen, permissionFlag } from '../../src/host/confinement.js';
 
 const pkg = join(import.meta.dirname, 'fixtures', 'confined-plugin');
 
@@ -39,5 +39,36 @@ describe('confined plugins (Node permission model)', () => {
     expect(existsSync(target)).toBe(false);
     expect(describeDenial('probe', results['read upsd.users'])).toBe(`plugin probe (confined) was refused: read ${users}`);
     expect(describeDenial('probe', results['spawn a process'])).toBe('plugin probe (confined) was refused: start a process');
+  });
+});
+
+describe("a confined instance's device opens, held to its section", () => {
+  const spec = { upsname: 'ups1', port: 'auto', options: { vendorid: '051D', serial: 'AS1234', pollfreq: '30' } as Record<string, string | true> };
+
+  it("adds the section's USB matching options to a request that leaves them out", () => {
+    expect(narrowConfinedOpen(spec, 'openUsb', [{ productid: '0002', interface: 0 }])).toEqual({
+      args: [{ productid: '0002', interface: 0, vendorid: '051D', serial: 'AS1234' }],
+    });
+    expect(narrowConfinedOpen(spec, 'openHid', [{}])).toEqual({ args: [{ vendorid: '051D', serial: 'AS1234' }] });
+  });
+
+  it('takes the same value in another case (NUT matches USB ids and strings without case)', () => {
+    expect(narrowConfinedOpen(spec, 'openHid', [{ vendorid: '051d', serial: 'as1234' }])).toEqual({ args: [{ vendorid: '051D', serial: 'AS1234' }] });
+  });
+
+  it('refuses a request for another device than the section names', () => {
+    expect(narrowConfinedOpen(spec, 'openUsb', [{ vendorid: '0463' }])).toEqual({
+      refused: '[ups1] is confined: it may open only USB devices its section matches (vendorid = 051D), not vendorid 0463',
+    });
+    expect(narrowConfinedOpen(spec, 'openHid', [{ vendorid: '051d', serial: 'OTHER' }])).toMatchObject({ refused: expect.stringContaining('(serial = AS1234), not serial OTHER') });
+  });
+
+  it("opens only the section's serial port", () => {
+    expect(narrowConfinedOpen({ ...spec, port: '/dev/ttyUSB0' }, 'openSerial', ['/dev/ttyUSB0', { baudRate: 2400 }])).toEqual({ args: ['/dev/ttyUSB0', { baudRate: 2400 }] });
+    expect(narrowConfinedOpen({ ...spec, port: '/dev/ttyUSB0' }, 'openSerial', ['/etc/shadow'])).toHaveProperty('refused');
+  });
+
+  it('passes other calls on as they are', () => {
+    expect(narrowConfinedOpen(spec, 'listUsb', [])).toEqual({ args: [] });
   });
 });
