@@ -15,6 +15,7 @@ import { LocalDevices } from '../../core/src/transport/local-devices.js';
 import { SerialBackend } from '../../core/src/transport/serial-backend.js';
 import apcsmart from '../../plugins/apcsmart/src/index.js';
 import { stopChild } from '../helpers/oracle.js';
+import { shareDeviceWithRunUser } from '../helpers/run-user.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const NUT_CLI = join(ROOT, 'core', 'dist', 'cli', 'nut.js');
@@ -46,6 +47,7 @@ export async function startSimulator(dump: string, dir: string, name: string, ex
     child.once('exit', (code) => reject(new Error(`simulator exited (${code}): ${stderr}`)));
   });
   if (first !== port) throw new Error(`simulator printed ${first}, expected ${port}`);
+  shareDeviceWithRunUser(port);
   return {
     port,
     child,

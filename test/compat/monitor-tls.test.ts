@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seq, startStack, startUpsmon, types, waitFor, type Stack } from './monitor-harness.js';
+import { RUN_AS_FLAG } from '../helpers/run-user.js';
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -56,7 +57,7 @@ describe('our upsmon and TLS', () => {
 async function startStackAgain(s: Stack): Promise<Stack> {
   const { spawn } = await import('node:child_process');
   const { OUR_CLI } = await import('./monitor-harness.js');
-  const server = spawn(process.execPath, [join(OUR_CLI, 'upsd.js'), '-F', '-u', 'root'], { env: s.sb.env, stdio: 'ignore', detached: true });
+  const server = spawn(process.execPath, [join(OUR_CLI, 'upsd.js'), '-F', ...RUN_AS_FLAG], { env: s.sb.env, stdio: 'ignore', detached: true });
   s.server = server;
   await waitFor(() => spawnSync('upsc', [`u1@127.0.0.1:${s.port}`, 'ups.status'], { encoding: 'latin1' }).status === 0, 'upsd back', 30_000);
   return s;

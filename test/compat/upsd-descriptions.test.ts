@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, OUR_UPSD, ROOT, TEST_USERS, exchange, startPair, type Pair } from './upsd-harness.js';
 import { NUT_UPSD, freePort, makeSandbox, requireOracle, waitForPort, type Sandbox } from '../helpers/oracle.js';
+import { RUN_AS_FLAG } from '../helpers/run-user.js';
 
 const CMDVARTAB = '/usr/share/nut/cmdvartab';
 const DEV = join(FIXTURES, 'ddl/APC__Smart-UPS_1000__usbhid-ups__2.4.1__01.dev');
@@ -27,7 +28,7 @@ function descRequests(ups: string): string[] {
 function ours(cli: string, sb: Sandbox, args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
   const e = { ...sb.env, ...env };
   delete e.NUT_TS_UPSD_STANDALONE;
-  return spawnSync(process.execPath, [cli, '-u', 'root', ...args], { env: { ...e, ...env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [cli, ...RUN_AS_FLAG, ...args], { env: { ...e, ...env }, encoding: 'utf8', timeout: 60_000 });
 }
 
 describe("GET DESC / GET CMDDESC from NUT's data path", () => {

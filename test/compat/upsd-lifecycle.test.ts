@@ -10,15 +10,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Conversation, FIXTURES, OUR_UPSD, exchange, waitReady } from './upsd-harness.js';
 import { NUT_UPSD, freePort, makeSandbox, requireOracle, startNutDriver, stopChild, waitForPort, type Sandbox } from '../helpers/oracle.js';
+import { RUN_AS_FLAG } from '../helpers/run-user.js';
 
 const DEV = `${FIXTURES}/ddl/APC__Smart-UPS_1000__usbhid-ups__2.4.1__01.dev`;
 
 function nutUpsd(sb: Sandbox, args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(NUT_UPSD, [...args, '-u', 'root'], { env: sb.env, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(NUT_UPSD, [...args, ...RUN_AS_FLAG], { env: sb.env, encoding: 'utf8', timeout: 30_000 });
 }
 /** Our upsd as a standalone process over NUT's driver sockets (no nut-ts host). */
 function ourUpsd(sb: Sandbox, args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [OUR_UPSD, ...args, '-u', 'root'], {
+  return spawnSync(process.execPath, [OUR_UPSD, ...args, ...RUN_AS_FLAG], {
     env: { ...sb.env, NUT_TS_UPSD_STANDALONE: '1' },
     encoding: 'utf8',
     timeout: 30_000,

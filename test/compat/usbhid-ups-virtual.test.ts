@@ -107,7 +107,8 @@ describe('usbhid-ups: NUT 2.8.0 and nut-ts on the same virtual USB device', () =
     const dev = await session.start(backUpsCs500().model, UPS_CONF);
     const sb = session.sb;
     const nut = vars(dump('nut'));
-    const file = join(sb.confPath, 'recording.json');
+    // where the driver's user may write (as root, our driver runs as nut: the config directory is read-only to it)
+    const file = join(sb.statePath, 'recording.json');
     const rec = run('ours', '-d', '1', '-x', `record=${file}`);
     expect(rec.status, rec.stderr).toBe(0);
     await dev.stop();

@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants, existsSync, openSync, writeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
+import { shareDeviceWithRunUser } from './run-user.js';
 import { until } from './wait.js';
 
 export function requireSocat(): void {
@@ -26,6 +27,8 @@ export async function ptyPair(device: string, sim: string): Promise<PtyPair> {
   const child = spawn('socat', [`pty,raw,echo=0,link=${device}`, `pty,raw,echo=0,link=${sim}`], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await until(`socat links ${device} and ${sim}`, () => existsSync(device) && existsSync(sim), 10_000);
+  // as root, our programs run as the run user: give it the port as a serial group would
+  shareDeviceWithRunUser(device);
   return {
     device,
     sim,

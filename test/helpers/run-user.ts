@@ -7,7 +7,7 @@
  * nut). The set-group-ID bit makes what the test writes there later belong to the group too.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -56,4 +56,12 @@ export const RUN_AS_FLAG: readonly string[] = ['-u', RUN_USER?.name ?? 'root'];
 /** The user each process runs as now (ps), '' for one that is gone. */
 export function processUsers(children: ReadonlyArray<{ pid?: number }>): string[] {
   return children.map((c) => (c.pid ? spawnSync('ps', ['-o', 'user=', '-p', String(c.pid)], { encoding: 'utf8' }).stdout.trim() : ''));
+}
+
+/** A device node (a pseudo-terminal standing for a serial port) given to the run user's group, as `dialout` gives NUT's. */
+export function shareDeviceWithRunUser(path: string): void {
+  if (!RUN_USER) return;
+  const node = realpathSync(path);
+  chownSync(node, 0, RUN_USER.gid);
+  chmodSync(node, 0o660);
 }

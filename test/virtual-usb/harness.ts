@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DeviceModel, OutLogEntry } from './model.js';
+import { RUN_USER } from '../helpers/run-user.js';
 
 export type { DeviceModel, OutLogEntry } from './model.js';
 
@@ -151,6 +152,8 @@ export async function startVirtualUsb(model: DeviceModel | DeviceModel[], option
     if (msg.ok !== true) throw new Error(`virtual USB ${String(cmd.cmd)}: ${String(msg.error)}`);
     if (typeof msg.root === 'string') described = msg as unknown as Described;
   };
+  // as root, our programs run as the run user: give it the nodes as NUT's udev rule does
+  if (RUN_USER) await command({ cmd: 'permissions', mode: '660', group: RUN_USER.gid });
   const state = (index: number): VirtualUsbState => ({ ...described.devices[index]!, root: described.root });
   const env = { LD_PRELOAD: PRELOAD, UMOCKDEV_DIR: described.root };
   const outLog = (): OutLogEntry[] =>

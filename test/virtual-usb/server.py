@@ -13,6 +13,7 @@ answer per line on stdout; a command applies to device 0 unless it names "device
   {"cmd": "setReports", "features": {"12": "..."}}   (replaces the listed feature reports)
   {"cmd": "unplug"} / {"cmd": "replug"} / {"cmd": "state"} / {"cmd": "stop"}
   {"cmd": "permissions", "mode": "600"}   (device nodes' mode; the testbed opened to all users)
+  {"cmd": "permissions", "mode": "660", "group": 105}   (and their group, as a udev rule sets it)
 Every OUT transfer (SET_REPORT, other control OUT, interrupt/bulk OUT, hidraw feature and
 output reports) is appended to the log file as one JSON line.
 
@@ -570,6 +571,7 @@ class Slot:
         self.hidraw = None
         self.paths = []
         self.node_mode = None
+        self.node_group = None
         self.plug()
 
     def devnode(self):
@@ -642,14 +644,18 @@ class Slot:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         open(path, 'wb').close()
 
-    def set_permissions(self, mode):
+    def set_permissions(self, mode, group=None):
         self.node_mode = mode
+        if group is not None:
+            self.node_group = group
         self.apply_permissions()
 
     def apply_permissions(self):
         root, mode = self.tb.get_root_dir(), self.node_mode
         for node in (self.devnode(), getattr(self, 'hidraw_node', None)):
             if node and os.path.exists(root + node):
+                if self.node_group is not None:
+                    os.chown(root + node, 0, self.node_group)
                 os.chmod(root + node, mode)
             # umockdev's preload connects to the node's ioctl socket before it opens the node
             if node and os.path.exists(root + '/ioctl' + node):
@@ -735,12 +741,13 @@ class Bench:
     def slot(self, cmd):
         return self.slots[int(cmd.get('device', 0))]
 
-    def set_permissions(self, mode):
-        """Lets other users into the testbed and gives the device nodes `mode` (root-owned),
-        so that a process of another user meets the device as a non-root host would."""
+    def set_permissions(self, mode, group=None):
+        """Lets other users into the testbed and gives the device nodes `mode` (root-owned,
+        of `group` when given), so that a process of another user meets the device as a
+        non-root host would."""
         os.chmod(self.tb.get_root_dir(), 0o1777)  # clients create their uevent sockets here
         for slot in self.slots:
-            slot.set_permissions(mode)
+            slot.set_permissions(mode, group)
 
     def close(self):
         """Ends the service and removes the testbed (also when clients still hold the device)."""
@@ -811,7 +818,8 @@ def serve(bench, answer):
                     for k, v in cmd.get('inputs', {}).items():
                         dev.inputs[int(k)] = hexbytes(v)
             elif name == 'permissions':
-                bench.set_permissions(int(str(cmd['mode']), 8))
+                group = cmd.get('group')
+                bench.set_permissions(int(str(cmd['mode']), 8), None if group is None else int(group))
             elif name == 'unplug':
                 slot.unplug()
             elif name == 'replug':

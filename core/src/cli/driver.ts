@@ -16,6 +16,7 @@ import { DriverFatal, DriverRuntime, errorText, type LogLevel } from '../driver/
 import { applyUpsConf, emptySettings, SettingsError, storeValue, toInstanceSpec } from '../driver/settings.js';
 import { DRIVER_CORE_VERSION } from '../driver/version.js';
 import { nutPaths } from '../host/paths.js';
+import { switchProcessUser } from '../host/privileges.js';
 import type { PluginManifest } from '../plugins/manifest.js';
 import { LocalDevices } from '../transport/local-devices.js';
 
@@ -27,6 +28,7 @@ interface Parsed {
   s?: string;
   d?: number;
   i?: number;
+  u?: string;
   x: string[];
   flags: Map<string, number>;
 }
@@ -60,6 +62,7 @@ export function parseArgs(argv: string[]): Parsed {
         if (o === 'a') p.a = value;
         else if (o === 's') p.s = value;
         else if (o === 'x') p.x.push(value);
+        else if (o === 'u') p.u = value;
         else if (o === 'd') p.d = Number.parseInt(value, 10) || 0;
         else if (o === 'i') {
           const n = Number.parseInt(value, 10) || 0;
@@ -106,7 +109,7 @@ function helpText(driver: string, m: PluginManifest): string {
     '  -k             - force shutdown',
     '  -i <int>       - poll interval',
     '  -r <dir>       - chroot to <dir> (ignored)',
-    '  -u <user>      - switch to <user> (if started as root; ignored)',
+    '  -u <user>      - switch to <user> (if started as root)',
     '  -g <group>     - set pipe access to <group> (if started as root; ignored)',
     '  -x <var>=<val> - set driver variable <var> to <val>',
     '                 - example: -x cable=940-0095B',
@@ -197,6 +200,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const paths = nutPaths();
   const settings = emptySettings(driver, upsname);
+  let confUser: string | undefined;
   try {
     if (parsed.a !== undefined) {
       const conf = readUpsConf(paths.confPath);
@@ -206,6 +210,8 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
       applyUpsConf(settings, conf, section, m);
+      const user = section.values.get('user') ?? conf.global.get('user');
+      if (typeof user === 'string') confUser = user;
     }
     for (const x of parsed.x) {
       const [k, v] = splitX(x);
@@ -239,6 +245,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const spec = toInstanceSpec(settings, m, { entryPath: found.entryPath, confPath, pluginDir: found.dir, tables: found.tables }, flag('D'));
   const log = makeLogger(spec.debugLevel);
+  // NUT's driver switches user before it opens the device (main.c: become_user, then
+  // upsdrv_initups): -u, else `user` of its section or of ups.conf, else nut
+  const switched = switchProcessUser(parsed.u ?? (process.env.NUT_RUN_AS_USER || undefined) ?? confUser, { confPath, statePath, alsoRead: [found.dir] });
+  if (!switched.ok) {
+    process.stderr.write(`${switched.error}\n`);
+    return 1;
+  }
+  if (switched.warning) log('warn', switched.warning);
   let plugin;
   try {
     plugin = await loadDriverPlugin(spec.entryPath, spec.upsname);

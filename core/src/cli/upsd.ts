@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureHost, findHost, type ControlClient } from '../host/control-client.js';
 import type { ControlReply } from '../host/control-protocol.js';
 import { nutPaths } from '../host/paths.js';
-import { becomeUser, resolveRunAsUser, unreachableFor } from '../host/privileges.js';
+import { switchProcessUser } from '../host/privileges.js';
 import {
   DriverSocketDirectory,
   UpsdService,
@@ -186,40 +186,6 @@ function sendSignal(o: Options, pidFile: string, err: (s: string) => void): numb
   return 0;
 }
 
-/**
- * The standalone upsd's become_user(): the named user (-u, NUT_RUN_AS_USER), else `nut` when it
- * exists, only when started as root. A named user that cannot read the configuration stops the
- * start; the default user then leaves upsd as root, with a warning that says what to change.
- */
-function switchUser(named: string | undefined, p: { confPath: string; statePath: string }, err: (s: string) => void, log: (level: LogLevel, m: string) => void): boolean {
-  let resolved;
-  try {
-    resolved = resolveRunAsUser({ env: named });
-  } catch (e) {
-    err(`getpwnam(${named}): ${(e as Error).message}\n`);
-    return false;
-  }
-  const { user, explicit } = resolved;
-  if (!user || user.uid === 0) return true;
-  const missing = unreachableFor(user, p);
-  if (missing.length) {
-    const what = `user ${user.name} cannot ${missing.join(' or ')}`;
-    if (explicit) {
-      err(`${what}: not starting\n`);
-      return false;
-    }
-    log('warn', `${what}: staying root; give ${p.statePath} to ${user.name} and let its group read ${p.confPath} to run as ${user.name}`);
-    return true;
-  }
-  try {
-    becomeUser(user);
-  } catch (e) {
-    err(`${(e as Error).message}\n`);
-    return false;
-  }
-  return true;
-}
-
 /** ups.conf's sections for the standalone upsd; throws NUT's message when it cannot be read. */
 function readUpsConf(confPath: string): ReturnType<typeof parseUpsConfForUpsd> {
   const file = join(confPath, 'ups.conf');
@@ -286,11 +252,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 
   // NUT's upsd switches to its build's user (nut) unless -u names another; so do we
-  const dropped = switchUser(o.user ?? (env.NUT_RUN_AS_USER || undefined), p, err, log);
-  if (dropped === false) {
+  const switched = switchProcessUser(o.user ?? (env.NUT_RUN_AS_USER || undefined), p);
+  if (switched.ok && switched.warning) log('warn', switched.warning);
+  if (!switched.ok) {
+    err(`${switched.error}\n`);
     await service.stop();
     directory.stop();
-    if (process.send) process.send({ t: 'failed', message: 'could not switch user' });
+    if (process.send) process.send({ t: 'failed', message: switched.error });
     return 1;
   }
 

@@ -183,3 +183,34 @@ export function dropRoot(running: RunningHost, paths: NutPaths, logFile: LogFile
   log('info', `running as user ${user.name} (uid ${user.uid}, gid ${user.gid})`);
   return true;
 }
+
+export type SwitchOutcome = { ok: true; user?: RunAsUser; warning?: string } | { ok: false; error: string };
+
+/**
+ * become_user() for a program that runs alone (the standalone upsd, a driver run by itself):
+ * the named user, else `nut` when it exists; only as root. `needs` is what the program must
+ * still reach afterwards. A named user that cannot reach it stops the start; the default user
+ * then leaves the program as root, with a warning that says what to change.
+ */
+export function switchProcessUser(named: string | undefined, needs: { confPath: string; statePath: string; alsoRead?: readonly string[] }): SwitchOutcome {
+  let resolved;
+  try {
+    resolved = resolveRunAsUser({ env: named });
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+  const { user, explicit } = resolved;
+  if (!user || user.uid === 0) return { ok: true };
+  const missing = unreachableFor(user, needs, needs.alsoRead);
+  if (missing.length) {
+    const what = `user ${user.name} cannot ${missing.join(' or ')}`;
+    if (explicit) return { ok: false, error: `${what}: not starting` };
+    return { ok: true, warning: `${what}: staying root; give ${needs.statePath} to ${user.name} and let its group read ${needs.confPath} to run as ${user.name}` };
+  }
+  try {
+    becomeUser(user);
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+  return { ok: true, user };
+}

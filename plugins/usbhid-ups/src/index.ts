@@ -93,7 +93,7 @@ export default defineDriver((_instance: { readonly upsname: string }): DriverPlu
       device = new UsbHidDevice(usb, { interface: iface, endpointIn: claimed?.claim.usb?.endpointIn ?? 1, descriptorIndex: quirkIndex });
     }
     const record = ctx.getval('record');
-    if (record) device = new RecordingDevice(device, record);
+    if (record) device = new RecordingDevice(device, record, (m) => ctx.log.warn(m));
     try {
       const descriptor = await device.reportDescriptor();
       const opts = engineOptions(ctx);

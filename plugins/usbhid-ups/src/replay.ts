@@ -216,6 +216,8 @@ export class RecordingDevice implements HidDevice {
   constructor(
     private readonly inner: HidDevice,
     private readonly file: string,
+    /** Told once when the recording cannot be written (again after it could be, in between). */
+    private readonly onSaveError: (message: string) => void = () => {},
   ) {
     this.rec = { format: RECORDING_FORMAT, version: 1, device: { ...inner.info }, strings: {}, descriptor: '', features: {}, interrupts: [], setReports: [] };
   }
@@ -232,6 +234,7 @@ export class RecordingDevice implements HidDevice {
       writeFileSync(this.file, JSON.stringify(this.rec, null, 1) + '\n');
       this.saveError = undefined;
     } catch (e) {
+      if (!this.saveError) this.onSaveError(`cannot write the recording ${this.file}: ${(e as Error).message}`);
       this.saveError = e as Error;
     }
   }
