@@ -3,8 +3,8 @@
  * root, so outside CI they run only when the test runner is root (switching users needs it); as
  * any other user they are reported as skipped, not passed. Under CI=true they always run. They use `nobody`, which every system has.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureHost, type ControlClient } from '../../src/host/control-client.js';
 import { hostLogPath } from '../../src/host/paths.js';
 import { lookupUser, resolveRunAsUser } from '../../src/host/privileges.js';
-import { until } from '../../../test/helpers/wait.js';
+import { retry, until } from '../../../test/helpers/wait.js';
 import { freePort } from '../../../test/helpers/oracle.js';
 
 const root = process.getuid?.() === 0;
@@ -41,6 +41,20 @@ function ask(port: number, line: string): Promise<string> {
     s.on('error', (e) => done(e));
     s.on('close', () => done(new Error('closed without an answer')));
   });
+}
+
+/** Asks again (a listener not up yet, a value not published yet) until the answer is `expected`; the last answer after 10 s. */
+async function askUntil(port: number, line: string, expected: string): Promise<string> {
+  let last = '';
+  try {
+    return await retry(async () => {
+      last = await ask(port, line).catch((e: Error) => e.message);
+      if (last !== expected) throw new Error(last);
+      return last;
+    }, 10_000);
+  } catch {
+    return last;
+  }
 }
 
 describe('resolveRunAsUser', () => {
@@ -130,9 +144,7 @@ describe.skipIf(!mustRun)('privilege drop (needs root: it switches users)', () =
     expect(confined[0].trim().split(/\s+/)[0]).toBe('nobody');
     expect(await client.request({ cmd: 'upsd-start' })).toMatchObject({ ok: true });
     const port = Number(readFileSync(join(conf, 'upsd.conf'), 'utf8').trim().split(/\s+/).pop());
-    expect(await until('battery.charge served', () => ask(port, 'GET VAR dummy battery.charge').catch(() => undefined), 10_000)).toBe(
-      'VAR dummy battery.charge "90"',
-    );
+    expect(await askUntil(port, 'GET VAR dummy battery.charge', 'VAR dummy battery.charge "90"')).toBe('VAR dummy battery.charge "90"');
   });
 
   it('listens on a port below 1024 from upsd.conf although upsd starts after the switch (bound while root)', async () => {
@@ -147,9 +159,7 @@ describe.skipIf(!mustRun)('privilege drop (needs root: it switches users)', () =
       expect(started, round).toMatchObject({ ok: true });
       expect(started.messages, round).toContain('listening on 127.0.0.1 port 493');
       // the value of dummy.dev, through the privileged port
-      expect(await until(`${round}: battery.charge on port 493`, () => ask(493, 'GET VAR dummy battery.charge').catch(() => undefined), 10_000)).toBe(
-        'VAR dummy battery.charge "90"',
-      );
+      expect(await askUntil(493, 'GET VAR dummy battery.charge', 'VAR dummy battery.charge "90"'), round).toBe('VAR dummy battery.charge "90"');
       expect(await client.request({ cmd: 'upsd-stop' })).toMatchObject({ ok: true });
       await expect(ask(493, 'VER'), `${round}: nothing served while upsd is stopped`).rejects.toThrow();
     }
@@ -163,6 +173,39 @@ describe.skipIf(!mustRun)('privilege drop (needs root: it switches users)', () =
   it('does not start when the named user cannot write the state path', async () => {
     chownSync(state, 0, 0);
     await expect(ensureHost({ paths: paths(), cwd: repo, timeoutMs: 10_000 })).rejects.toThrow(/user nobody cannot write .*state: not starting/);
+  });
+
+  const env = () => ({ ...process.env, NUT_CONFPATH: conf, NUT_STATEPATH: state, NUT_ALTPIDPATH: state, NUT_RUN_AS_USER: '' });
+  const userOf = (pid: number) => spawnSync('ps', ['-o', 'user=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+
+  it("runs a driver started alone (NUT's /lib/nut/<driver> way) as ups.conf's user, its socket that user's", async () => {
+    const driver = spawn(process.execPath, [join(repo, 'core/dist/cli/driver.js'), 'dummy-ups', '-a', 'dummy'], { env: env(), stdio: 'ignore' });
+    try {
+      const socket = join(state, 'dummy-ups-dummy');
+      await until('the driver socket', () => existsSync(socket), 15_000);
+      expect(userOf(driver.pid!)).toBe('nobody');
+      expect(statSync(socket).uid).toBe(nobody.uid);
+    } finally {
+      driver.kill('SIGTERM');
+    }
+  });
+
+  it('runs the standalone upsd as the user -u names, on listeners it opened before', async () => {
+    const port = Number(readFileSync(join(conf, 'upsd.conf'), 'utf8').trim().split(/\s+/).pop());
+    const upsd = spawn(process.execPath, [join(repo, 'core/dist/cli/upsd.js'), '-F', '-u', 'nobody'], { env: { ...env(), NUT_TS_UPSD_STANDALONE: '1' }, stdio: 'ignore' });
+    try {
+      expect(await retry(() => ask(port, 'VER'), 15_000)).toMatch(/Network UPS Tools upsd/);
+      expect(userOf(upsd.pid!)).toBe('nobody');
+    } finally {
+      upsd.kill('SIGTERM');
+    }
+  });
+
+  it('does not start a driver alone as a named user who cannot read its configuration', () => {
+    chmodSync(conf, 0o700);
+    const r = spawnSync(process.execPath, [join(repo, 'core/dist/cli/driver.js'), 'dummy-ups', '-a', 'dummy', '-d', '1'], { env: env(), encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/user nobody cannot read .*conf: not starting/);
   });
 });
 
