@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUR_CLI, seq, startStack, waitFor, type Impl, type Stack } from './monitor-harness.js';
+import { processUsers, RUN_AS_FLAG, RUN_USER } from '../helpers/run-user.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -21,8 +22,8 @@ afterAll(async () => {
 
 const children: ChildProcess[] = [];
 function upslog(impl: Impl, argv: string[]): { child: ChildProcess; out: () => string } {
-  // run as root: NUT's would switch to its compiled user, who cannot write into the sandbox
-  const args = ['-u', 'root', ...argv];
+  // both switch to the run user once their log files are open (root without one)
+  const args = [...RUN_AS_FLAG, ...argv];
   const cmd =
     impl === 'nut'
       ? ['unshare', '-m', 'sh', '-c', 'mount -t tmpfs tmpfs /run/nut && exec upslog "$@"', 'upslog', ...args]
@@ -60,10 +61,12 @@ describe.each(['nut', 'ours'] as const)('%s upslog', (impl) => {
   });
 
   it('a log file: SIGUSR1 writes a line at once, SIGHUP reopens the file', async () => {
-    const file = join(stack.sb.dir, `${impl}.log`);
+    // in a folder the run user owns, as it must reopen the file there after SIGHUP
+    const file = join(stack.sb.statePath, `${impl}.log`);
     const r = upslog(impl, ['-s', `u1@127.0.0.1:${stack.port}`, '-l', file, '-i', '3600', '-F', '-f', '%VAR ups.status%']);
     const count = (f: string) => (existsSync(f) ? lines(readFileSync(f, 'latin1')).length : 0);
     await waitFor(() => count(file) === 1, 'the first line');
+    expect(processUsers([r.child])).toEqual([RUN_USER?.name ?? 'root']);
     process.kill(r.child.pid!, 'SIGUSR1');
     await waitFor(() => count(file) === 2, 'a line after SIGUSR1');
     renameSync(file, file + '.old');

@@ -12,6 +12,7 @@ import { parseUpsName, type UpsAddress } from '../client/address.js';
 import { splitLine, quoteArg } from '../client/words.js';
 import { Waker, systemClock } from '../monitor/clock.js';
 import { tcpLink, type UpsLink } from '../monitor/link.js';
+import { becomeUser, resolveRunAsUser } from '../host/privileges.js';
 import { getopt, NUT_VERSION, pidFile, removePid, writePid } from '../monitor/process.js';
 import { compileFormat, DEFAULT_FORMAT, renderFormat, type FormatPart } from '../monitor/upslog-format.js';
 
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   let foreground: boolean | undefined;
   let prefixHost = false;
   let maxLines: number | undefined;
+  let runAs: string | undefined;
   const tuples: Array<[string, string]> = [];
   for (const [flag, value = ''] of opts) {
     switch (flag) {
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
         process.exit(0);
       // falls through (never reached)
       case 'u':
+        runAs = value;
         break;
     }
   }
@@ -199,6 +202,15 @@ async function main(): Promise<void> {
     }
   };
   openLogs();
+  // NUT's upslog drops root once its log files and pid file are open: -u, else its build's user
+  if (process.getuid?.() === 0) {
+    try {
+      const { user } = resolveRunAsUser({ env: runAs });
+      if (user) becomeUser(user);
+    } catch (err) {
+      fatal((err as Error).message);
+    }
+  }
 
   const waker = new Waker();
   let exitSignal: number | undefined;
