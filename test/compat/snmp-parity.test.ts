@@ -5,14 +5,14 @@
  * same way (exit status and message). Only driver.version differs by design (nut-ts suffix).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireOracle } from '../helpers/oracle.js';
 import { nutSnmpDump, NUT_SNMP_UPS } from '../../plugins/snmp-ups/test/helpers/nut.js';
 import { startSnmpsim, type Snmpsim } from '../../plugins/snmp-ups/test/helpers/snmpsim.js';
 import { builtinTableFiles, loadMibs, mibListing } from '../../plugins/snmp-ups/src/index.js';
+import { runUserTempDir } from '../helpers/run-user.js';
 
 const ROOT = join(__dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'snmprec');
@@ -22,7 +22,7 @@ const files = readdirSync(FIXTURES)
   .map((f) => join(FIXTURES, f));
 
 function oursDump(port: string, options: Record<string, string>): { status: number | null; lines: string[]; output: string } {
-  const state = mkdtempSync(join(tmpdir(), 'nut-ts-snmp-state-'));
+  const state = runUserTempDir('nut-ts-snmp-state-');
   try {
     const args = Object.entries(options).flatMap(([k, v]) => ['-x', `${k}=${v}`]);
     const r = spawnSync(process.execPath, [join(ROOT, 'core', 'dist', 'cli', 'driver.js'), 'snmp-ups', '-s', 't', '-x', `port=${port}`, ...args, '-d', '1'], {
@@ -75,7 +75,7 @@ describe('snmp-ups parity with NUT 2.8.0 on the command line (snmpsim, SNMP v1)'
 describe('snmp-ups mibs=--list', () => {
   it('lists the same mappings, in the same order, as NUT 2.8.0', () => {
     requireOracle(NUT_SNMP_UPS);
-    const state = mkdtempSync(join(tmpdir(), 'nut-ts-snmp-state-'));
+    const state = runUserTempDir('nut-ts-snmp-state-');
     try {
       const r = spawnSync(NUT_SNMP_UPS, ['-s', 't', '-x', 'port=127.0.0.1', '-x', 'mibs=--list', '-u', 'root'], {
         env: { ...process.env, NUT_STATEPATH: state },

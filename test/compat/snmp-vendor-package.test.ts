@@ -6,8 +6,7 @@
  * shipped tables do not detect. The separate-driver-name form (`snmp-ups-dell`) keeps working.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDriverPlugin } from '../../core/src/plugins/registry.js';
@@ -16,6 +15,7 @@ import { makeInstance, startDriver } from '../../plugins/snmp-ups/test/helpers/c
 import { nutSnmpDump, NUT_SNMP_UPS } from '../../plugins/snmp-ups/test/helpers/nut.js';
 import { startSnmpsim, type Snmpsim } from '../../plugins/snmp-ups/test/helpers/snmpsim.js';
 import { requireOracle } from '../helpers/oracle.js';
+import { runUserTempDir } from '../helpers/run-user.js';
 
 /** One instance's driver from the plugin's factory (what the host does per ups.conf section). */
 const driver = snmpUps({ upsname: 'vendor' });
@@ -35,7 +35,7 @@ describe('vendor MIB package feeding snmp-ups (packed, installed offline)', () =
 
   /** Our standalone driver run from the project that installed the package. */
   function ours(driverName: string, ...xs: string[]) {
-    const state = mkdtempSync(join(tmpdir(), 'nut-ts-vendor-state-'));
+    const state = runUserTempDir('nut-ts-vendor-state-');
     try {
       const args = [DRIVER_CLI, driverName, '-s', 't', '-x', `port=${port}`, '-x', `community=${COMMUNITY}`, '-x', 'snmp_retries=1', ...xs.flatMap((x) => ['-x', x]), '-d', '1'];
       return spawnSync(process.execPath, args, { cwd: project, env: { ...process.env, NUT_STATEPATH: state }, encoding: 'utf8', timeout: 60_000 });
@@ -46,7 +46,8 @@ describe('vendor MIB package feeding snmp-ups (packed, installed offline)', () =
 
   beforeAll(async () => {
     requireOracle(NUT_SNMP_UPS);
-    dir = mkdtempSync(join(tmpdir(), 'nut-ts-vendor-'));
+    // the run user reads the installed package: our driver switches to it before loading the plugin
+    dir = runUserTempDir('nut-ts-vendor-');
     const packed = spawnSync('npm', ['pack', VENDOR, '--pack-destination', dir, '--silent'], { encoding: 'utf8', cwd: dir });
     if (packed.status !== 0) throw new Error(`npm pack failed: ${packed.stderr}`);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
