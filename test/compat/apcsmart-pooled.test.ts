@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeOp } from '../../core/src/driver-socket/codec.js';
 import { makeSandbox, requireOracle, startNutDriver, stopChild } from '../helpers/oracle.js';
 import { DDL, startSimulator, type Simulator } from './apcsmart-harness.js';
-import { describePoolModes } from '../helpers/pooled-fleet.js';
+import { describePoolModes, restartSection } from '../helpers/pooled-fleet.js';
 import { dumpAll, eventually, normalizeDump, setinfoValues } from './qx-harness.js';
 
 const DUMP = join(DDL, 'APC__Smart-UPS_DP_8000_XL__apcsmart__2.0.0__01.dev');
@@ -88,12 +88,7 @@ describePoolModes('apcsmart', NAMES, () =>
     }, 90_000);
 
     it('one section stopped and started again: its port is free for it, its worker-mates carry on', async () => {
-      expect((await fleet().host.stopInstance('a2')).ok).toBe(true);
-      await eventually('a2 gone from upsd', async () => (await fleet().status('a2')) !== 'OL', 10_000);
-      expect(await fleet().status('a1')).toBe('OL');
-      expect(await fleet().host.startInstance('a2')).toEqual({ ok: true, messages: [] });
-      await fleet().untilStatus('a2', 'OL', 20_000);
-      expect(await fleet().values('a2')).toEqual(nutValues());
+      await restartSection(fleet(), 'a2', 'a1', nutValues());
       expect(fleet().host.pool.workers()).toHaveLength(workers);
     }, 60_000);
   },

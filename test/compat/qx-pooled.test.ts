@@ -6,14 +6,14 @@
  * section stale while its worker-mates keep answering (an event on a mate still gets through),
  * and it comes back by itself.
  */
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeOp } from '../../core/src/driver-socket/codec.js';
 import { readDump } from '../../plugins/nutdrv_qx/src/simulator/dump.js';
 import { Q1Device } from '../../plugins/nutdrv_qx/src/simulator/q1-device.js';
-import { makeSandbox, NUT_DRIVER_DIR, requireOracle } from '../helpers/oracle.js';
-import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
+import { makeSandbox, requireOracle } from '../helpers/oracle.js';
+import { lendEnv, startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
+import { dumpVars, nutDumpOnVirtualUsb } from '../virtual-usb/nut.js';
 import { describePoolModes } from '../helpers/pooled-fleet.js';
 import { dumpAll, eventually, normalizeDump, setinfoValues, type Sim, startNut, startSim } from './qx-harness.js';
 
@@ -31,7 +31,7 @@ let usb: VirtualUsb | undefined;
 let nutDump: string[] = [];
 /** NUT's nutdrv_qx -d 1 on the unit behind the USB bridge, driver.* aside. */
 const nutUsb = new Map<string, string>();
-const savedEnv = { LD_PRELOAD: process.env.LD_PRELOAD, UMOCKDEV_DIR: process.env.UMOCKDEV_DIR };
+let restoreEnv = () => {};
 
 beforeAll(async () => {
   requireOracle('/lib/nut/nutdrv_qx', '/usr/bin/socat');
@@ -56,25 +56,19 @@ beforeAll(async () => {
   const sb = makeSandbox('nut-ts-qx-pooled-usb-');
   try {
     sb.write('ups.conf', '[ups]\n\tdriver = nutdrv_qx\n\tport = auto\n\tvendorid = 0665\n\tproductid = 5161\n\tprotocol = megatec\n');
-    const r = spawnSync(join(NUT_DRIVER_DIR, 'nutdrv_qx'), ['-a', 'ups', '-d', '1', '-u', 'root'], { env: { ...sb.env, ...usb.env }, encoding: 'latin1', timeout: 60_000 });
+    const r = nutDumpOnVirtualUsb(sb, usb, 'ups', 'nutdrv_qx');
     if (r.status !== 0) throw new Error(`NUT's nutdrv_qx -d 1 on the bridge failed (${r.status}): ${r.stderr}`);
-    for (const line of r.stdout.split('\n')) {
-      const m = /^([a-z][\w.]*): (.*)$/.exec(line);
-      if (m && !m[1]!.startsWith('driver.')) nutUsb.set(m[1]!, m[2]!);
-    }
+    for (const [name, value] of dumpVars(r.stdout)) nutUsb.set(name, value);
   } finally {
     sb.cleanup();
   }
   expect(nutUsb.get('ups.vendorid')).toBe('0665');
   // the host's transport process is forked with this environment, so it sees the bridge
-  Object.assign(process.env, usb.env);
+  restoreEnv = lendEnv(usb.env);
 }, 60_000);
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   for (const s of sims) await s.close();
   await usb?.stop();
 });

@@ -6,13 +6,12 @@
  * its section stale while its worker-mates keep answering, and it comes back by itself; one
  * section stopped and started again gets its device back while the others carry on.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makeSandbox, requireOracle } from '../helpers/oracle.js';
-import { startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
+import { lendEnv, startVirtualUsb, type VirtualUsb } from '../virtual-usb/harness.js';
+import { dumpVars, nutDumpOnVirtualUsb } from '../virtual-usb/nut.js';
 import { modelFromLogFile } from '../virtual-usb/model-from-log.js';
-import { describePoolModes } from '../helpers/pooled-fleet.js';
-import { eventually } from './qx-harness.js';
+import { describePoolModes, restartSection } from '../helpers/pooled-fleet.js';
 
 const FIXTURE = new URL('../fixtures/hid/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev', import.meta.url).pathname;
 const USBHID = '/lib/nut/usbhid-ups';
@@ -25,7 +24,7 @@ const STATUS_OB = '13 00';
 let dev: VirtualUsb;
 /** NUT's usbhid-ups -d 1 on the first unit, driver.* aside. */
 const nut = new Map<string, string>();
-const savedEnv = { LD_PRELOAD: process.env.LD_PRELOAD, UMOCKDEV_DIR: process.env.UMOCKDEV_DIR };
+let restoreEnv = () => {};
 
 beforeAll(async () => {
   requireOracle(USBHID);
@@ -33,26 +32,20 @@ beforeAll(async () => {
   const sb = makeSandbox('nut-ts-usbhid-pooled-');
   try {
     sb.write('ups.conf', '[ups]\n\tdriver = usbhid-ups\n\tport = auto\n\tbus = 001\n');
-    const r = spawnSync(USBHID, ['-a', 'ups', '-d', '1', '-u', 'root'], { env: { ...sb.env, ...dev.env }, encoding: 'latin1', timeout: 60_000 });
+    const r = nutDumpOnVirtualUsb(sb, dev, 'ups');
     if (r.status !== 0) throw new Error(`NUT's usbhid-ups -d 1 failed (${r.status}): ${r.stderr}`);
-    for (const line of r.stdout.split('\n')) {
-      const m = /^([a-z][\w.]*): (.*)$/.exec(line);
-      if (m && !m[1]!.startsWith('driver.')) nut.set(m[1]!, m[2]!);
-    }
+    for (const [name, value] of dumpVars(r.stdout)) nut.set(name, value);
   } finally {
     sb.cleanup();
   }
   expect(nut.size).toBeGreaterThan(20);
   expect(nut.get('ups.status')).toBe('OL');
   // the host's transport process is forked with this environment, so it sees the testbed
-  Object.assign(process.env, dev.env);
+  restoreEnv = lendEnv(dev.env);
 }, 60_000);
 
 afterAll(async () => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
   await dev?.stop();
 });
 
@@ -91,12 +84,7 @@ describePoolModes('usbhid-ups', NAMES, () =>
     }, 90_000);
 
     it('one section stopped and started again: its device is free for it, its worker-mates carry on', async () => {
-      expect((await fleet().host.stopInstance('u2')).ok).toBe(true);
-      await eventually('u2 gone from upsd', async () => (await fleet().status('u2')) !== 'OL', 10_000);
-      expect(await fleet().status('u1')).toBe('OL');
-      expect(await fleet().host.startInstance('u2')).toEqual({ ok: true, messages: [] });
-      await fleet().untilStatus('u2', 'OL', 20_000);
-      expect(await fleet().values('u2')).toEqual(nut);
+      await restartSection(fleet(), 'u2', 'u1', nut);
       // its interrupt endpoint is its own again
       await dev.device(2).queueInterrupt(STATUS_OB);
       await fleet().untilStatus('u2', 'OB', 10_000);

@@ -88,3 +88,16 @@ export function describePoolModes(title: string, names: string[], conf: () => st
   });
 }
 
+
+/**
+ * Stops one section and starts it again: upsd stops answering OL for it while its worker-mate
+ * `mate` keeps answering, then it serves `expected` again.
+ */
+export async function restartSection(fleet: Fleet, ups: string, mate: string, expected: Map<string, string>): Promise<void> {
+  expect((await fleet.host.stopInstance(ups)).ok).toBe(true);
+  await untilAsync(`${ups} gone from upsd`, async () => (await fleet.status(ups)) !== 'OL', 10_000);
+  expect(await fleet.status(mate)).toBe('OL');
+  expect(await fleet.host.startInstance(ups)).toEqual({ ok: true, messages: [] });
+  await fleet.untilStatus(ups, 'OL', 20_000);
+  expect(await fleet.values(ups)).toEqual(expected);
+}

@@ -190,3 +190,18 @@ export async function startVirtualUsb(model: DeviceModel | DeviceModel[], option
     },
   };
 }
+
+/**
+ * Puts `env` (a device's LD_PRELOAD and UMOCKDEV_DIR) into process.env, for processes this one
+ * forks (the host's transport process); returns what puts the previous values back.
+ */
+export function lendEnv(env: Readonly<Record<string, string>>): () => void {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}

@@ -10,7 +10,7 @@ import { afterEach } from 'vitest';
 import { makeSandbox, stopChild, type Sandbox } from '../helpers/oracle.js';
 import { untilFile } from '../helpers/wait.js';
 import { startBackendChild, type BackendChild } from './backend-child.js';
-import { startVirtualUsb, type VirtualUsb } from './harness.js';
+import { lendEnv, startVirtualUsb, type VirtualUsb } from './harness.js';
 import { modelFromLogFile } from './model-from-log.js';
 
 /** The APC Back-UPS CS 500 recorded by NUT 2.8.0: the model most virtual-USB tests use. */
@@ -102,14 +102,7 @@ export function virtualUsbSession(sandboxPrefix = 'nut-ts-vusb-'): VirtualUsbSes
       return child;
     },
     lendEnv() {
-      const saved = Object.fromEntries(Object.keys(session.dev.env).map((k) => [k, process.env[k]]));
-      Object.assign(process.env, session.dev.env);
-      cleanups.push(() => {
-        for (const [k, v] of Object.entries(saved)) {
-          if (v === undefined) delete process.env[k];
-          else process.env[k] = v;
-        }
-      });
+      cleanups.push(lendEnv(session.dev.env));
     },
     driverSocket: (name, timeoutMs = 30_000) => untilFile(join(session.sb.statePath, name), timeoutMs),
     async reset() {
