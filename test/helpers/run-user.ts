@@ -10,23 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export interface RunUser {
-  name: string;
-  uid: number;
-  gid: number;
-}
-
-function lookup(name: string): RunUser | undefined {
-  const id = (flag: string) => Number.parseInt(spawnSync('id', [flag, name], { encoding: 'utf8' }).stdout, 10);
-  const uid = id('-u');
-  const gid = id('-g');
-  return Number.isInteger(uid) && Number.isInteger(gid) ? { name, uid, gid } : undefined;
-}
+import { lookupUser, type RunAsUser } from '../../core/src/host/privileges.js';
 
 /** The user our programs switch to in this run (NUT_RUN_AS_USER), when the tests run as root. */
-export const RUN_USER: RunUser | undefined =
-  process.getuid?.() === 0 && process.env.NUT_RUN_AS_USER ? lookup(process.env.NUT_RUN_AS_USER) : undefined;
+export const RUN_USER: RunAsUser | undefined =
+  process.getuid?.() === 0 && process.env.NUT_RUN_AS_USER ? lookupUser(process.env.NUT_RUN_AS_USER) : undefined;
 
 /**
  * Lets the run user use `dir`: `state` (write: sockets, pid files, logs) makes it the user's,

@@ -247,7 +247,7 @@ async function main(argv: string[]): Promise<number> {
   const log = makeLogger(spec.debugLevel);
   // NUT's driver switches user before it opens the device (main.c: become_user, then
   // upsdrv_initups): -u, else `user` of its section or of ups.conf, else nut
-  const switched = switchProcessUser(parsed.u ?? (process.env.NUT_RUN_AS_USER || undefined) ?? confUser, { confPath, statePath, alsoRead: [found.dir] });
+  const switched = switchProcessUser({ env: parsed.u ?? (process.env.NUT_RUN_AS_USER || undefined), upsConfUser: confUser }, { confPath, statePath, alsoRead: [found.dir] });
   if (!switched.ok) {
     process.stderr.write(`${switched.error}\n`);
     return 1;

@@ -252,7 +252,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 
   // NUT's upsd switches to its build's user (nut) unless -u names another; so do we
-  const switched = switchProcessUser(o.user ?? (env.NUT_RUN_AS_USER || undefined), p);
+  const switched = switchProcessUser({ env: o.user ?? (env.NUT_RUN_AS_USER || undefined) }, p);
   if (switched.ok && switched.warning) log('warn', switched.warning);
   if (!switched.ok) {
     err(`${switched.error}\n`);

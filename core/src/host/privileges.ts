@@ -97,16 +97,38 @@ export function unreachableFor(user: RunAsUser, paths: { confPath: string; state
  * prepared before (the demo's state directory); undefined when none or when it cannot be told.
  */
 export function runAsUserFor(running: RunningHost): RunAsUser | undefined {
-  const confUser = running.host.upsConf?.global.get('user');
   try {
-    return resolveRunAsUser({
-      setting: running.settings.runAsUser,
-      upsConfUser: typeof confUser === 'string' ? confUser : undefined,
-      env: process.env.NUT_RUN_AS_USER || undefined,
-    }).user;
+    return resolveRunAsUser(hostUserSources(running)).user;
   } catch {
     return undefined;
   }
+}
+
+/** Where a host finds its user: -u (NUT_RUN_AS_USER), the host setting, ups.conf's `user`. */
+function hostUserSources(running: RunningHost): UserSources {
+  const confUser = running.host.upsConf?.global.get('user');
+  return {
+    setting: running.settings.runAsUser,
+    upsConfUser: typeof confUser === 'string' ? confUser : undefined,
+    env: process.env.NUT_RUN_AS_USER || undefined,
+  };
+}
+
+interface SwitchPlan {
+  /** The user to switch to; undefined: stay as is. */
+  user?: RunAsUser;
+  /** Named (not the default `nut`). */
+  explicit: boolean;
+  /** "user <name> cannot <what>" when that user cannot reach what the program still needs. */
+  unreachable?: string;
+}
+
+/** Which user to become and whether it can reach `needs`; throws when a named user does not exist. */
+function planSwitch(sources: UserSources, needs: { confPath: string; statePath: string }, alsoRead: readonly string[] = []): SwitchPlan {
+  const { user, explicit } = resolveRunAsUser(sources);
+  if (!user || user.uid === 0) return { explicit };
+  const missing = unreachableFor(user, needs, alsoRead);
+  return { user, explicit, unreachable: missing.length ? `user ${user.name} cannot ${missing.join(' or ')}` : undefined };
 }
 
 /** Hands files the host created as root (log, pid file, control socket) to `user`. */
@@ -152,29 +174,22 @@ export interface DropOptions {
 
 /** Switches to the configured user once the host holds what needs root; false: do not go on. */
 export function dropRoot(running: RunningHost, paths: NutPaths, logFile: LogFile | undefined, log: HostLogger, options: DropOptions = {}): boolean {
-  const confUser = running.host.upsConf?.global.get('user');
-  let resolved;
+  let plan: SwitchPlan;
   try {
-    resolved = resolveRunAsUser({
-      setting: running.settings.runAsUser,
-      upsConfUser: typeof confUser === 'string' ? confUser : undefined,
-      env: process.env.NUT_RUN_AS_USER || undefined,
-    });
+    plan = planSwitch(hostUserSources(running), paths, options.alsoRead);
   } catch (e) {
     log('error', (e as Error).message);
     return false;
   }
-  const { user, explicit } = resolved;
+  const { user, explicit, unreachable } = plan;
   if (!user) return true;
-  const missing = unreachableFor(user, paths, options.alsoRead);
-  if (missing.length) {
-    const what = `user ${user.name} cannot ${missing.join(' or ')}`;
+  if (unreachable) {
     if (explicit) {
-      log('error', `${what}: not starting (the state path must belong to ${user.name}, the config be readable by its group)`);
+      log('error', `${unreachable}: not starting (the state path must belong to ${user.name}, the config be readable by its group)`);
       return false;
     }
     if (options.quietlyStayRoot) return true;
-    log('warn', `${what}: staying root; give ${paths.statePath} to ${user.name} (chown ${user.name}) to run as ${user.name}`);
+    log('warn', `${unreachable}: staying root; give ${paths.statePath} to ${user.name} (chown ${user.name}) to run as ${user.name}`);
     return true;
   }
   logFile?.chown(user.uid, user.gid);
@@ -192,25 +207,17 @@ export type SwitchOutcome = { ok: true; user?: RunAsUser; warning?: string } | {
  * still reach afterwards. A named user that cannot reach it stops the start; the default user
  * then leaves the program as root, with a warning that says what to change.
  */
-export function switchProcessUser(named: string | undefined, needs: { confPath: string; statePath: string; alsoRead?: readonly string[] }): SwitchOutcome {
-  let resolved;
+export function switchProcessUser(sources: UserSources, needs: { confPath: string; statePath: string; alsoRead?: readonly string[] }): SwitchOutcome {
   try {
-    resolved = resolveRunAsUser({ env: named });
-  } catch (e) {
-    return { ok: false, error: (e as Error).message };
-  }
-  const { user, explicit } = resolved;
-  if (!user || user.uid === 0) return { ok: true };
-  const missing = unreachableFor(user, needs, needs.alsoRead);
-  if (missing.length) {
-    const what = `user ${user.name} cannot ${missing.join(' or ')}`;
-    if (explicit) return { ok: false, error: `${what}: not starting` };
-    return { ok: true, warning: `${what}: staying root; give ${needs.statePath} to ${user.name} and let its group read ${needs.confPath} to run as ${user.name}` };
-  }
-  try {
+    const { user, explicit, unreachable } = planSwitch(sources, needs, needs.alsoRead);
+    if (!user) return { ok: true };
+    if (unreachable) {
+      if (explicit) return { ok: false, error: `${unreachable}: not starting` };
+      return { ok: true, warning: `${unreachable}: staying root; give ${needs.statePath} to ${user.name} and let its group read ${needs.confPath} to run as ${user.name}` };
+    }
     becomeUser(user);
+    return { ok: true, user };
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
-  return { ok: true, user };
 }
