@@ -47,7 +47,9 @@ async function dumpall(path: string): Promise<string[]> {
         await new Promise((r) => setTimeout(r, 20));
       }
       sock.destroy();
-      return text.split('\n').filter((l) => l !== '' && !/^SETINFO driver\.version/.test(l)).slice(0, text.split('\n').indexOf('DUMPDONE') + 1);
+      // cut at DUMPDONE before filtering: updates broadcast after the dump are not part of it
+      const lines = text.split('\n');
+      return lines.slice(0, lines.indexOf('DUMPDONE') + 1).filter((l) => l !== '' && !/^SETINFO driver\.version/.test(l));
     }
     if (Date.now() > deadline) throw new Error(`cannot connect to ${path}`);
     await new Promise((r) => setTimeout(r, 100));
