@@ -5,6 +5,8 @@
  *                      [--fleet-large]   (fleet-snmp also at 1,000 devices, about 25 min more)
  *                      [--runs-large N] [--budget-min M] [--out bench/results/latest.json] [--no-merge]
  *                      [--profile DIR]   (our Node processes run with --cpu-prof into DIR)
+ *                      [--pin CPU]       (upsd-lean: client and measured server on that one CPU)
+ *                      [--floor]         (upsd-lean: also a Node server doing no protocol work)
  * Each figure is a separate module: a figure (or one side of it) that cannot run prints
  * "n/a (reason)" and the rest goes on. Results merge into the output JSON by figure id.
  */
@@ -28,6 +30,8 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--runs') o.runs = Number(argv[++i]);
+    else if (a === '--pin') o.pin = argv[++i];
+    else if (a === '--floor') o.floor = true;
     else if (a === '--runs-large') o.runsLarge = Number(argv[++i]);
     else if (a === '--only') o.only = argv[++i].split(',').map((s) => s.trim()).filter(Boolean);
     else if (a === '--budget-min') o.budgetMin = Number(argv[++i]);
@@ -90,6 +94,8 @@ async function main() {
     const ctx = {
       rows,
       runs: opts.runs,
+      pin: opts.pin,
+      floor: Boolean(opts.floor),
       runsLarge: opts.runsLarge,
       quick: opts.quick,
       large: Boolean(opts.large),

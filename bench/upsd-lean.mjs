@@ -11,13 +11,18 @@
  *   node bench/upsd-lean.mjs [--runs 3] [--modes host-split,host] [--quick] [--json]
  *                            [--profile DIR]   (alone; --profile: our processes run with
  *                            --cpu-prof into DIR, summarised at the end)
+ *                            [--pin CPU]  (client and every thread of the measured server on one
+ *                            CPU: no cross-CPU wake-ups, see bench/README.md)
+ *                            [--floor]    (also measures bench/bare-node-server.mjs, a Node server
+ *                            that answers every line with one constant line: Node's own floor)
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FIXTURES, REPO } from './lib/sandbox.mjs';
+import { FIXTURES, REPO, freePort, waitUntil } from './lib/sandbox.mjs';
 import { startNut } from './lib/nut-side.mjs';
 import { startOursMode } from './lib/ours-side.mjs';
 import { Rows } from './lib/rows.mjs';
@@ -96,8 +101,15 @@ function parse(out) {
  * session (our `upsdrvctl start` + `upsd`), which skewed the comparison. Like this every
  * server is in another group than its client, as a deployed upsd and its clients are.
  */
-export function measure(exe, args, pid) {
-  const out = execFileSync(SETSID, ['-w', exe, ...args.map(String), String(pid)], { encoding: 'utf8', timeout: 120_000 });
+export function measure(exe, args, pid, pin) {
+  const client = [SETSID, '-w', exe, ...args.map(String), String(pid)];
+  if (pin != null) execFileSync('taskset', ['-a', '-p', '-c', String(pin), String(pid)], { stdio: 'ignore' });
+  let out;
+  try {
+    out = pin == null ? execFileSync(client[0], client.slice(1), { encoding: 'utf8', timeout: 120_000 }) : execFileSync('taskset', ['-c', String(pin), ...client], { encoding: 'utf8', timeout: 120_000 });
+  } finally {
+    if (pin != null) execFileSync('taskset', ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(pid)], { stdio: 'ignore' });
+  }
   const r = parse(out);
   r.cpuUsPerReq = r.server_cpu_ns / 1e3 / r.requests;
   r.cpuTicksUsPerReq = (r.server_cpu_ticks * (1e6 / r.ticks_per_s)) / r.requests;
@@ -125,9 +137,27 @@ function defineRows(rows, modes, quick) {
     }
 }
 
+const FLOOR = 'node-floor';
+
+/** bench/bare-node-server.mjs on a free port, as a stack of one process. */
+async function startFloor() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(REPO, 'bench/bare-node-server.mjs'), String(port)], { stdio: 'ignore' });
+  const answers = () =>
+    new Promise((res) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        res(true);
+      });
+      s.on('error', () => res(false));
+    });
+  await waitUntil(answers, { timeoutMs: 10_000, what: 'bare Node server listening' });
+  return { port, mode: 'bench/bare-node-server.mjs (no protocol work)', pids: () => [child.pid], stop: async () => void child.kill('SIGKILL') };
+}
+
 export async function run(ctx) {
   const { rows, runs, quick, log } = ctx;
-  const modes = ctx.leanModes ?? ['host-split', 'host'];
+  const modes = [...(ctx.leanModes ?? ['host-split', 'host']), ...(ctx.floor ? [FLOOR] : [])];
   defineRows(rows, modes, quick);
   const devices = [{ name: 'ups', port: 'device.dev', src: join(FIXTURES, 'ddl', DDL) }];
   const client = buildClient();
@@ -138,7 +168,7 @@ export async function run(ctx) {
     log(`  NUT: ${stacks.nut.mode} on :${stacks.nut.port} (pid ${serverPid(stacks.nut)})`);
     for (const m of modes) {
       try {
-        stacks[m] = await startOursMode(m, devices);
+        stacks[m] = m === FLOOR ? await startFloor() : await startOursMode(m, devices);
         log(`  ours ${m}: ${stacks[m].mode} on :${stacks[m].port} (pid ${serverPid(stacks[m])})`);
       } catch (e) {
         for (const r of rows.list()) if (r.id.startsWith(`upsd-lean.${m}.`)) r.na('ours', e.message);
@@ -153,7 +183,7 @@ export async function run(ctx) {
         const args = [...l.args];
         args[1] = stacks[side].port;
         try {
-          measure(client.exe, args, serverPid(stacks[side]));
+          measure(client.exe, args, serverPid(stacks[side]), ctx.pin);
         } catch (e) {
           log(`  warm-up ${side} ${l.key}: ${e.message}`);
         }
@@ -166,7 +196,7 @@ export async function run(ctx) {
           const args = [...l.args];
           args[1] = st.port;
           try {
-            const m = measure(client.exe, args, serverPid(st));
+            const m = measure(client.exe, args, serverPid(st), ctx.pin);
             clientCost.push(m.clientUsPerReq);
             const targets = side === 'nut' ? modes.filter((x) => stacks[x]) : [side];
             for (const t of targets) {
@@ -214,6 +244,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     modes: {},
     notes: [],
     leanModes: opt('modes', 'host-split,host').split(','),
+    pin: opt('pin', null),
+    floor: argv.includes('--floor'),
     log: (s) => console.log(s),
   };
   await run(ctx);
