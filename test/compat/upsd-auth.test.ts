@@ -61,10 +61,12 @@ async function session(port: number, user: string | undefined, pass: string | un
     await ask('GET TRACKING');
     const tracked = await ask('INSTCMD ups1 load.off');
     const tset = await ask('SET VAR ups1 battery.charge.low 10');
-    await new Promise((r) => setTimeout(r, 1500));
     for (const a of [tracked, tset]) {
       const m = /^OK TRACKING (\S+)\n$/.exec(a);
-      if (m) await ask(`GET TRACKING ${m[1]}`);
+      if (!m) continue;
+      // the driver's result arrives when it arrives: poll (unrecorded) while PENDING
+      for (let i = 0; i < 150 && (await c.ask(`GET TRACKING ${m[1]}`)) === 'PENDING\n'; i++) await new Promise((r) => setTimeout(r, 200));
+      await ask(`GET TRACKING ${m[1]}`);
     }
     await ask('GET TRACKING 00000000-0000-4000-8000-000000000000');
     await ask('SET TRACKING OFF');
