@@ -5,15 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultHttpSettings, defaultMqttSettings, type HttpSettings, type MqttSettings } from '../config/host-settings.js';
+import { defaultHttpSettings, defaultMqttSettings, type HttpSettings, type MqttSettings, type RestartSettings } from '../config/host-settings.js';
 import type { Host, HostLogger } from './host.js';
 import { parseUpsdConf, readFileText } from '../upsd/config.js';
 import { MqttBridge } from '../mqtt/bridge.js';
-import { HttpThread } from '../http/thread.js';
+import { SupervisedHttp } from '../http/supervisor.js';
 
 export interface HostServices {
-  /** The HTTP service, in a thread of its own. */
-  http?: HttpThread;
+  /** The HTTP service, in a thread of its own that is restarted when it ends on its own. */
+  http?: SupervisedHttp;
   mqtt?: MqttBridge;
   close(): Promise<void>;
 }
@@ -49,6 +49,8 @@ export function httpCertificate(confPath: string): string {
 export interface ServiceSettings {
   http?: Partial<HttpSettings>;
   mqtt?: Partial<MqttSettings> & { url: string };
+  /** Delays before restarting the HTTP thread (the host's instance restart settings). */
+  restart?: RestartSettings;
 }
 
 export async function startHostServices(host: Host, given: ServiceSettings, log: HostLogger): Promise<HostServices> {
@@ -74,7 +76,7 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
   }
   if (settings.http) {
     try {
-      services.http = await HttpThread.start({
+      services.http = await SupervisedHttp.start({
         directory: host,
         settings: settings.http,
         confPath: host.paths.confPath,
@@ -86,7 +88,7 @@ export async function startHostServices(host: Host, given: ServiceSettings, log:
           mqttConnected: () => services.mqtt?.connected,
         },
         log,
-      });
+      }, given.restart);
     } catch (e) {
       log('error', `http: cannot start: ${(e as Error).message}`);
     }

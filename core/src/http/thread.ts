@@ -37,18 +37,21 @@ export class HttpThread {
   private readonly log: HttpLogger;
   private exited = false;
   private readonly exit: Promise<void>;
+  /** Resolves with the thread's exit code when it ends, for whatever reason. */
+  readonly ended: Promise<number>;
 
   private constructor(private readonly options: HttpThreadOptions) {
     this.log = options.log ?? (() => {});
     const data: HttpThreadData = { settings: options.settings, confPath: options.confPath, certFile: options.certFile };
     this.worker = new Worker(options.workerPath ?? defaultHttpWorkerPath(), { workerData: data, name: 'nut-ts http' });
-    this.exit = new Promise((resolve) =>
-      this.worker.once('exit', () => {
+    this.ended = new Promise((resolve) =>
+      this.worker.once('exit', (code: number) => {
         this.exited = true;
         this.feed.close();
-        resolve();
+        resolve(code);
       }),
     );
+    this.exit = this.ended.then(() => undefined);
     this.feed = new DirectoryFeed(options.directory, (batch) => this.post({ t: 'feed', batch }));
     this.worker.on('message', (m: FromHttpThread) => this.onMessage(m));
   }
@@ -127,6 +130,17 @@ export class HttpThread {
         return d && h ? await h.clientsOf(d) : [];
       }
     }
+  }
+
+  /** Ends the thread at once, as a crash would (no 'close' to the service first). */
+  async kill(): Promise<void> {
+    await this.worker.terminate();
+    await this.exit;
+  }
+
+  /** True once close() was called: the thread's end is then expected. */
+  get closeRequested(): boolean {
+    return this.closing;
   }
 
   async close(): Promise<void> {
