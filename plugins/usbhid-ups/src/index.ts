@@ -6,7 +6,7 @@ import { defineDriver, isTransportError, type DriverContext, type DriverPlugin, 
 import { UsbHidDevice, type HidDevice } from './device.js';
 import { UsbHidEngine, DeviceGone, claimSubdriver, type EngineOptions } from './engine.js';
 import { RecordingDevice, ReplayDevice, loadRecording } from './replay.js';
-import { builtinTableFiles, loadTables, type TableSet } from './table.js';
+import { builtinTableFiles, sharedTables, type TableSet } from './table.js';
 
 export { parseReportDescriptor, findObject } from './hid/descriptor.js';
 export { getLogical, setLogical, decodeValue, encodeValue, unitExponent } from './hid/value.js';
@@ -71,7 +71,6 @@ interface Instance {
 
 export default defineDriver((_instance: { readonly upsname: string }): DriverPlugin => {
   let inst: Instance | undefined;
-  const tablesCache = new Map<string, TableSet>();
 
   async function open(ctx: DriverContext, tables: TableSet): Promise<{ device: HidDevice; engine: UsbHidEngine }> {
     let device: HidDevice;
@@ -136,14 +135,7 @@ export default defineDriver((_instance: { readonly upsname: string }): DriverPlu
   }
 
   function tablesFor(ctx: DriverContext): TableSet {
-    const files = ctx.tables && ctx.tables.length ? ctx.tables : builtinTableFiles();
-    const key = files.join('\n');
-    let t = tablesCache.get(key);
-    if (!t) {
-      t = loadTables(files);
-      tablesCache.set(key, t);
-    }
-    return t;
+    return sharedTables(ctx.tables && ctx.tables.length ? ctx.tables : builtinTableFiles());
   }
 
   return {

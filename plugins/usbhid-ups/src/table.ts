@@ -1,5 +1,5 @@
 /** HID mapping tables (tables/*.json, schema/hid-table.schema.json): loading and merging. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -130,6 +130,36 @@ export function loadTables(files: readonly string[]): TableSet {
   const byName = new Map(all.map((s) => [s.subdriver, s] as const));
   const resolved = all.map((s) => resolveBase(s, byName, []));
   return { generic, subdrivers: resolved };
+}
+
+/** Table sets already loaded in this thread, by their files; stamp: the files' sizes and times. */
+const loaded = new Map<string, { stamp: string; set: TableSet }>();
+
+function stampOf(files: readonly string[]): string {
+  return files
+    .map((f) => {
+      try {
+        const st = statSync(f);
+        return `${st.size}:${st.mtimeMs}`;
+      } catch {
+        return 'missing';
+      }
+    })
+    .join(' ');
+}
+
+/**
+ * loadTables, once per thread for the same files: the instances of a worker share one
+ * (read-only) table set. Files changed on disk since are read again.
+ */
+export function sharedTables(files: readonly string[]): TableSet {
+  const key = files.join('\n');
+  const stamp = stampOf(files);
+  const known = loaded.get(key);
+  if (known && known.stamp === stamp) return known.set;
+  const set = loadTables(files);
+  loaded.set(key, { stamp, set });
+  return set;
 }
 
 function resolveBase(s: SubdriverTable, byName: Map<string, SubdriverTable>, seen: string[]): SubdriverTable {

@@ -1,10 +1,12 @@
 /** The shipped tables: valid against the schema, and every name a table uses exists. */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { decoders, encoders } from '../src/converters.js';
 import { claimHooks, descriptorFixes, identityFormats } from '../src/quirks.js';
-import { builtinTableFiles, loadTables, type Lookup, type SubdriverTable } from '../src/table.js';
+import { builtinTableFiles, loadTables, sharedTables, type Lookup, type SubdriverTable } from '../src/table.js';
 import { UsageTable } from '../src/hid/usages.js';
 
 const schema = JSON.parse(readFileSync(new URL('../schema/hid-table.schema.json', import.meta.url), 'utf8'));
@@ -29,6 +31,27 @@ describe('usbhid-ups tables', () => {
     const ok = validate(JSON.parse(readFileSync(f, 'utf8')));
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
+  });
+
+  it('instances share one loaded table set; a table file changed on disk is read again', () => {
+    expect(sharedTables(files)).toBe(sharedTables([...files]));
+    const dir = mkdtempSync(join(tmpdir(), 'hid-tables-'));
+    try {
+      const vendorFile = join(dir, 'example-ups.json');
+      const original = readFileSync(new URL('./fixtures/vendor-hid/example-ups.json', import.meta.url), 'utf8');
+      writeFileSync(vendorFile, original);
+      const withVendor = [vendorFile, ...files];
+      const first = sharedTables(withVendor);
+      expect(sharedTables(withVendor)).toBe(first);
+      const table = JSON.parse(original) as SubdriverTable;
+      writeFileSync(vendorFile, JSON.stringify({ ...table, version: `${table.version}-edited` }));
+      utimesSync(vendorFile, new Date(), new Date(Date.now() + 5_000));
+      const second = sharedTables(withVendor);
+      expect(second).not.toBe(first);
+      expect(second.subdrivers.find((s) => s.subdriver === table.subdriver)?.version).toBe(`${table.version}-edited`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the example vendor table (test/fixtures/vendor-hid) is valid too', () => {
