@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, type Sandbox } from '../helpers/oracle.js';
 import { runCli, stopHostIfAny, waitGone } from './cli.js';
+import { untilAsync } from '../helpers/wait.js';
 
 const testPlugins = join(import.meta.dirname, '..', '..', 'core', 'test', 'host', 'fixtures', 'plugins');
 
@@ -139,5 +140,31 @@ describe('upsdrvctl shutdown', () => {
     expect(readFileSync(marker, 'utf8')).toBe('first\nmiddle\nlate\n');
     expect((await runCli('upsdrvctl', ['stop', 'middle'], { env, cwd: sb.dir })).status).toBe(0);
     expect(await waitGone(join(sb.statePath, 'nut-ts.ctl'))).toBe(true);
+  });
+});
+
+describe('upsdrvctl start of a driver slower than maxstartdelay', () => {
+  let sb: Sandbox | undefined;
+
+  afterAll(async () => {
+    if (!sb) return;
+    await stopHostIfAny(sb);
+    sb.cleanup();
+  });
+
+  it('says "Startup timer elapsed, continuing...", exits 1 as NUT does, and the driver goes on to run', async () => {
+    sb = makeSandbox('nut-ts-slowstart-');
+    const env = { ...sb.env };
+    writeFileSync(join(sb.dir, '.nut-tsrc.json'), JSON.stringify({ pluginPaths: [testPlugins] }));
+    sb.write('ups.conf', 'maxstartdelay = 1\n[slow]\n driver = test-slowinit\n port = none\n');
+    const r = await runCli('upsdrvctl', ['start', 'slow'], { env, cwd: sb.dir });
+    expect(r.stdout + r.stderr).toContain('Startup timer elapsed, continuing...');
+    expect(r.status).toBe(1);
+    const state = async () => {
+      const st = await runCli('upsdrvctl', ['status', '--json'], { env, cwd: sb!.dir });
+      return (JSON.parse(st.stdout) as { instances: Array<{ name: string; state: string; restarts: number }> }).instances[0];
+    };
+    await untilAsync('the slow driver to run', async () => (await state())?.state === 'running', 30_000);
+    expect((await state()).restarts).toBe(0);
   });
 });

@@ -7,7 +7,7 @@
 import { startWhenMain } from './main-module.js';
 import { join } from 'node:path';
 import { ensureHost, findHost, type ControlClient } from '../host/control-client.js';
-import type { InstanceStatus, StartResult } from '../host/instance.js';
+import { STARTUP_TIMER_ELAPSED, type InstanceStatus, type StartResult } from '../host/instance.js';
 import { nutPaths, type NutPaths } from '../host/paths.js';
 import { int, readUpsConf, str, type UpsConf, type UpsConfSection } from '../host/ups-conf.js';
 import { findDriverPlugin, PluginError, type PluginSearchSettings } from '../plugins/registry.js';
@@ -398,7 +398,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         for (const line of result.stdout ?? []) io.stdout(`${line}\n`);
         for (const m of result.messages) r.say(m);
         if (result.fatal) return 1;
-        if (!result.ok) errors++;
+        // NUT's upsdrvctl counts a driver it stopped waiting for as an error (exit status 1)
+        if (!result.ok || result.messages.includes(STARTUP_TIMER_ELAPSED)) errors++;
       }
     }
     for (const ups of command === 'start' ? [] : targets) {
@@ -418,7 +419,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           chroot: o.chroot,
         });
         for (const m of reply.messages) r.say(m);
-        if (!reply.ok) errors++;
+        if (!reply.ok || reply.messages.includes(STARTUP_TIMER_ELAPSED)) errors++;
       }
     }
   } catch (e) {

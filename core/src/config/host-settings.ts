@@ -21,6 +21,9 @@
  *   request with NUT's snmp-ups defaults (1 s timeout, 5 retries) fits many times over.
  * - initWatchdogMs: the section's maxstartdelay (NUT's upsdrvctl default 45 s), because start-up
  *   (USB enumeration, SNMP walks of large ePDUs) may legitimately take longer than one update.
+ *   Unset, that limit applies to an init that blocks its thread; an init that is awaiting its
+ *   device is reported slow at maxstartdelay and left to run up to 10 minutes, as NUT's
+ *   upsdrvctl stops waiting for a driver but does not stop it. Set, it is the one limit.
  * - restart 1 s doubling to 60 s, reset after 60 s of good running: a crash loop costs little
  *   CPU, a one-off crash is repaired within a second or two.
  * - transport "process": native device code (serialport, usb, node-hid) runs in a child the

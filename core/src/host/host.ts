@@ -116,6 +116,13 @@ function pluginBanner(m: { description: string; version: string }): string {
  */
 export const START_LANES = 512;
 
+/**
+ * How long an init may go on past maxstartdelay while its worker is alive (awaiting its device):
+ * NUT's drivers have no limit at all, but an init awaiting a promise that never settles has to
+ * end some time (host setting initWatchdogMs, when set, is the one limit instead).
+ */
+export const ALIVE_INIT_LIMIT_MS = 10 * 60_000;
+
 /** Seconds upsdrvctl waits for this section's driver (section, else global, else 45). */
 export function maxstartdelayMs(conf: UpsConf, section: UpsConfSection): number {
   const globalDelay = int(conf.global.get('maxstartdelay'), 45);
@@ -292,6 +299,7 @@ export class Host implements DeviceDirectory {
         logger,
         pool: this.pool,
         initWatchdogMs: this.settings.initWatchdogMs ?? maxstartdelayMs(conf, section),
+        initAliveMs: this.settings.initWatchdogMs ?? Math.max(maxstartdelayMs(conf, section), ALIVE_INIT_LIMIT_MS),
       });
     } else {
       const driverPath = str(conf.global.get('driverpath')) ?? this.paths.driverPath;

@@ -80,6 +80,9 @@ export type InstanceLogger = (level: 'debug' | 'info' | 'warn' | 'error', messag
 
 const STOP_GRACE_MS = 5_000;
 
+/** upsdrvctl's words when a driver outlasts maxstartdelay: it stops waiting, the driver goes on. */
+export const STARTUP_TIMER_ELAPSED = 'Startup timer elapsed, continuing...';
+
 export abstract class SupervisedInstance implements Device {
   state: InstanceState = 'stopped';
   restarts = 0;
@@ -203,7 +206,7 @@ export abstract class SupervisedInstance implements Device {
         const ms = options.maxstartdelayMs ?? 45_000;
         timer = setTimeout(() => {
           this.waiters.delete(waiter);
-          resolve({ ok: true, messages: [...this.failedMessages, 'Startup timer elapsed, continuing...'] });
+          resolve({ ok: true, messages: [...this.failedMessages, STARTUP_TIMER_ELAPSED] });
         }, ms);
       }
     });

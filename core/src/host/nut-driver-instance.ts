@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DriverSocketDevice } from '../driver-socket/client.js';
-import { SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
+import { STARTUP_TIMER_ELAPSED, SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { onLines } from './lines.js';
 
 export interface NutDriverInstanceOptions {
@@ -156,7 +156,7 @@ export class NutDriverInstance extends SupervisedInstance {
       const child = this.exec(this.args(['-k'], options), { log: (_l, m) => messages.push(m) });
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        messages.push('Startup timer elapsed, continuing...');
+        messages.push(STARTUP_TIMER_ELAPSED);
       }, options.maxstartdelayMs ?? 45_000);
       child.on('error', (err) => messages.push(`Can't start ${this.options.program}: ${err.message}`));
       child.on('close', (code) => {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 import { StateTree } from '../dstate/tree.js';
 import { PollDurations } from '../http/histogram.js';
-import { SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
+import { STARTUP_TIMER_ELAPSED, SupervisedInstance, type InstanceLogger, type RunCallbacks, type RunHandle, type StartOptions, type StartResult } from './instance.js';
 import { WorkerPool, type SlotCallbacks } from './worker-pool.js';
 import type { InstanceEvent, InstanceSpec } from './worker-protocol.js';
 
@@ -38,6 +38,8 @@ export interface WorkerInstanceOptions {
   resourceLimits?: ResourceLimits;
   /** Budget for initups/initinfo (default: spec.watchdogMs). */
   initWatchdogMs?: number;
+  /** How long an init may run with its worker alive (SlotBudget.initAliveMs; default initWatchdogMs). */
+  initAliveMs?: number;
 }
 
 export class WorkerInstance extends SupervisedInstance {
@@ -47,6 +49,7 @@ export class WorkerInstance extends SupervisedInstance {
   private readonly providerText: string;
   private readonly pool: WorkerPool;
   private readonly initWatchdogMs: number | undefined;
+  private readonly initAliveMs: number | undefined;
   private isConnected = false;
   private heard = 0;
   /** The last DATAOK/DATASTALE the plugin gave (the tree is also made stale by a slow call). */
@@ -66,6 +69,7 @@ export class WorkerInstance extends SupervisedInstance {
         instancesPerWorker: () => 1,
       });
     this.initWatchdogMs = options.initWatchdogMs;
+    this.initAliveMs = options.initAliveMs;
   }
 
   get connected(): boolean {
@@ -109,7 +113,7 @@ export class WorkerInstance extends SupervisedInstance {
       },
     };
     const initBudget = this.initWatchdogMs ?? spec.watchdogMs;
-    const slot = this.pool.attach(spec, { initMs: initBudget, callMs: spec.watchdogMs }, callbacks);
+    const slot = this.pool.attach(spec, { initMs: initBudget, initAliveMs: this.initAliveMs, callMs: spec.watchdogMs }, callbacks);
     return {
       runId: slot.runId,
       get where() {
@@ -178,7 +182,7 @@ export class WorkerInstance extends SupervisedInstance {
       const offState = this.onStateChange((state) => {
         if (state !== 'running') finish({ ok: entered, messages: [...messages, ...(this.lastError ? [this.lastError] : [])] });
       });
-      const timer = setTimeout(() => finish({ ok: false, messages: [...messages, 'Startup timer elapsed, continuing...'] }), this.spec.watchdogMs + 1000);
+      const timer = setTimeout(() => finish({ ok: false, messages: [...messages, STARTUP_TIMER_ELAPSED] }), this.spec.watchdogMs + 1000);
       if (!this.run?.shutdown()) finish({ ok: false, messages: ['instance is not running'] });
     });
   }
@@ -212,7 +216,7 @@ export class WorkerInstance extends SupervisedInstance {
       );
       // as upsdrvctl: a slow driver is left to finish (its watchdog still applies), not counted as failed
       const timer = setTimeout(
-        () => finish({ ok: true, messages: [...messages, 'Startup timer elapsed, continuing...'] }),
+        () => finish({ ok: true, messages: [...messages, STARTUP_TIMER_ELAPSED] }),
         options.maxstartdelayMs ?? 45_000,
       );
     });

@@ -79,7 +79,14 @@ export interface PoolOptions {
 }
 
 export interface SlotBudget {
+  /** An init call that blocks its worker this long is killed. */
   initMs: number;
+  /**
+   * An init call that is still running, its worker alive, is dropped after this long (default
+   * initMs). Past initMs it is reported slow and left to run, as NUT's upsdrvctl leaves a
+   * driver that outlasts maxstartdelay.
+   */
+  initAliveMs?: number;
   callMs: number;
 }
 
@@ -292,8 +299,9 @@ class PooledWorker {
       }
       // slow, not blocked, only once the worker has beaten since the call began
       if (!beatSince(c.since)) continue;
-      if (isInit(c.call) && !slot.ready) {
-        this.drop(slot, `watchdog: ${c.call} did not return within ${budget} ms (ran ${elapsed} ms)`, 1);
+      const initLimit = Math.max(slot.budget.initAliveMs ?? budget, budget);
+      if (isInit(c.call) && !slot.ready && elapsed > initLimit) {
+        this.drop(slot, `watchdog: ${c.call} did not return within ${initLimit} ms (ran ${elapsed} ms)`, 1);
       } else if (!slot.slow) {
         slot.slow = true;
         slot.cb.slow?.(c.call, elapsed);

@@ -209,6 +209,31 @@ describe('start attempts follow maxretry and retrydelay', () => {
     }
   }, 60_000);
 
+  it('an init still awaiting its device after maxstartdelay is reported slow and left to finish, as NUT leaves a slow driver', async () => {
+    const sb = sandbox('maxstartdelay = 1\n[slow]\n driver = test-slowinit\n port = none\n');
+    const logs: string[] = [];
+    const host = new Host({
+      paths: sb.paths,
+      settings: { pluginPaths: [join(fixtures, 'plugins')] },
+      pluginSearch: { builtin: false, nodeModules: false },
+      workerPath: stubWorker,
+      log: (level, m) => logs.push(`${level} ${m}`),
+    });
+    try {
+      const r = await host.startInstance('slow', { maxstartdelayMs: 1000 });
+      expect(r.ok).toBe(true);
+      expect(r.messages).toEqual(['Startup timer elapsed, continuing...']);
+      const inst = host.instance('slow')!;
+      await until('the slow init to finish', () => inst.state === 'running' && host.get('slow')?.tree.get('ups.status')?.value === 'OL', 30_000);
+      expect(inst.restarts).toBe(0);
+      expect(logs.some((l) => /^warn \[slow\] initups has not returned after \d+ ms/.test(l))).toBe(true);
+      expect(logs.some((l) => /did not return within/.test(l))).toBe(false);
+    } finally {
+      await host.close();
+      rmSync(sb.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('an unknown driver names the missing plugin and NUT driver', async () => {
     const sb = sandbox('[x]\n driver = test-goood\n port = none\n');
     const host = makeHost(sb.paths, []);
