@@ -223,6 +223,16 @@ export function confinedLaunch(spec: InstanceSpec): { execArgv: string[] } | { r
 /** ups.conf keys that choose a USB device (NUT's USB matching options). */
 const USB_MATCH_KEYS = ['vendorid', 'productid', 'vendor', 'product', 'serial', 'bus', 'device', 'busport'] as const;
 
+/** The USB matching options the section sets, if any. */
+function sectionUsbMatch(spec: Pick<InstanceSpec, 'options'>): Record<string, string> | undefined {
+  const match: Record<string, string> = {};
+  for (const key of USB_MATCH_KEYS) {
+    const named = spec.options[key];
+    if (typeof named === 'string') match[key] = named;
+  }
+  return Object.keys(match).length > 0 ? match : undefined;
+}
+
 /**
  * A device open by a confined instance, held to what its ups.conf section names: a serial open
  * only of the section's `port`; a USB or HID open with every matching option the section sets
@@ -233,6 +243,12 @@ export function narrowConfinedOpen(spec: Pick<InstanceSpec, 'upsname' | 'port' |
   if (method === 'openSerial') {
     if (args[0] === spec.port) return { args: [...args] };
     return { refused: `[${spec.upsname}] is confined: it may open only its section's port ${spec.port}, not ${String(args[0])}` };
+  }
+  if (method === 'listUsb') {
+    const match = sectionUsbMatch(spec);
+    if (!match) return { args: [...args] };
+    const options = typeof args[0] === 'object' && args[0] !== null ? args[0] : {};
+    return { args: [{ ...options, match }, ...args.slice(1)] };
   }
   if (method !== 'openUsb' && method !== 'openHid') return { args: [...args] };
   const asked = (typeof args[0] === 'object' && args[0] !== null ? args[0] : {}) as Record<string, unknown>;

@@ -18,6 +18,7 @@ import {
   type UsbMatch,
 } from '../plugin-api/transports.js';
 import { SerialBackend } from './serial-backend.js';
+import { compileForOpen } from './usb-match.js';
 
 type Method = 'openUsb' | 'openHid' | 'listUsb';
 type Backend = Partial<Pick<DeviceAccess, Method>>;
@@ -100,9 +101,13 @@ export class LocalDevices implements DeviceAccess {
     return this.track(await b.openHid(match));
   }
 
-  async listUsb(): Promise<UsbDeviceInfo[]> {
+  /** options.match: only the devices that pass it (how a confined instance's list is narrowed). */
+  async listUsb(options?: { match?: UsbMatch }): Promise<UsbDeviceInfo[]> {
     const b = await this.usbBackend();
-    return b?.listUsb ? b.listUsb() : [];
+    const all = b?.listUsb ? await b.listUsb() : [];
+    if (!options?.match) return all;
+    const compiled = compileForOpen(options.match);
+    return all.filter((d) => compiled.test(d));
   }
 
   /** Closes every handle still open (the instance or the process is ending). */

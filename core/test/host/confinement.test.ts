@@ -68,7 +68,13 @@ describe("a confined instance's device opens, held to its section", () => {
     expect(narrowConfinedOpen({ ...spec, port: '/dev/ttyUSB0' }, 'openSerial', ['/etc/shadow'])).toHaveProperty('refused');
   });
 
+  it("lists only the USB devices the section matches (all of them when it names none)", () => {
+    expect(narrowConfinedOpen(spec, 'listUsb', [])).toEqual({ args: [{ match: { vendorid: '051D', serial: 'AS1234' } }] });
+    expect(narrowConfinedOpen(spec, 'listUsb', [{ timeoutMs: 50 }])).toEqual({ args: [{ timeoutMs: 50, match: { vendorid: '051D', serial: 'AS1234' } }] });
+    expect(narrowConfinedOpen({ ...spec, options: { pollfreq: '30' } }, 'listUsb', [])).toEqual({ args: [] });
+  });
+
   it('passes other calls on as they are', () => {
-    expect(narrowConfinedOpen(spec, 'listUsb', [])).toEqual({ args: [] });
+    expect(narrowConfinedOpen(spec, 'somethingElse', [1, { a: 2 }])).toEqual({ args: [1, { a: 2 }] });
   });
 });
