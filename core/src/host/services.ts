@@ -9,7 +9,7 @@ import { defaultHttpSettings, defaultMqttSettings, type HttpSettings, type MqttS
 import type { Host, HostLogger } from './host.js';
 import { parseUpsdConf, readFileText } from '../upsd/config.js';
 import { MqttBridge } from '../mqtt/bridge.js';
-import { SupervisedHttp } from '../http/supervisor.js';
+import { SupervisedHttp } from './http-supervisor.js';
 
 export interface HostServices {
   /** The HTTP service, in a thread of its own that is restarted when it ends on its own. */

@@ -4,9 +4,9 @@
  * crashed driver instance is (host/restart-policy.ts). upsd never notices either way.
  */
 import type { RestartSettings } from '../config/host-settings.js';
-import { crashDelayMs, DEFAULT_RESTART } from '../host/restart-policy.js';
-import type { HttpLogger } from './service.js';
-import { HttpThread, type HttpThreadOptions } from './thread.js';
+import { crashDelayMs, DEFAULT_RESTART } from './restart-policy.js';
+import type { HttpLogger } from '../http/service.js';
+import { HttpThread, type HttpThreadOptions } from '../http/thread.js';
 
 export class SupervisedHttp {
   /** Times the thread was started again after ending on its own. */
