@@ -236,7 +236,8 @@ function sectionUsbMatch(spec: Pick<InstanceSpec, 'options'>): Record<string, st
 /**
  * A device open by a confined instance, held to what its ups.conf section names: a serial open
  * only of the section's `port`; a USB or HID open with every matching option the section sets
- * (added where the request leaves it out, refused where the request names another value).
+ * (added where the request leaves it out, refused where the request names another value); a
+ * USB listing of only the devices those options match.
  * Returns the arguments to pass on, or why the open is refused.
  */
 export function narrowConfinedOpen(spec: Pick<InstanceSpec, 'upsname' | 'port' | 'options'>, method: string, args: readonly unknown[]): { args: unknown[] } | { refused: string } {

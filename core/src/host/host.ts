@@ -292,14 +292,15 @@ export class Host implements DeviceDirectory {
         const stdout = [pluginBanner(manifestOf(runnable)), ...(e.exitCode === 0 ? [e.message] : [])];
         return new UnavailableInstance(section.name, driver, desc, logger, [e.message], e.exitCode, false, stdout);
       }
+      const startDelay = maxstartdelayMs(conf, section);
       instance = new WorkerInstance({
         spec,
         desc,
         provider: `plugin ${runnable.plugin.packageName}@${runnable.plugin.packageVersion}`,
         logger,
         pool: this.pool,
-        initWatchdogMs: this.settings.initWatchdogMs ?? maxstartdelayMs(conf, section),
-        initAliveMs: this.settings.initWatchdogMs ?? Math.max(maxstartdelayMs(conf, section), ALIVE_INIT_LIMIT_MS),
+        initWatchdogMs: this.settings.initWatchdogMs ?? startDelay,
+        initAliveMs: this.settings.initWatchdogMs ?? Math.max(startDelay, ALIVE_INIT_LIMIT_MS),
       });
     } else {
       const driverPath = str(conf.global.get('driverpath')) ?? this.paths.driverPath;
