@@ -76,9 +76,13 @@ export class EventHub {
     return this.listeners.size;
   }
 
-  /** Events after `id`; undefined when some of them have left the ring already. */
+  /**
+   * Events after `id`; undefined when some of them have left the ring already, or when `id` is
+   * ahead of this hub (it comes from an earlier run of the service: a restart numbers anew).
+   */
   since(id: number): HubEvent[] | undefined {
-    if (id >= this.lastId) return [];
+    if (id > this.lastId) return undefined;
+    if (id === this.lastId) return [];
     const oldest = this.ring.length ? this.ring[this.start].id : this.nextId;
     if (id + 1 < oldest) return undefined;
     const out: HubEvent[] = [];

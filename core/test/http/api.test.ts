@@ -154,6 +154,13 @@ describe('live events', () => {
     b.close();
   });
 
+  it('a Last-Event-ID ahead of the service (from before a restart) gets a reset event, not silence', async () => {
+    const c = new SseClient(`${t.base}/api/v1/events`, { authorization: VIEWER, 'last-event-id': '999999' });
+    const reset = await until('reset', () => c.find((e) => e.event === 'reset'), 10_000);
+    expect(Number(reset.id)).toBeLessThan(999999);
+    c.close();
+  });
+
   it('a Last-Event-ID older than the ring gets a reset event', async () => {
     const small = await startTestHost({ services: { http: { listen: `127.0.0.1:${await freePort()}`, eventBuffer: 8 } } });
     try {
