@@ -398,8 +398,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         for (const line of result.stdout ?? []) io.stdout(`${line}\n`);
         for (const m of result.messages) r.say(m);
         if (result.fatal) return 1;
-        // NUT's upsdrvctl counts a driver it stopped waiting for as an error (exit status 1)
-        if (!result.ok || result.messages.includes(STARTUP_TIMER_ELAPSED)) errors++;
+        if (countsAsError(result)) errors++;
       }
     }
     for (const ups of command === 'start' ? [] : targets) {
@@ -419,7 +418,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
           chroot: o.chroot,
         });
         for (const m of reply.messages) r.say(m);
-        if (!reply.ok || reply.messages.includes(STARTUP_TIMER_ELAPSED)) errors++;
+        if (countsAsError(reply)) errors++;
       }
     }
   } catch (e) {
@@ -431,5 +430,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   return errors > 0 ? 1 : 0;
 }
 
+
+/** A failed start or shutdown; NUT's upsdrvctl also counts a driver it stopped waiting for (exit 1). */
+function countsAsError(r: { ok: boolean; messages: readonly string[] }): boolean {
+  return !r.ok || r.messages.includes(STARTUP_TIMER_ELAPSED);
+}
 
 startWhenMain(import.meta.url, 'upsdrvctl', main);

@@ -254,9 +254,7 @@ export function narrowConfinedOpen(spec: Pick<InstanceSpec, 'upsname' | 'port' |
   if (method !== 'openUsb' && method !== 'openHid') return { args: [...args] };
   const asked = (typeof args[0] === 'object' && args[0] !== null ? args[0] : {}) as Record<string, unknown>;
   const narrowed: Record<string, unknown> = { ...asked };
-  for (const key of USB_MATCH_KEYS) {
-    const named = spec.options[key];
-    if (typeof named !== 'string') continue;
+  for (const [key, named] of Object.entries(sectionUsbMatch(spec) ?? {})) {
     const wanted = asked[key];
     if (wanted !== undefined && String(wanted).toLowerCase() !== named.toLowerCase()) {
       return { refused: `[${spec.upsname}] is confined: it may open only USB devices its section matches (${key} = ${named}), not ${key} ${String(wanted)}` };

@@ -299,10 +299,14 @@ class PooledWorker {
       }
       // slow, not blocked, only once the worker has beaten since the call began
       if (!beatSince(c.since)) continue;
-      const initLimit = Math.max(slot.budget.initAliveMs ?? budget, budget);
-      if (isInit(c.call) && !slot.ready && elapsed > initLimit) {
-        this.drop(slot, `watchdog: ${c.call} did not return within ${initLimit} ms (ran ${elapsed} ms)`, 1);
-      } else if (!slot.slow) {
+      if (isInit(c.call) && !slot.ready) {
+        const limit = Math.max(slot.budget.initAliveMs ?? budget, budget);
+        if (elapsed > limit) {
+          this.drop(slot, `watchdog: ${c.call} did not return within ${limit} ms (ran ${elapsed} ms)`, 1);
+          continue;
+        }
+      }
+      if (!slot.slow) {
         slot.slow = true;
         slot.cb.slow?.(c.call, elapsed);
       }

@@ -36,7 +36,6 @@ export class HttpThread {
   private readonly feed: DirectoryFeed;
   private readonly log: HttpLogger;
   private exited = false;
-  private readonly exit: Promise<void>;
   /** Resolves with the thread's exit code when it ends, for whatever reason. */
   readonly ended: Promise<number>;
 
@@ -51,7 +50,6 @@ export class HttpThread {
         resolve(code);
       }),
     );
-    this.exit = this.ended.then(() => undefined);
     this.feed = new DirectoryFeed(options.directory, (batch) => this.post({ t: 'feed', batch }));
     this.worker.on('message', (m: FromHttpThread) => this.onMessage(m));
   }
@@ -135,7 +133,7 @@ export class HttpThread {
   /** Ends the thread at once, as a crash would (no 'close' to the service first). */
   async kill(): Promise<void> {
     await this.worker.terminate();
-    await this.exit;
+    await this.ended;
   }
 
   /** True once close() was called: the thread's end is then expected. */
@@ -144,7 +142,10 @@ export class HttpThread {
   }
 
   async close(): Promise<void> {
-    if (this.closing) return this.exit;
+    if (this.closing) {
+      await this.ended;
+      return;
+    }
     this.closing = true;
     this.post({ t: 'close' });
     const timer = setTimeout(() => void this.worker.terminate(), CLOSE_GRACE_MS);
@@ -153,9 +154,9 @@ export class HttpThread {
         if (m.t === 'closed') resolve();
       }),
     );
-    await Promise.race([closed, this.exit]);
+    await Promise.race([closed, this.ended]);
     clearTimeout(timer);
     await this.worker.terminate();
-    await this.exit;
+    await this.ended;
   }
 }
